@@ -1,0 +1,67 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+)
+
+// audit appends an entry inside the caller's transaction, so the log and
+// the change it records commit or fail together.
+func (s *SQLite) audit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit (at, actor, action, user_name, device_id, device_name, outcome, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.At.UnixMilli(), e.Actor, e.Action, e.User, e.DeviceID, e.Device, e.Outcome, e.Detail)
+	return err
+}
+
+func (s *SQLite) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.User != "" {
+		where = append(where, "user_name = ?")
+		args = append(args, f.User)
+	}
+	if f.Action != "" {
+		where = append(where, "substr(action, 1, ?) = ?")
+		args = append(args, len(f.Action), f.Action)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, f.Since.UnixMilli())
+	}
+	if f.Text != "" {
+		where = append(where, "instr(actor || ' ' || action || ' ' || user_name || ' ' || device_name || ' ' || outcome || ' ' || detail, ?) > 0")
+		args = append(args, f.Text)
+	}
+	q := "SELECT id, at, actor, action, user_name, device_id, device_name, outcome, detail FROM audit"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at sql.NullInt64
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.User, &e.DeviceID, &e.Device, &e.Outcome, &e.Detail); err != nil {
+			return nil, s.wrap(err)
+		}
+		e.At = fromMillis(at)
+		out = append(out, e)
+	}
+	return out, s.wrap(rows.Err())
+}

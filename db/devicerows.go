@@ -1,0 +1,225 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/otpcore"
+)
+
+const deviceColumns = `d.id, d.user_id, coalesce(u.name, ''), d.name, d.kind, d.hardware, coalesce(d.serial, ''), d.model,
+	d.manufacturer, d.seed_source, d.algorithm, d.digits, d.step, d.t0, d.tolerance, d.created_at,
+	d.confirmed, d.enabled, d.drift, d.last_step, d.counter, d.failures, d.last_failure_at,
+	d.locked_out, d.last_used_at`
+
+const deviceFrom = ` FROM devices d LEFT JOIN users u ON u.id = d.user_id `
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+// scanDevice reads one row of deviceColumns (no secret).
+func scanDevice(r rowScanner) (*devices.Device, error) {
+	var (
+		d                                 devices.Device
+		userID, lastStep                  sql.NullInt64
+		created, lastFailure, lastUsed    sql.NullInt64
+		kind, alg, source                 string
+		hardware, confirmed, enabled, out bool
+		counter                           int64
+	)
+	err := r.Scan(&d.ID, &userID, &d.User, &d.Name, &kind, &hardware, &d.Serial, &d.Model,
+		&d.Manufacturer, &source, &alg, &d.Digits, &d.Step, &d.T0, &d.Tolerance, &created,
+		&confirmed, &enabled, &d.Drift, &lastStep, &counter, &d.Failures, &lastFailure,
+		&out, &lastUsed)
+	if err != nil {
+		return nil, err
+	}
+	d.UserID = userID.Int64
+	d.Kind, d.SeedSource = devices.Kind(kind), devices.SeedSource(source)
+	d.Hardware, d.Confirmed, d.Enabled, d.LockedOut = hardware, confirmed, enabled, out
+	d.Algorithm, err = otpcore.ParseAlgorithm(alg)
+	if err != nil {
+		return nil, fmt.Errorf("device %d: %w", d.ID, err)
+	}
+	d.LastStep = otpcore.NoFloor
+	if lastStep.Valid {
+		d.LastStep = lastStep.Int64
+	}
+	d.Counter = uint64(counter)
+	d.Created, d.LastFailure, d.LastUsed = fromMillis(created), fromMillis(lastFailure), fromMillis(lastUsed)
+	return &d, nil
+}
+
+func queryDevices(ctx context.Context, q querier, where string, args ...any) ([]*devices.Device, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+deviceColumns+deviceFrom+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*devices.Device
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func nullStep(step int64) sql.NullInt64 {
+	if step == otpcore.NoFloor {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: step, Valid: true}
+}
+
+// insertDevice stores a new device and its encrypted secret, setting d.ID.
+func insertDevice(ctx context.Context, tx *sql.Tx, seal *sealer, userID int64, d *devices.Device) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	uid := sql.NullInt64{Int64: userID, Valid: userID != 0}
+	res, err := tx.ExecContext(ctx, `INSERT INTO devices (user_id, name, kind, hardware, serial, model, manufacturer,
+		seed_source, algorithm, digits, step, t0, tolerance, created_at, confirmed, enabled, drift, last_step,
+		counter, failures, last_failure_at, locked_out, last_used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		uid, d.Name, string(d.Kind), d.Hardware, nullString(d.Serial), d.Model, d.Manufacturer,
+		string(d.SeedSource), d.Algorithm.String(), d.Digits, d.Step, d.T0, d.Tolerance, toMillis(d.Created).Int64,
+		d.Confirmed, d.Enabled, d.Drift, nullStep(d.LastStep), int64(d.Counter), d.Failures,
+		toMillis(d.LastFailure), d.LockedOut, toMillis(d.LastUsed))
+	if err != nil {
+		return uniqueErr(err, d)
+	}
+	if d.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	d.UserID = userID
+	if err := storeSecret(ctx, tx, seal, d); err != nil {
+		return err
+	}
+	return syncBackupCodes(ctx, tx, d)
+}
+
+func storeSecret(ctx context.Context, tx *sql.Tx, seal *sealer, d *devices.Device) error {
+	blob, err := seal.seal(d.ID, d.Secret)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE devices SET secret = ? WHERE id = ?", blob, d.ID)
+	return err
+}
+
+// updateDevice writes a device's configuration and state back.
+func updateDevice(ctx context.Context, tx *sql.Tx, d *devices.Device) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	uid := sql.NullInt64{Int64: d.UserID, Valid: d.UserID != 0}
+	_, err := tx.ExecContext(ctx, `UPDATE devices SET user_id = ?, name = ?, serial = ?, model = ?, manufacturer = ?,
+		tolerance = ?, confirmed = ?, enabled = ?, drift = ?, last_step = ?, counter = ?, failures = ?,
+		last_failure_at = ?, locked_out = ?, last_used_at = ? WHERE id = ?`,
+		uid, d.Name, nullString(d.Serial), d.Model, d.Manufacturer, d.Tolerance, d.Confirmed, d.Enabled,
+		d.Drift, nullStep(d.LastStep), int64(d.Counter), d.Failures, toMillis(d.LastFailure), d.LockedOut,
+		toMillis(d.LastUsed), d.ID)
+	if err != nil {
+		return uniqueErr(err, d)
+	}
+	return syncBackupCodes(ctx, tx, d)
+}
+
+// syncBackupCodes makes the stored codes of a backup device those in
+// d.Codes: codes no longer listed were used or replaced; codes without an
+// ID are new.
+func syncBackupCodes(ctx context.Context, tx *sql.Tx, d *devices.Device) error {
+	if d.Kind != devices.Backup {
+		return nil
+	}
+	keep := make(map[int64]bool, len(d.Codes))
+	for _, c := range d.Codes {
+		if c.ID != 0 {
+			keep[c.ID] = true
+		}
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT id FROM backup_codes WHERE device_id = ?", d.ID)
+	if err != nil {
+		return err
+	}
+	var stale []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		if !keep[id] {
+			stale = append(stale, id)
+		}
+	}
+	rows.Close()
+	for _, id := range stale {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM backup_codes WHERE id = ?", id); err != nil {
+			return err
+		}
+	}
+	for i := range d.Codes {
+		if d.Codes[i].ID != 0 {
+			continue
+		}
+		res, err := tx.ExecContext(ctx, "INSERT INTO backup_codes (device_id, hash) VALUES (?, ?)", d.ID, d.Codes[i].Hash)
+		if err != nil {
+			return err
+		}
+		if d.Codes[i].ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadSecrets decrypts the secrets (and backup code hashes) of ds.
+func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Device) error {
+	for _, d := range ds {
+		var blob []byte
+		if err := q.QueryRowContext(ctx, "SELECT secret FROM devices WHERE id = ?", d.ID).Scan(&blob); err != nil {
+			return err
+		}
+		plain, err := seal.open(d.ID, blob)
+		if err != nil {
+			return fmt.Errorf("device %d (%s): %w", d.ID, d.Name, err)
+		}
+		d.Secret = plain
+		if d.Kind != devices.Backup {
+			continue
+		}
+		rows, err := q.QueryContext(ctx, "SELECT id, hash FROM backup_codes WHERE device_id = ? ORDER BY id", d.ID)
+		if err != nil {
+			return err
+		}
+		d.Codes = nil
+		for rows.Next() {
+			var c devices.BackupCode
+			if err := rows.Scan(&c.ID, &c.Hash); err != nil {
+				rows.Close()
+				return err
+			}
+			d.Codes = append(d.Codes, c)
+		}
+		rows.Close()
+	}
+	return nil
+}
+
+func uniqueErr(err error, d *devices.Device) error {
+	msg := err.Error()
+	switch {
+	case contains(msg, "devices.serial"):
+		return fmt.Errorf("a device with serial %q %w", d.Serial, ErrExists)
+	case contains(msg, "devices.user_id, devices.name"):
+		return fmt.Errorf("the user already has a device named %q: %w", d.Name, ErrExists)
+	}
+	return err
+}

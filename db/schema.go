@@ -1,0 +1,90 @@
+package db
+
+// applicationID marks the SQLite file as ours ("2FAC"), so that pointing
+// --db at some other SQLite database is refused instead of migrated.
+const applicationID = 0x32464143
+
+// migrations are applied in order; the store's PRAGMA user_version is the
+// number applied. Never edit a released migration: add a new one.
+var migrations = []string{
+	// 1: users, devices, backup codes, settings, key fingerprint, audit.
+	`
+CREATE TABLE users (
+	id         INTEGER PRIMARY KEY,
+	name       TEXT    NOT NULL UNIQUE,
+	created_at INTEGER NOT NULL
+);
+CREATE TABLE devices (
+	id              INTEGER PRIMARY KEY,
+	user_id         INTEGER REFERENCES users(id) ON DELETE CASCADE,
+	name            TEXT    NOT NULL,
+	kind            TEXT    NOT NULL CHECK (kind IN ('totp', 'hotp', 'backup')),
+	hardware        INTEGER NOT NULL DEFAULT 0,
+	serial          TEXT,
+	model           TEXT    NOT NULL DEFAULT '',
+	manufacturer    TEXT    NOT NULL DEFAULT '',
+	seed_source     TEXT    NOT NULL DEFAULT '',
+	algorithm       TEXT    NOT NULL DEFAULT 'SHA1',
+	digits          INTEGER NOT NULL DEFAULT 6,
+	step            INTEGER NOT NULL DEFAULT 30,
+	t0              INTEGER NOT NULL DEFAULT 0,
+	secret          BLOB,
+	tolerance       INTEGER NOT NULL DEFAULT 1,
+	created_at      INTEGER NOT NULL,
+	confirmed       INTEGER NOT NULL DEFAULT 0,
+	enabled         INTEGER NOT NULL DEFAULT 1,
+	drift           INTEGER NOT NULL DEFAULT 0,
+	last_step       INTEGER,
+	counter         INTEGER NOT NULL DEFAULT 0,
+	failures        INTEGER NOT NULL DEFAULT 0,
+	last_failure_at INTEGER,
+	locked_out      INTEGER NOT NULL DEFAULT 0,
+	last_used_at    INTEGER,
+	UNIQUE (user_id, name)
+);
+CREATE INDEX devices_user ON devices(user_id);
+CREATE UNIQUE INDEX devices_serial ON devices(serial) WHERE serial IS NOT NULL;
+CREATE TABLE backup_codes (
+	id        INTEGER PRIMARY KEY,
+	device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+	hash      BLOB    NOT NULL
+);
+CREATE INDEX backup_codes_device ON backup_codes(device_id);
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE audit (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	at          INTEGER NOT NULL,
+	actor       TEXT    NOT NULL,
+	action      TEXT    NOT NULL,
+	user_name   TEXT    NOT NULL DEFAULT '',
+	device_id   INTEGER NOT NULL DEFAULT 0,
+	device_name TEXT    NOT NULL DEFAULT '',
+	outcome     TEXT    NOT NULL DEFAULT '',
+	detail      TEXT    NOT NULL DEFAULT ''
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`,
+	// 2: drift history, for the drift report; audit lookups by user.
+	`
+CREATE TABLE drift_samples (
+	device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+	at        INTEGER NOT NULL,
+	drift     INTEGER NOT NULL
+);
+CREATE INDEX drift_samples_device ON drift_samples(device_id, at);
+CREATE INDEX audit_user ON audit(user_name, id);
+`,
+}
+
+// SchemaVersion is the schema this build writes.
+var SchemaVersion = len(migrations)

@@ -1,0 +1,279 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Options configure Open.
+type Options struct {
+	// KeyFile is the master key file. Required for anything that reads or
+	// writes a secret; listing and status work without it.
+	KeyFile string
+	// Create makes a new store when path does not exist.
+	Create bool
+	// BusyTimeout is how long to wait for another process's write lock
+	// before failing with ErrLocked. Default 5 s.
+	BusyTimeout time.Duration
+	// Now is the clock for timestamps; default time.Now.
+	Now func() time.Time
+}
+
+// SQLite is the embedded store.
+type SQLite struct {
+	db      *sql.DB
+	path    string
+	keyPath string
+	now     func() time.Time
+
+	mu   sync.Mutex
+	seal *sealer // loaded on first use of a secret
+}
+
+var _ Store = (*SQLite)(nil)
+
+// Open opens (and migrates) the store at path.
+func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store path %q: '?' and '#' are not allowed in the file name", path)
+	}
+	if opt.BusyTimeout <= 0 {
+		opt.BusyTimeout = 5 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && opt.Create:
+		if err := createFile(path); err != nil {
+			return nil, err
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w: %s (create it with: two-factor init --db %s)", ErrStoreMissing, path, path)
+	case err != nil:
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	case st.IsDir():
+		return nil, fmt.Errorf("store %s is a directory, not a file", path)
+	}
+	dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate",
+		path, opt.BusyTimeout.Milliseconds())
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	s := &SQLite{db: sdb, path: path, keyPath: opt.KeyFile, now: opt.Now}
+	if err := s.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// createFile makes an empty store file that only its owner can read, so
+// SQLite (which copies the database's mode to its WAL and shared-memory
+// files) never creates anything more open.
+func createFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("creating the store's directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating store %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+func (s *SQLite) Path() string { return s.path }
+
+func (s *SQLite) Close() error { return s.db.Close() }
+
+func (s *SQLite) migrate(ctx context.Context) error {
+	var app, version int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
+		return s.wrap(err)
+	}
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return s.wrap(err)
+	}
+	if app != applicationID {
+		var tables int
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil {
+			return s.wrap(err)
+		}
+		if app != 0 || tables > 0 {
+			return fmt.Errorf("%s: %w (it is some other SQLite database)", s.path, ErrNotAStore)
+		}
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("%s: %w (schema version %d; this build knows up to %d): upgrade two-factor", s.path, ErrNewerSchema, version, len(migrations))
+	}
+	if version == len(migrations) {
+		return nil
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		// Another process may have migrated while we waited for the lock.
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+			return err
+		}
+		for i := version; i < len(migrations); i++ {
+			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migrating %s to schema %d: %w", s.path, i+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", applicationID))
+		return err
+	})
+}
+
+// write runs fn in an immediate (write-locked) transaction.
+func (s *SQLite) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return s.wrap(err)
+	}
+	return s.wrap(tx.Commit())
+}
+
+// wrap turns SQLite's errors into ones a sysadmin can act on.
+func (s *SQLite) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return fmt.Errorf("%w: %s (another two-factor is writing to it; try again)", ErrLocked, s.path)
+		case sqlite3.SQLITE_NOTADB:
+			return fmt.Errorf("%s: %w (the file is not an SQLite database)", s.path, ErrNotAStore)
+		case sqlite3.SQLITE_CORRUPT:
+			return fmt.Errorf("store %s is corrupt: %v (restore it from a backup)", s.path, err)
+		case sqlite3.SQLITE_READONLY:
+			return fmt.Errorf("store %s is read-only for this user", s.path)
+		case sqlite3.SQLITE_CANTOPEN:
+			return fmt.Errorf("store %s cannot be opened: %v", s.path, err)
+		}
+	}
+	return err
+}
+
+// sealer returns the master key's sealer, loading the key file on first
+// use. With create, a store that has no key yet gets one: an existing key
+// file is adopted, or a new one is written. It never overwrites a key file,
+// and it refuses one that does not match the store.
+func (s *SQLite) sealer(ctx context.Context, q querier, create bool) (*sealer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seal != nil {
+		return s.seal, nil
+	}
+	if s.keyPath == "" {
+		return nil, fmt.Errorf("%w: no key file configured (--key-file or TWO_FACTOR_KEY_FILE)", ErrKeyMissing)
+	}
+	want, err := metaGet(ctx, q, "key_fingerprint")
+	if err != nil {
+		return nil, err
+	}
+	key, err := readKeyFile(s.keyPath)
+	switch {
+	case err == nil && (want == "" || fingerprint(key) == want):
+	case errors.Is(err, ErrKeyMissing) || err == nil:
+		// A rekey that committed but crashed before replacing the key
+		// file leaves the new key beside it: finish the job.
+		if k2, err2 := readKeyFile(s.keyPath + ".new"); err2 == nil && want != "" && fingerprint(k2) == want {
+			if err := os.Rename(s.keyPath+".new", s.keyPath); err != nil {
+				return nil, fmt.Errorf("completing an interrupted rekey: %w", err)
+			}
+			key, err = k2, nil
+			break
+		}
+		if err == nil {
+			return nil, fmt.Errorf("%w: %s has fingerprint %s, the store %s wants %s", ErrKeyMismatch, s.keyPath, fingerprint(key), s.path, want)
+		}
+		if want != "" {
+			return nil, fmt.Errorf("%w: %s; the seeds in %s are encrypted under key %s: restore that file (a new key cannot decrypt them)", ErrKeyMissing, s.keyPath, s.path, want)
+		}
+		if !create {
+			return nil, err
+		}
+		if key, err = newMasterKey(); err != nil {
+			return nil, err
+		}
+		if err := writeKeyFile(s.keyPath, key); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, err
+	}
+	seal, err := newSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	if want == "" {
+		if !create {
+			return seal, nil // nothing encrypted yet; do not record until we write
+		}
+		if err := metaSet(ctx, q, "key_fingerprint", seal.fingerprint); err != nil {
+			return nil, err
+		}
+		// The fingerprint is written in the caller's transaction; cache
+		// the sealer only once that has committed.
+		return seal, nil
+	}
+	s.seal = seal
+	return seal, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func metaGet(ctx context.Context, q querier, key string) (string, error) {
+	var v string
+	err := q.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+func metaSet(ctx context.Context, q querier, key, value string) error {
+	_, err := q.ExecContext(ctx, "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
+	return err
+}
+
+// Times are stored as Unix milliseconds; NULL is the zero time.
+func toMillis(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func fromMillis(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64)
+}

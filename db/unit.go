@@ -1,0 +1,82 @@
+package db
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/two-factor/two-factor/devices"
+)
+
+// Unit is one user's devices inside an Update. Changes are recorded with
+// its methods and written when the function passed to Update returns nil.
+type Unit struct {
+	User     User
+	Devices  []*devices.Device // secrets decrypted
+	Settings devices.Settings
+
+	added   []*devices.Device
+	saved   []*devices.Device
+	removed []*devices.Device
+	samples []sample
+	audits  []AuditEntry
+
+	pendingAudit []pending
+}
+
+// pending links an audit entry to a device that has no ID yet.
+type pending struct {
+	device *devices.Device
+	index  int
+}
+
+type sample struct {
+	device *devices.Device
+	s      devices.DriftSample
+}
+
+// Find looks a device up by id, name or serial.
+func (u *Unit) Find(ref string) (*devices.Device, error) {
+	id, err := strconv.ParseInt(ref, 10, 64)
+	isID := err == nil
+	var match *devices.Device
+	for _, d := range u.Devices {
+		if (isID && d.ID == id) || d.Name == ref || (d.Serial != "" && d.Serial == ref) {
+			if match != nil && match != d {
+				return nil, fmt.Errorf("%q names more than one device of %s; use the device id", ref, u.User.Name)
+			}
+			match = d
+		}
+	}
+	if match == nil {
+		return nil, &NotFoundError{What: "device", Name: ref}
+	}
+	return match, nil
+}
+
+// Add stores a new device for the user; its ID is set on commit.
+func (u *Unit) Add(d *devices.Device) { u.added = append(u.added, d) }
+
+// Save persists d's configuration and state.
+func (u *Unit) Save(d *devices.Device) { u.saved = append(u.saved, d) }
+
+// Remove deletes d.
+func (u *Unit) Remove(d *devices.Device) { u.removed = append(u.removed, d) }
+
+// RecordDrift adds a sample to d's drift history.
+func (u *Unit) RecordDrift(d *devices.Device, s devices.DriftSample) {
+	u.samples = append(u.samples, sample{d, s})
+}
+
+// Audit records an entry about d (nil for the user as a whole). The actor,
+// time and user are filled in by the store.
+func (u *Unit) Audit(action string, d *devices.Device, outcome, detail string) {
+	e := AuditEntry{Action: action, Outcome: outcome, Detail: detail}
+	if d != nil {
+		e.DeviceID, e.Device = d.ID, d.Name
+		if d.ID == 0 {
+			// Not yet inserted: resolved when the device is.
+			u.pendingAudit = append(u.pendingAudit, pending{d, len(u.audits)})
+		}
+	}
+	u.audits = append(u.audits, e)
+}

@@ -1,0 +1,138 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/two-factor/two-factor/devices"
+)
+
+func (s *SQLite) Update(ctx context.Context, actor, user string, fn func(*Unit) error) error {
+	settings, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	var committed bool
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		u, err := userByName(ctx, tx, user)
+		if err != nil {
+			return err
+		}
+		ds, err := queryDevices(ctx, tx, "WHERE d.user_id = ? ORDER BY d.id", u.ID)
+		if err != nil {
+			return err
+		}
+		unit := &Unit{User: u, Devices: ds, Settings: settings}
+		var seal *sealer
+		if len(ds) > 0 {
+			if seal, err = s.sealer(ctx, tx, false); err != nil {
+				return err
+			}
+			if err := loadSecrets(ctx, tx, seal, ds); err != nil {
+				return err
+			}
+		}
+		if err := fn(unit); err != nil {
+			return err
+		}
+		if len(unit.added) > 0 && seal == nil {
+			if seal, err = s.sealer(ctx, tx, true); err != nil {
+				return err
+			}
+		}
+		if err := s.apply(ctx, tx, seal, actor, unit); err != nil {
+			return err
+		}
+		committed = true
+		return nil
+	})
+	if err != nil || !committed {
+		return err
+	}
+	// A key adopted or created in this transaction is now recorded.
+	_, err = s.sealer(ctx, s.db, false)
+	return err
+}
+
+func (s *SQLite) apply(ctx context.Context, tx *sql.Tx, seal *sealer, actor string, u *Unit) error {
+	for _, d := range u.added {
+		d.User = u.User.Name
+		if err := insertDevice(ctx, tx, seal, u.User.ID, d); err != nil {
+			return err
+		}
+	}
+	for _, p := range u.pendingAudit {
+		u.audits[p.index].DeviceID = p.device.ID
+	}
+	removed := map[*devices.Device]bool{}
+	for _, d := range u.removed {
+		removed[d] = true
+		if _, err := tx.ExecContext(ctx, "DELETE FROM devices WHERE id = ?", d.ID); err != nil {
+			return err
+		}
+	}
+	for _, d := range u.saved {
+		if removed[d] {
+			continue
+		}
+		if err := updateDevice(ctx, tx, d); err != nil {
+			return err
+		}
+	}
+	for _, smp := range u.samples {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO drift_samples(device_id, at, drift) VALUES (?, ?, ?)",
+			smp.device.ID, smp.s.At.UnixMilli(), smp.s.Drift); err != nil {
+			return err
+		}
+	}
+	for _, e := range u.audits {
+		e.Actor, e.User = actor, u.User.Name
+		if err := s.audit(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *SQLite) DriftHistory(ctx context.Context, deviceID int64) ([]devices.DriftSample, error) {
+	return driftHistory(ctx, s.db, deviceID)
+}
+
+func driftHistory(ctx context.Context, q querier, deviceID int64) ([]devices.DriftSample, error) {
+	rows, err := q.QueryContext(ctx, "SELECT at, drift FROM drift_samples WHERE device_id = ? ORDER BY at", deviceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []devices.DriftSample
+	for rows.Next() {
+		var at sql.NullInt64
+		var smp devices.DriftSample
+		if err := rows.Scan(&at, &smp.Drift); err != nil {
+			return nil, err
+		}
+		smp.At = fromMillis(at)
+		out = append(out, smp)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQLite) TOTPTokens(ctx context.Context, hardwareOnly bool) ([]TokenRow, error) {
+	where := "WHERE d.kind = 'totp' AND d.user_id IS NOT NULL"
+	if hardwareOnly {
+		where += " AND d.hardware"
+	}
+	ds, err := queryDevices(ctx, s.db, where+" ORDER BY u.name, d.id")
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	out := make([]TokenRow, len(ds))
+	for i, d := range ds {
+		smp, err := driftHistory(ctx, s.db, d.ID)
+		if err != nil {
+			return nil, s.wrap(err)
+		}
+		out[i] = TokenRow{Device: d, Samples: smp}
+	}
+	return out, nil
+}

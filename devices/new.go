@@ -1,0 +1,90 @@
+package devices
+
+import (
+	"crypto/rand"
+	"time"
+
+	"github.com/two-factor/two-factor/otpcore"
+)
+
+// NewSecret returns a random seed of the length RFC 4226 recommends for the
+// algorithm's hash (20 bytes for SHA-1, 32 for SHA-256, 64 for SHA-512).
+func NewSecret(alg otpcore.Algorithm) ([]byte, error) {
+	n := map[otpcore.Algorithm]int{otpcore.SHA1: 20, otpcore.SHA256: 32, otpcore.SHA512: 64}[alg]
+	if n == 0 {
+		n = 20
+	}
+	b := make([]byte, n)
+	_, err := rand.Read(b)
+	return b, err
+}
+
+// NewAuthenticatorApp makes an unconfirmed TOTP device with a fresh seed,
+// SHA-1, six digits and 30-second steps: the parameters every authenticator
+// app supports. It is confirmed by the first good code.
+func NewAuthenticatorApp(name string, s Settings, now time.Time) (*Device, error) {
+	secret, err := NewSecret(otpcore.SHA1)
+	if err != nil {
+		return nil, err
+	}
+	d := &Device{
+		Name: name, Kind: TOTP, SeedSource: SeedGenerated,
+		Algorithm: otpcore.SHA1, Digits: 6, Step: 30, Secret: secret,
+		Tolerance: s.Tolerance, Enabled: true, LastStep: otpcore.NoFloor, Created: now,
+	}
+	return d, d.Validate()
+}
+
+// NewHOTPApp makes an unconfirmed counter-based device with a fresh seed.
+func NewHOTPApp(name string, s Settings, now time.Time) (*Device, error) {
+	secret, err := NewSecret(otpcore.SHA1)
+	if err != nil {
+		return nil, err
+	}
+	d := &Device{
+		Name: name, Kind: HOTP, SeedSource: SeedGenerated,
+		Algorithm: otpcore.SHA1, Digits: 6, Secret: secret,
+		Tolerance: s.HOTPTolerance, Enabled: true, LastStep: otpcore.NoFloor, Created: now,
+	}
+	return d, d.Validate()
+}
+
+// TokenSpec describes a hardware token whose seed is known (from the
+// vendor's seed file, typed in, or programmed here).
+type TokenSpec struct {
+	Kind         Kind // TOTP or HOTP
+	Serial       string
+	Model        string
+	Manufacturer string
+	SeedSource   SeedSource
+	Algorithm    otpcore.Algorithm
+	Digits       int
+	Step         int64
+	T0           int64
+	Counter      uint64
+	Drift        int64
+	Secret       []byte
+}
+
+// NewHardwareToken makes a hardware token device from its spec. A token
+// assigned to a user is confirmed by its first good code, like an app.
+func NewHardwareToken(name string, spec TokenSpec, s Settings, now time.Time) (*Device, error) {
+	tol := s.Tolerance
+	if spec.Kind == HOTP {
+		tol = s.HOTPTolerance
+	}
+	if spec.SeedSource == "" {
+		spec.SeedSource = SeedFactory
+	}
+	d := &Device{
+		Name: name, Kind: spec.Kind, Hardware: true,
+		Serial: spec.Serial, Model: spec.Model, Manufacturer: spec.Manufacturer, SeedSource: spec.SeedSource,
+		Algorithm: spec.Algorithm, Digits: spec.Digits, Step: spec.Step, T0: spec.T0,
+		Counter: spec.Counter, Drift: spec.Drift, Secret: spec.Secret,
+		Tolerance: tol, Enabled: true, LastStep: otpcore.NoFloor, Created: now,
+	}
+	if d.Kind == HOTP {
+		d.Step = 0
+	}
+	return d, d.Validate()
+}

@@ -1,0 +1,64 @@
+package devices
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/two-factor/two-factor/otpcore"
+)
+
+// ResyncResult reports what a resync found.
+type ResyncResult struct {
+	Match      otpcore.Match
+	OldDrift   int64  // TOTP steps before
+	NewDrift   int64  // TOTP steps after
+	OldCounter uint64 // HOTP next counter before
+	NewCounter uint64 // HOTP next counter after
+}
+
+// Resync finds where a drifted token is from codes read off it in order
+// (two or three consecutive codes; one only within a few steps) and, when
+// found, moves the device there: a TOTP device takes the new drift and a
+// replay floor at the last code's step, so those codes cannot be replayed;
+// a HOTP device takes the counter after the last code. radius is the TOTP
+// search radius in steps around the stored drift, or the HOTP look-ahead.
+// Failures and throttling are cleared (an admin has the token in hand); a
+// hard lockout stays until unlocked.
+func (d *Device) Resync(codes []string, now time.Time, radius int64) (ResyncResult, error) {
+	if !d.Kind.IsOTP() {
+		return ResyncResult{}, fmt.Errorf("device %q has backup codes; only TOTP and HOTP devices can be resynchronised", d.Name)
+	}
+	parsed := make([]otpcore.Code, len(codes))
+	for i, s := range codes {
+		c, err := otpcore.ParseCode(s, d.Digits)
+		if err != nil {
+			return ResyncResult{}, fmt.Errorf("%w: code %d: %v", ErrMalformedCode, i+1, err)
+		}
+		parsed[i] = c
+	}
+	g, err := d.generator()
+	if err != nil {
+		return ResyncResult{}, err
+	}
+	r := ResyncResult{OldDrift: d.Drift, OldCounter: d.Counter}
+	if d.Kind == HOTP {
+		m, err := g.ResyncHOTP(parsed, d.Counter, radius)
+		if err != nil {
+			return r, err
+		}
+		r.Match = m
+		d.Counter = uint64(m.Step) + 1
+	} else {
+		m, err := g.ResyncTOTP(parsed, d.params(), now.Unix(), d.Drift, radius)
+		if err != nil {
+			return r, err
+		}
+		r.Match = m
+		d.Drift = m.Drift
+		d.LastStep = m.Step
+	}
+	r.NewDrift, r.NewCounter = d.Drift, d.Counter
+	d.Failures = 0
+	d.LastFailure = time.Time{}
+	return r, nil
+}

@@ -1,0 +1,291 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
+)
+
+// Enrollment is a device being enrolled: it exists only in memory until
+// its first code confirms it, so an abandoned enrollment leaves nothing
+// half-made in the store.
+type Enrollment struct {
+	User   string
+	Device *devices.Device
+	URI    string // otpauth URI for authenticator apps; empty for tokens
+}
+
+// EnrollOptions choose what to enroll.
+type EnrollOptions struct {
+	Name       string // device name; default "authenticator", "token", ...
+	Kind       devices.Kind
+	Token      *devices.TokenSpec // a hardware token with a known seed
+	CreateUser bool               // add the user if missing
+}
+
+// StartEnrollment prepares a device and its otpauth URI.
+func (s *Service) StartEnrollment(ctx context.Context, userName string, opt EnrollOptions) (*Enrollment, error) {
+	if err := devices.ValidateName("user name", userName); err != nil {
+		return nil, err
+	}
+	existing, err := s.Store.Devices(ctx, userName)
+	if errors.Is(err, db.ErrNotFound) && opt.CreateUser {
+		existing, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	settings, err := s.Store.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var d *devices.Device
+	base := opt.Name
+	switch {
+	case opt.Token != nil:
+		if base == "" {
+			base = "token"
+		}
+		d, err = devices.NewHardwareToken(base, *opt.Token, settings, now)
+	case opt.Kind == devices.HOTP:
+		if base == "" {
+			base = "hotp"
+		}
+		d, err = devices.NewHOTPApp(base, settings, now)
+	case opt.Kind == devices.TOTP || opt.Kind == "":
+		if base == "" {
+			base = "authenticator"
+		}
+		d, err = devices.NewAuthenticatorApp(base, settings, now)
+	default:
+		return nil, fmt.Errorf("cannot enroll a %q device this way (backup codes: use backup-codes)", string(opt.Kind))
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Name = freeName(existing, base, opt.Name != "")
+	if d.Name == "" {
+		return nil, fmt.Errorf("%s already has a device named %q", userName, opt.Name)
+	}
+	e := &Enrollment{User: userName, Device: d}
+	if !d.Hardware {
+		if e.URI, err = d.KeyURI(settings.Issuer, userName).String(); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// freeName returns base, or base-2, base-3 ... when taken; "" when an
+// explicitly chosen name is taken.
+func freeName(existing []*devices.Device, base string, explicit bool) string {
+	taken := func(n string) bool {
+		return slices.ContainsFunc(existing, func(d *devices.Device) bool { return d.Name == n })
+	}
+	if !taken(base) {
+		return base
+	}
+	if explicit {
+		return ""
+	}
+	for i := 2; ; i++ {
+		if n := fmt.Sprintf("%s-%d", base, i); !taken(n) {
+			return n
+		}
+	}
+}
+
+// Confirm checks the first code of an enrollment and, when it is right,
+// stores the device confirmed. A wrong code changes nothing; the caller may
+// ask again.
+func (s *Service) Confirm(ctx context.Context, e *Enrollment, code string, createUser bool) (VerifyResult, error) {
+	now := s.now()
+	trial := *e.Device
+	r, err := trial.Verify(code, now, devices.Policy{FollowDrift: true})
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	if r.Outcome != devices.Accepted {
+		return VerifyResult{Outcome: r.Outcome}, nil
+	}
+	if createUser {
+		if _, err := s.Store.AddUser(ctx, s.Actor, e.User); err != nil && !errors.Is(err, db.ErrExists) {
+			return VerifyResult{}, err
+		}
+	}
+	err = s.Store.Update(ctx, s.Actor, e.User, func(u *db.Unit) error {
+		u.Add(&trial)
+		detail := trial.KindLabel()
+		if trial.Serial != "" {
+			detail += " serial " + trial.Serial
+		}
+		u.Audit("device.enroll", &trial, "ok", detail)
+		if r.DriftSample != nil {
+			u.RecordDrift(&trial, *r.DriftSample)
+		}
+		return nil
+	})
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	*e.Device = trial
+	return VerifyResult{Outcome: devices.Accepted, Device: stripped(&trial), Match: r.Match}, nil
+}
+
+// BackupCodes makes (or replaces) the user's backup codes and returns them
+// in plain text: the only time they are ever seen.
+func (s *Service) BackupCodes(ctx context.Context, userName string) ([]string, error) {
+	var codes []string
+	err := s.Store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
+		for _, d := range u.Devices {
+			if d.Kind == devices.Backup {
+				c, err := d.RegenerateCodes()
+				if err != nil {
+					return err
+				}
+				codes = c
+				u.Save(d)
+				u.Audit("device.backup-codes", d, "ok", "regenerated")
+				return nil
+			}
+		}
+		d, c, err := devices.NewBackupDevice("backup codes", s.now())
+		if err != nil {
+			return err
+		}
+		codes = c
+		u.Add(d)
+		u.Audit("device.backup-codes", d, "ok", "generated")
+		return nil
+	})
+	return codes, err
+}
+
+// ResyncOptions tune a resync.
+type ResyncOptions struct {
+	Device string // device id, name or serial; optional when the user has one OTP device
+	Window int64  // TOTP radius in steps or HOTP look-ahead; 0 uses the settings
+}
+
+// Resync finds a drifted token from consecutive codes and stores its new
+// position.
+func (s *Service) Resync(ctx context.Context, userName string, codes []string, opt ResyncOptions) (devices.ResyncResult, *devices.Device, error) {
+	var (
+		res devices.ResyncResult
+		out *devices.Device
+	)
+	err := s.Store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
+		d, err := pick(u, opt.Device, func(d *devices.Device) bool { return d.Kind.IsOTP() }, "TOTP/HOTP device")
+		if err != nil {
+			return err
+		}
+		window := opt.Window
+		if window == 0 {
+			window = u.Settings.ResyncWindow
+			if d.Kind == devices.HOTP {
+				window = 1000
+			}
+		}
+		res, err = d.Resync(codes, s.now(), window)
+		if err != nil {
+			return fmt.Errorf("resync of %s: %w", d.Name, err)
+		}
+		u.Save(d)
+		if d.Kind == devices.TOTP {
+			u.RecordDrift(d, devices.DriftSample{At: s.now(), Drift: d.Drift})
+			u.Audit("device.resync", d, "ok", fmt.Sprintf("drift %+d -> %+d steps", res.OldDrift, res.NewDrift))
+		} else {
+			u.Audit("device.resync", d, "ok", fmt.Sprintf("counter %d -> %d", res.OldCounter, res.NewCounter))
+		}
+		out = stripped(d)
+		return nil
+	})
+	return res, out, err
+}
+
+// DeviceAction is a change an admin makes to one device.
+type DeviceAction string
+
+const (
+	ActionEnable  DeviceAction = "enable"
+	ActionDisable DeviceAction = "disable"
+	ActionUnlock  DeviceAction = "unlock"
+	ActionRemove  DeviceAction = "remove"
+	ActionRename  DeviceAction = "rename"
+)
+
+// ChangeDevice applies an admin action to one device of a user. arg is the
+// new name for rename.
+func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action DeviceAction, arg string) (*devices.Device, error) {
+	var out *devices.Device
+	err := s.Store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
+		d, err := u.Find(ref)
+		if err != nil {
+			return err
+		}
+		detail := ""
+		switch action {
+		case ActionEnable:
+			d.Enabled = true
+		case ActionDisable:
+			d.Enabled = false
+		case ActionUnlock:
+			detail = fmt.Sprintf("%d failure(s) cleared", d.Failures)
+			d.Unlock()
+		case ActionRename:
+			if err := devices.ValidateName("device name", arg); err != nil {
+				return err
+			}
+			detail = fmt.Sprintf("renamed from %q", d.Name)
+			d.Name = arg
+		case ActionRemove:
+			u.Remove(d)
+			u.Audit("device.remove", d, "ok", d.KindLabel())
+			out = stripped(d)
+			return nil
+		default:
+			return fmt.Errorf("unknown device action %q", action)
+		}
+		u.Save(d)
+		u.Audit("device."+string(action), d, "ok", detail)
+		out = stripped(d)
+		return nil
+	})
+	return out, err
+}
+
+// DriftRow is one line of the drift report.
+type DriftRow struct {
+	Device *devices.Device
+	Trend  devices.DriftTrend
+}
+
+// DriftReport analyses the drift history of every TOTP device (hardware
+// tokens only unless all) and returns the flagged ones first.
+func (s *Service) DriftReport(ctx context.Context, horizon time.Duration, all bool) ([]DriftRow, error) {
+	rows, err := s.Store.TOTPTokens(ctx, !all)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]DriftRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, DriftRow{Device: r.Device, Trend: devices.AnalyzeDrift(r.Device, r.Samples, now, horizon)})
+	}
+	slices.SortStableFunc(out, func(a, b DriftRow) int {
+		switch {
+		case a.Trend.Flag && !b.Trend.Flag:
+			return -1
+		case b.Trend.Flag && !a.Trend.Flag:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
