@@ -85,7 +85,7 @@ func TestKeyURIRoundTrip(t *testing.T) {
 
 func TestParseURIExamples(t *testing.T) {
 	hello := []byte("Hello!\xde\xad\xbe\xef") // JBSWY3DPEHPK3PXP
-	gezd := rfc4226Key                         // GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+	gezd := rfc4226Key                        // GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 	totp := func(issuer, account string, secret []byte) otpcore.KeyURI {
 		return otpcore.KeyURI{Kind: otpcore.KindTOTP, Issuer: issuer, Account: account, Secret: secret, Algorithm: otpcore.SHA1, Digits: 6, Period: 30}
 	}
