@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
+)
+
+func (a *app) auditCommand() *cobra.Command {
+	var (
+		f      db.AuditFilter
+		since  time.Duration
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Show the audit log, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			if since > 0 {
+				f.Since = a.env.Now().Add(-since)
+			}
+			entries, err := svc.Store.Audit(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if entries == nil {
+					entries = []db.AuditEntry{}
+				}
+				return printJSON(cmd.OutOrStdout(), entries)
+			}
+			t := newTable(cmd.OutOrStdout(), "TIME", "ACTOR", "ACTION", "USER", "DEVICE", "OUTCOME", "DETAIL")
+			for _, e := range entries {
+				dev := "-"
+				if e.DeviceID != 0 {
+					dev = fmt.Sprintf("%d %s", e.DeviceID, safe(e.Device))
+				}
+				t.row(e.At.Local().Format("2006-01-02 15:04:05"), safe(e.Actor), e.Action, dash(safe(e.User)), dev, dash(e.Outcome), safe(e.Detail))
+			}
+			return t.flush()
+		},
+	}
+	cmd.Flags().StringVar(&f.User, "user", "", "only entries about this user")
+	cmd.Flags().StringVar(&f.Action, "action", "", "only actions starting with this (e.g. device.verify)")
+	cmd.Flags().StringVar(&f.Text, "grep", "", "only entries containing this text")
+	cmd.Flags().DurationVar(&since, "since", 0, "only entries from this long ago (e.g. 24h)")
+	cmd.Flags().IntVar(&f.Limit, "limit", 100, "at most this many entries")
+	jsonFlag(cmd, &asJSON)
+	return cmd
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (a *app) driftCommand() *cobra.Command {
+	var (
+		horizon time.Duration
+		all     bool
+		asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "drift",
+		Short: "Report TOTP hardware tokens whose clocks drift, flagging those about to leave their tolerance",
+		Long: `Fits a line through each token's drift history (recorded on every successful
+verification) and flags tokens that, unused, will drift further than their
+tolerance within --horizon, or whose clocks drift more than a step a week.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			rows, err := svc.DriftReport(cmd.Context(), horizon, all)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				type row struct {
+					User            string     `json:"user"`
+					DeviceID        int64      `json:"device_id"`
+					Device          string     `json:"device"`
+					Serial          string     `json:"serial,omitempty"`
+					DriftSteps      int64      `json:"drift_steps"`
+					DriftSeconds    int64      `json:"drift_seconds"`
+					Tolerance       int        `json:"tolerance"`
+					Samples         int        `json:"samples"`
+					RatePerDay      float64    `json:"steps_per_day"`
+					LeavesTolerance *time.Time `json:"leaves_tolerance,omitempty"`
+					Flagged         bool       `json:"flagged"`
+					Advice          string     `json:"advice"`
+				}
+				out := make([]row, 0, len(rows))
+				for _, r := range rows {
+					d := r.Device
+					out = append(out, row{d.User, d.ID, d.Name, d.Serial, d.Drift, d.DriftSeconds(), d.Tolerance, r.Trend.Samples, r.Trend.RatePerDay, timePtr(r.Trend.LeavesTolerance), r.Trend.Flag, r.Trend.Advice})
+				}
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			if len(rows) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no TOTP tokens assigned to users")
+				return nil
+			}
+			t := newTable(cmd.OutOrStdout(), "", "USER", "DEVICE", "SERIAL", "DRIFT", "TOL", "STEPS/DAY", "ADVICE")
+			for _, r := range rows {
+				d := r.Device
+				mark := " "
+				if r.Trend.Flag {
+					mark = "!"
+				}
+				t.row(mark, safe(d.User), safe(d.Name), dash(safe(d.Serial)), fmt.Sprintf("%+d (%+ds)", d.Drift, d.DriftSeconds()),
+					fmt.Sprint(d.Tolerance), fmt.Sprintf("%+.3f", r.Trend.RatePerDay), r.Trend.Advice)
+			}
+			return t.flush()
+		},
+	}
+	cmd.Flags().DurationVar(&horizon, "horizon", 30*24*time.Hour, "how far ahead to look")
+	cmd.Flags().BoolVar(&all, "all", false, "include authenticator apps, not only hardware tokens")
+	jsonFlag(cmd, &asJSON)
+	return cmd
+}
+
+func (a *app) rekeyCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rekey",
+		Short: "Re-encrypt every seed under a new master key and replace the key file",
+		Long: `Generates a new master key, re-encrypts every secret in one transaction, then
+replaces the key file. If anything fails the store and key file stay as
+they were. Back up the new key file afterwards: without it the seeds are
+lost.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			if err := svc.Store.Rekey(cmd.Context(), svc.Actor); err != nil {
+				return err
+			}
+			_, keyPath, _ := a.paths()
+			fmt.Fprintf(cmd.OutOrStdout(), "rekeyed: every secret is now encrypted under the new key in %s; back it up\n", keyPath)
+			return nil
+		},
+	}
+}
+
+func (a *app) configCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Show and change organisation settings"}
+	var asJSON bool
+	get := &cobra.Command{
+		Use:   "get [KEY]",
+		Short: "Show one setting, or all with their meaning",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			set, err := svc.Store.Settings(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if len(args) == 1 {
+				v, err := set.Get(args[0])
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), map[string]string{args[0]: v})
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), safe(v))
+				return nil
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), set.Map())
+			}
+			t := newTable(cmd.OutOrStdout(), "KEY", "VALUE", "MEANING")
+			for _, k := range devices.SettingKeys() {
+				v, _ := set.Get(k)
+				t.row(k, safe(v), devices.SettingHelp(k))
+			}
+			return t.flush()
+		},
+	}
+	jsonFlag(get, &asJSON)
+	set := &cobra.Command{
+		Use:   "set KEY VALUE",
+		Short: "Change a setting (keys: " + strings.Join(devices.SettingKeys(), ", ") + ")",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			if err := svc.Store.SetSetting(cmd.Context(), svc.Actor, args[0], args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s = %s\n", args[0], safe(args[1]))
+			return nil
+		},
+	}
+	cmd.AddCommand(get, set)
+	return cmd
+}

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/otpcore"
+	"github.com/two-factor/two-factor/qrtext"
+	"github.com/two-factor/two-factor/service"
+)
+
+// confirmAttempts is how many wrong first codes enroll accepts before it
+// gives up (and stores nothing).
+const confirmAttempts = 3
+
+func (a *app) enrollCommand() *cobra.Command {
+	var (
+		opt                         service.EnrollOptions
+		hotp, token, hexSeed, noQR  bool
+		serial, model, manufacturer string
+		algorithm                   string
+		digits                      int
+		period                      int64
+		counter                     uint64
+	)
+	cmd := &cobra.Command{
+		Use:   "enroll USER",
+		Short: "Enroll an authenticator app (default), a HOTP app or a hardware token",
+		Long: `Enrolls a second factor for USER and waits for its first code to confirm it.
+
+For an authenticator app it prints the otpauth URI, the secret in groups of
+four and a QR code to scan. For a hardware token (--token) it reads the
+token's seed from standard input (without echo on a terminal; never from the
+command line, where other users could see it). Nothing is stored until a
+correct code confirms the device, so an abandoned enrollment leaves nothing
+behind.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			user := args[0]
+			if hotp {
+				opt.Kind = devices.HOTP
+			}
+			if token {
+				spec, err := a.tokenSpec(hotp, hexSeed, serial, model, manufacturer, algorithm, digits, period, counter)
+				if err != nil {
+					return err
+				}
+				opt.Token = spec
+			}
+			e, err := svc.StartEnrollment(cmd.Context(), user, opt)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if e.URI != "" {
+				fmt.Fprintf(out, "Enrolling %s for %s.\n\n", e.Device.KindLabel(), safe(user))
+				if !noQR {
+					art, _, _ := qrtext.Render(e.URI)
+					fmt.Fprintln(out, art)
+					fmt.Fprintln(out)
+				}
+				fmt.Fprintf(out, "URI:    %s\n", e.URI)
+				fmt.Fprintf(out, "Secret: %s\n\n", otpcore.GroupBase32(otpcore.EncodeBase32(e.Device.Secret)))
+			} else {
+				fmt.Fprintf(out, "Enrolling %s serial %s for %s.\n", e.Device.KindLabel(), safe(e.Device.Serial), safe(user))
+			}
+			return a.confirmEnrollment(cmd, svc, e, opt.CreateUser)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opt.Name, "name", "", "device name (default: authenticator, hotp or token)")
+	f.BoolVar(&opt.CreateUser, "create-user", false, "add the user if they do not exist")
+	f.BoolVar(&hotp, "hotp", false, "counter-based (HOTP) instead of time-based")
+	f.BoolVar(&noQR, "no-qr", false, "do not draw the QR code")
+	f.BoolVar(&token, "token", false, "a hardware token whose seed you have (read from standard input)")
+	f.StringVar(&serial, "serial", "", "hardware token serial number (with --token)")
+	f.StringVar(&model, "model", "", "hardware token model (with --token)")
+	f.StringVar(&manufacturer, "manufacturer", "", "hardware token manufacturer (with --token)")
+	f.BoolVar(&hexSeed, "hex", false, "the seed is hexadecimal, not base32 (with --token)")
+	f.StringVar(&algorithm, "algorithm", "SHA1", "hash of the token: SHA1, SHA256 or SHA512 (with --token)")
+	f.IntVar(&digits, "digits", 6, "code length of the token, 6 to 8 (with --token)")
+	f.Int64Var(&period, "period", 30, "TOTP step of the token in seconds (with --token)")
+	f.Uint64Var(&counter, "counter", 0, "HOTP token's next counter (with --token --hotp)")
+	return cmd
+}
+
+func (a *app) tokenSpec(hotp, hexSeed bool, serial, model, manufacturer, algorithm string, digits int, period int64, counter uint64) (*devices.TokenSpec, error) {
+	if serial == "" {
+		return nil, errors.New("--token needs --serial")
+	}
+	alg, err := otpcore.ParseAlgorithm(algorithm)
+	if err != nil {
+		return nil, err
+	}
+	if err := otpcore.ValidateDigits(digits); err != nil {
+		return nil, err
+	}
+	if period <= 0 {
+		return nil, fmt.Errorf("--period must be a positive number of seconds, got %d", period)
+	}
+	text, err := a.readSecret("Token seed (base32, or hex with --hex): ")
+	if err != nil {
+		return nil, err
+	}
+	decode := otpcore.DecodeBase32
+	if hexSeed {
+		decode = otpcore.DecodeHex
+	}
+	seed, err := decode(text)
+	if err != nil {
+		return nil, err
+	}
+	spec := &devices.TokenSpec{
+		Kind: devices.TOTP, Serial: serial, Model: model, Manufacturer: manufacturer,
+		SeedSource: devices.SeedFactory, Algorithm: alg, Digits: digits, Step: period, Secret: seed,
+	}
+	if hotp {
+		spec.Kind, spec.Step, spec.Counter = devices.HOTP, 0, counter
+	}
+	return spec, nil
+}
+
+func (a *app) confirmEnrollment(cmd *cobra.Command, svc *service.Service, e *service.Enrollment, createUser bool) error {
+	out := cmd.OutOrStdout()
+	for attempt := 1; attempt <= confirmAttempts; attempt++ {
+		fmt.Fprint(out, "Enter the code it shows to confirm: ")
+		line, err := a.lines().readLine()
+		if errors.Is(err, io.EOF) || (err == nil && strings.TrimSpace(line) == "") {
+			fmt.Fprintln(out)
+			return rejected(errors.New("enrollment cancelled; nothing was stored"))
+		}
+		if err != nil {
+			return err
+		}
+		r, err := svc.Confirm(cmd.Context(), e, line, createUser)
+		if errors.Is(err, devices.ErrMalformedCode) {
+			fmt.Fprintln(out, safe(err.Error()))
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if r.Accepted() {
+			fmt.Fprintf(out, "Confirmed: %s now has %s %q (device %d).\n", safe(e.User), e.Device.KindLabel(), safe(e.Device.Name), e.Device.ID)
+			return nil
+		}
+		fmt.Fprintln(out, "That code is not right; check the device's clock and try again.")
+	}
+	return rejected(fmt.Errorf("%d wrong codes; enrollment cancelled, nothing was stored", confirmAttempts))
+}
+
+func (a *app) backupCodesCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "backup-codes USER",
+		Short: "Generate (or replace) a user's 10 single-use backup codes and show them once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			codes, err := svc.BackupCodes(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"user": args[0], "codes": codes})
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "Backup codes for %s. Each works once. They are shown only now:\n", safe(args[0]))
+			fmt.Fprintln(out, "store them somewhere safe; any earlier codes no longer work.")
+			for i, c := range codes {
+				fmt.Fprintf(out, "  %2d. %s\n", i+1, c)
+			}
+			return nil
+		},
+	}
+	jsonFlag(cmd, &asJSON)
+	return cmd
+}

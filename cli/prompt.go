@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// lineReader reads answers from stdin one line at a time; it is shared by
+// every prompt of a run so buffered input is not lost between prompts.
+type lineReader struct{ r *bufio.Reader }
+
+func (a *app) lines() *lineReader {
+	if a.reader == nil {
+		a.reader = &lineReader{r: bufio.NewReader(a.env.Stdin)}
+	}
+	return a.reader
+}
+
+// readLine returns the next line without its newline; io.EOF when input
+// has ended with nothing on the line.
+func (l *lineReader) readLine() (string, error) {
+	s, err := l.r.ReadString('\n')
+	if err != nil && (err != io.EOF || s == "") {
+		return "", err
+	}
+	return strings.TrimRight(s, "\r\n"), nil
+}
+
+// confirm asks a yes/no question on a terminal. Without a terminal it
+// refuses rather than guess: scripts pass --yes.
+func (a *app) confirm(question string) error {
+	if !a.env.IsTerminal() {
+		return fmt.Errorf("not a terminal: pass --yes to %s", strings.TrimSuffix(strings.ToLower(question[:1])+question[1:], "?"))
+	}
+	fmt.Fprintf(a.env.Stdout, "%s [y/N] ", question)
+	ans, err := a.lines().readLine()
+	if err != nil {
+		return errors.New("cancelled")
+	}
+	switch strings.ToLower(strings.TrimSpace(ans)) {
+	case "y", "yes":
+		return nil
+	}
+	return errors.New("cancelled; nothing changed")
+}
+
+// readSecret reads a seed without echo when stdin is a terminal, else one
+// line of stdin. Seeds never go on the command line, where ps shows them.
+func (a *app) readSecret(prompt string) (string, error) {
+	if a.env.IsTerminal() {
+		if f, ok := a.env.Stdin.(*os.File); ok {
+			fmt.Fprint(a.env.Stderr, prompt)
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(a.env.Stderr)
+			return strings.TrimSpace(string(b)), err
+		}
+	}
+	s, err := a.lines().readLine()
+	if err != nil {
+		return "", fmt.Errorf("reading the seed from standard input: %w", err)
+	}
+	return strings.TrimSpace(s), nil
+}

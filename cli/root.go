@@ -1,0 +1,231 @@
+// Package cli is the two-factor command tree. It is built by a constructor
+// that writes to the command's own output streams and reads its own input,
+// so the same tree serves the terminal, scripts and tests.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/termsafe"
+)
+
+// Exit codes, documented in README.md.
+const (
+	ExitOK       = 0 // done; code accepted
+	ExitRejected = 1 // code rejected, or a user/device not found
+	ExitError    = 2 // usage or environment error
+)
+
+// exitError carries an exit code with its message.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func rejected(err error) error { return &exitError{ExitRejected, err} }
+
+// silentExit ends with a code after the command has printed its own
+// explanation.
+type silentExit int
+
+func (e silentExit) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// Env is what the commands run in.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// IsTerminal reports whether stdin is an interactive terminal (for
+	// confirmation prompts and hidden input).
+	IsTerminal func() bool
+	Now        func() time.Time
+	Getenv     func(string) string
+}
+
+// app holds the flags and the lazily opened store.
+type app struct {
+	env     Env
+	dbPath  string
+	keyPath string
+	json    bool
+
+	store  *db.SQLite
+	svc    *service.Service
+	reader *lineReader
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(ctx context.Context, args []string, env Env) int {
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if env.IsTerminal == nil {
+		env.IsTerminal = func() bool { return false }
+	}
+	a := &app{env: env}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(ctx)
+	if a.store != nil {
+		a.store.Close()
+	}
+	if err == nil {
+		return ExitOK
+	}
+	var se silentExit
+	if errors.As(err, &se) {
+		return int(se)
+	}
+	fmt.Fprintln(env.Stderr, "two-factor:", termsafe.Clean(err.Error()))
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if errors.Is(err, db.ErrNotFound) {
+		return ExitRejected
+	}
+	return ExitError
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "two-factor",
+		Short: "Administer two-factor authentication: users, authenticator apps, hardware tokens, backup codes",
+		Long: `two-factor keeps your organisation's second factors (TOTP/HOTP authenticator
+apps, hardware tokens and backup codes) in an embedded, encrypted store, and
+verifies codes for logins and scripts.
+
+Exit codes: 0 done (code accepted), 1 rejected or not found, 2 usage or
+environment error.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	root.CompletionOptions.HiddenDefaultCmd = true
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dbPath, "db", "", "store file (default $TWO_FACTOR_DB, else "+displayDefault(defaultDBPath(os.Getenv))+")")
+	pf.StringVar(&a.keyPath, "key-file", "", "master key file (default $TWO_FACTOR_KEY_FILE, else "+displayDefault(defaultKeyPath(os.Getenv))+")")
+	root.AddCommand(
+		a.initCommand(),
+		a.statusCommand(),
+		a.disableCommand(),
+		a.userCommand(),
+		a.deviceCommand(),
+		a.enrollCommand(),
+		a.backupCodesCommand(),
+		a.verifyCommand(),
+		a.resyncCommand(),
+		a.auditCommand(),
+		a.driftCommand(),
+		a.rekeyCommand(),
+		a.configCommand(),
+	)
+	return root
+}
+
+func displayDefault(p string) string {
+	if home, err := os.UserHomeDir(); err == nil && home != "" {
+		if rel, err := filepath.Rel(home, p); err == nil && !filepath.IsAbs(rel) && rel[0] != '.' {
+			return filepath.Join("~", rel)
+		}
+	}
+	return p
+}
+
+// defaultDBPath is $XDG_DATA_HOME/two-factor/two-factor.db.
+func defaultDBPath(getenv func(string) string) string {
+	return filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", ".local/share"), "two-factor", "two-factor.db")
+}
+
+// defaultKeyPath is $XDG_CONFIG_HOME/two-factor/master.key: apart from the
+// data, so a copy of the data directory is not a copy of every seed.
+func defaultKeyPath(getenv func(string) string) string {
+	return filepath.Join(xdgDir(getenv, "XDG_CONFIG_HOME", ".config"), "two-factor", "master.key")
+}
+
+func xdgDir(getenv func(string) string, env, fallback string) string {
+	if d := getenv(env); filepath.IsAbs(d) {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		home = "."
+	}
+	return filepath.Join(home, fallback)
+}
+
+// paths resolves the store and key file, and whether the store is the
+// default one (which is created on first use; a named one must exist).
+func (a *app) paths() (dbPath, keyPath string, isDefault bool) {
+	dbPath, keyPath = a.dbPath, a.keyPath
+	if dbPath == "" {
+		dbPath = a.env.Getenv("TWO_FACTOR_DB")
+	}
+	if dbPath == "" {
+		dbPath, isDefault = defaultDBPath(a.env.Getenv), true
+	}
+	if keyPath == "" {
+		keyPath = a.env.Getenv("TWO_FACTOR_KEY_FILE")
+	}
+	if keyPath == "" {
+		keyPath = defaultKeyPath(a.env.Getenv)
+	}
+	return dbPath, keyPath, isDefault
+}
+
+// open opens the store once per run.
+func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
+	}
+	dbPath, keyPath, isDefault := a.paths()
+	st, err := db.Open(ctx, dbPath, db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now})
+	if err != nil {
+		return nil, err
+	}
+	a.store = st
+	a.svc = service.New(st)
+	a.svc.Now = a.env.Now
+	return a.svc, nil
+}
+
+func (a *app) service(cmd *cobra.Command) (*service.Service, error) {
+	return a.open(cmd.Context(), false)
+}
+
+// printJSON writes v as indented JSON. encoding/json escapes control
+// characters, so store text is safe here too.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// safe is termsafe.Clean under a short name: every string from the store
+// goes through it before it reaches a terminal.
+func safe(s string) string { return termsafe.Clean(s) }
+
+func jsonFlag(cmd *cobra.Command, target *bool) {
+	cmd.Flags().BoolVar(target, "json", false, "print JSON")
+}

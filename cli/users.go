@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func (a *app) initCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "init",
+		Short: "Create a store (at --db) and its master key file",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dbPath, keyPath, _ := a.paths()
+			if _, err := a.open(cmd.Context(), true); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "store %s is ready (master key file: %s, created with the first device)\n", dbPath, keyPath)
+			return nil
+		},
+	}
+}
+
+func (a *app) statusCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [USER...]",
+		Short: "Say whether each user has two-factor authentication enabled (all users when none are named)",
+		Long: `Prints "NAME: enabled" or "NAME: disabled" for each user. A user is enabled
+when they have at least one confirmed, enabled authenticator app or token
+(backup codes alone do not count). Unknown users are reported after the
+others are printed, and the exit code is then 1.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			sts, err := svc.Status(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			var missing []string
+			type row struct {
+				User    string `json:"user"`
+				Exists  bool   `json:"exists"`
+				Enabled bool   `json:"enabled"`
+			}
+			rows := make([]row, 0, len(sts))
+			var b strings.Builder
+			for _, s := range sts {
+				rows = append(rows, row{s.Name, s.Exists, s.Enabled})
+				switch {
+				case !s.Exists:
+					missing = append(missing, s.Name)
+				case s.Enabled:
+					fmt.Fprintf(&b, "%s: enabled\n", safe(s.Name))
+				default:
+					fmt.Fprintf(&b, "%s: disabled\n", safe(s.Name))
+				}
+			}
+			if asJSON {
+				if err := printJSON(cmd.OutOrStdout(), rows); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprint(cmd.OutOrStdout(), b.String())
+			}
+			if len(missing) > 0 {
+				return rejected(fmt.Errorf("%s", notFoundList("user", missing)))
+			}
+			return nil
+		},
+	}
+	jsonFlag(cmd, &asJSON)
+	return cmd
+}
+
+func notFoundList(what string, names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(names) == 1 {
+		return fmt.Sprintf("%s %s does not exist", what, q[0])
+	}
+	return fmt.Sprintf("%ss %s do not exist", what, strings.Join(q, ", "))
+}
+
+func (a *app) disableCommand() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "disable USER...",
+		Short: "Turn two-factor authentication off for users by removing all their devices",
+		Long: `Removes every device (authenticator apps, tokens, backup codes) of each named
+user, for when someone has lost their second factor. All or nothing: if any
+user is unknown, nothing is removed. Asks first on a terminal; scripts pass
+--yes. Audited.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			sts, err := svc.Status(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			var missing []string
+			for _, s := range sts {
+				if !s.Exists {
+					missing = append(missing, s.Name)
+				}
+			}
+			if len(missing) > 0 {
+				return rejected(fmt.Errorf("%s; nothing changed", notFoundList("user", missing)))
+			}
+			if !yes {
+				var parts []string
+				for _, n := range args {
+					ds, err := svc.Store.Devices(cmd.Context(), n)
+					if err != nil {
+						return err
+					}
+					parts = append(parts, fmt.Sprintf("%s (%d device(s))", safe(n), len(ds)))
+				}
+				if err := a.confirm("Remove every device of " + strings.Join(parts, ", ") + "?"); err != nil {
+					return err
+				}
+			}
+			counts, err := svc.Disable(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			for i, n := range args {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: disabled (%d device(s) removed)\n", safe(n), counts[i])
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+func (a *app) userCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Add, list and remove users"}
+	var listJSON, yes bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List users with their devices and 2FA status",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			users, err := svc.Store.Users(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if listJSON {
+				type row struct {
+					User        string     `json:"user"`
+					Enabled     bool       `json:"enabled"`
+					Devices     int        `json:"devices"`
+					BackupCodes int        `json:"backup_codes"`
+					LockedOut   int        `json:"locked_out_devices"`
+					Created     time.Time  `json:"created"`
+					LastUsed    *time.Time `json:"last_used,omitempty"`
+				}
+				rows := make([]row, len(users))
+				for i, u := range users {
+					rows[i] = row{u.Name, u.Enabled(), u.Devices, u.BackupCodes, u.LockedOut, u.Created, timePtr(u.LastUsed)}
+				}
+				return printJSON(cmd.OutOrStdout(), rows)
+			}
+			w := newTable(cmd.OutOrStdout(), "USER", "2FA", "DEVICES", "BACKUP", "LAST USED")
+			for _, u := range users {
+				status := "disabled"
+				if u.Enabled() {
+					status = "enabled"
+				}
+				if u.LockedOut > 0 {
+					status += ", locked out"
+				}
+				w.row(safe(u.Name), status, fmt.Sprint(u.Devices), fmt.Sprint(u.BackupCodes), when(u.LastUsed))
+			}
+			return w.flush()
+		},
+	}
+	jsonFlag(list, &listJSON)
+	add := &cobra.Command{
+		Use:   "add USER...",
+		Short: "Add users",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			for _, n := range args {
+				if _, err := svc.Store.AddUser(cmd.Context(), svc.Actor, n); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "added %s\n", safe(n))
+			}
+			return nil
+		},
+	}
+	rm := &cobra.Command{
+		Use:   "rm USER",
+		Short: "Remove a user and all their devices",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			ds, err := svc.Store.Devices(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if !yes {
+				if err := a.confirm(fmt.Sprintf("Remove user %s and their %d device(s)?", safe(args[0]), len(ds))); err != nil {
+					return err
+				}
+			}
+			if err := svc.Store.RemoveUser(cmd.Context(), svc.Actor, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", safe(args[0]))
+			return nil
+		},
+	}
+	rm.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.AddCommand(add, list, rm)
+	return cmd
+}

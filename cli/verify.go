@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/service"
+)
+
+func (a *app) verifyCommand() *cobra.Command {
+	var (
+		device string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify USER [CODE]",
+		Short: "Check a code for a user (from standard input when CODE is omitted)",
+		Long: `Checks a one-time code or a backup code for USER. Exit status: 0 accepted,
+1 rejected (wrong code, throttled, locked out, unknown user), 2 error. Read
+the code from standard input to keep it out of the process list.`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			code := ""
+			if len(args) == 2 {
+				code = args[1]
+			} else {
+				line, err := a.lines().readLine()
+				if err != nil && !errors.Is(err, io.EOF) {
+					return err
+				}
+				code = line
+			}
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			r, err := svc.Verify(cmd.Context(), args[0], device, code)
+			if errors.Is(err, db.ErrNotFound) || errors.Is(err, service.ErrNoDevice) {
+				return rejected(err)
+			}
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				j := map[string]any{"user": args[0], "outcome": r.Outcome}
+				if r.Device != nil {
+					j["device_id"], j["device"] = r.Device.ID, r.Device.Name
+				}
+				if r.RetryAfter > 0 {
+					j["retry_after_seconds"] = int64(r.RetryAfter.Round(time.Second) / time.Second)
+				}
+				if r.Accepted() && r.Device.Kind == devices.TOTP {
+					j["offset_steps"] = r.Match.Offset
+				}
+				if err := printJSON(cmd.OutOrStdout(), j); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintln(cmd.OutOrStdout(), verifyText(args[0], r))
+			}
+			if !r.Accepted() {
+				return silentExit(ExitRejected)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&device, "device", "", "check only this device (id, name or serial)")
+	jsonFlag(cmd, &asJSON)
+	return cmd
+}
+
+func verifyText(user string, r service.VerifyResult) string {
+	dev := ""
+	if r.Device != nil {
+		dev = fmt.Sprintf(" (%s)", safe(r.Device.Name))
+	}
+	switch r.Outcome {
+	case devices.Accepted:
+		return fmt.Sprintf("%s: accepted%s", safe(user), dev)
+	case devices.Throttled:
+		return fmt.Sprintf("%s: throttled%s after failed attempts; try again in %s", safe(user), dev, r.RetryAfter.Round(time.Second))
+	case devices.LockedOut:
+		return fmt.Sprintf("%s: locked out%s; an administrator must run: two-factor device unlock", safe(user), dev)
+	case devices.Disabled:
+		return fmt.Sprintf("%s: device disabled%s", safe(user), dev)
+	}
+	return fmt.Sprintf("%s: rejected", safe(user))
+}
+
+func (a *app) resyncCommand() *cobra.Command {
+	var (
+		opt    service.ResyncOptions
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "resync USER CODE1 CODE2 [CODE3]",
+		Short: "Resynchronise a drifted token from consecutive codes",
+		Long: `Finds where a drifted TOTP token's clock (or a HOTP token's counter) has got
+to, from two or three codes read off it one after another, and stores the
+new drift (or counter). The TOTP search covers the resync window (setting
+resync-window, default ±1 day of 30 s steps; --window up to ±1 year); HOTP
+looks 1000 counters ahead. The codes used can never be replayed.`,
+		Args: cobra.RangeArgs(3, 4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			res, d, err := svc.Resync(cmd.Context(), args[0], args[1:], opt)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				j := map[string]any{"user": args[0], "device_id": d.ID, "device": d.Name, "kind": d.Kind}
+				if d.Kind == devices.TOTP {
+					j["old_drift_steps"], j["new_drift_steps"], j["new_drift_seconds"] = res.OldDrift, res.NewDrift, res.NewDrift*d.Step
+				} else {
+					j["old_counter"], j["new_counter"] = res.OldCounter, res.NewCounter
+				}
+				return printJSON(cmd.OutOrStdout(), j)
+			}
+			if d.Kind == devices.TOTP {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s resynchronised: drift %+d -> %+d steps (%+d s)\n",
+					safe(args[0]), safe(d.Name), res.OldDrift, res.NewDrift, res.NewDrift*d.Step)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s resynchronised: next counter %d -> %d\n",
+					safe(args[0]), safe(d.Name), res.OldCounter, res.NewCounter)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opt.Device, "device", "", "the device (id, name or serial); needed when the user has several")
+	cmd.Flags().Int64Var(&opt.Window, "window", 0, "search radius in steps (TOTP) or look-ahead in counters (HOTP)")
+	jsonFlag(cmd, &asJSON)
+	return cmd
+}
