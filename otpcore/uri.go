@@ -36,8 +36,18 @@ func (k KeyURI) validate() error {
 	if k.Account == "" {
 		return errors.New("otpauth account name is empty")
 	}
+	if len(k.Account) > maxNameLen || len(k.Issuer) > maxNameLen {
+		return fmt.Errorf("otpauth issuer and account name must each be at most %d bytes", maxNameLen)
+	}
 	if strings.Contains(k.Issuer, ":") {
 		return errors.New("otpauth issuer must not contain ':' (it separates issuer and account in the label)")
+	}
+	// With an issuer, the label's first ':' is the separator and a ':' in
+	// the account is written as %3A after it. Without one, an encoded
+	// ':' in the account would itself be read as the separator (as
+	// django-otp writes it), so the account would come back split.
+	if k.Issuer == "" && strings.Contains(k.Account, ":") {
+		return errors.New("otpauth account name may contain ':' only when an issuer is given (apps would read the part before it as the issuer)")
 	}
 	if len(k.Secret) == 0 {
 		return errors.New("otpauth secret is empty")
@@ -116,6 +126,13 @@ func escape(s string) string {
 // maxURILen bounds what ParseURI reads; real URIs are a few hundred bytes.
 const maxURILen = 4096
 
+// maxNameLen bounds the issuer and the account name. Real ones are short (an
+// e-mail address is at most 254 bytes), and the bound keeps every URI that
+// String writes, where the issuer appears twice and each byte may become
+// three, well under maxURILen, so whatever ParseURI accepts it can also
+// write back out and read again.
+const maxNameLen = 256
+
 // URIError explains why an otpauth URI was refused. It never quotes the
 // URI, which carries the secret.
 type URIError struct{ Problem string }
@@ -187,8 +204,9 @@ func ParseURI(s string) (KeyURI, error) {
 		return k, uriErr("query is malformed")
 	}
 	k.Issuer = labelIssuer
-	if v, ok := q["issuer"]; ok && len(v) > 0 {
-		k.Issuer = v[0]
+	// An empty issuer= gives no issuer, so it does not erase the label's.
+	if v := q.Get("issuer"); v != "" {
+		k.Issuer = v
 	}
 	secret := q.Get("secret")
 	if secret == "" {

@@ -138,6 +138,10 @@ func TestParseURIExamples(t *testing.T) {
 		{"period ignored for hotp", "otpauth://hotp/y?secret=JBSWY3DPEHPK3PXP&period=60",
 			otpcore.KeyURI{Kind: otpcore.KindHOTP, Account: "y", Secret: hello, Algorithm: otpcore.SHA1, Digits: 6}},
 		{"fragment ignored", "otpauth://totp/y?secret=JBSWY3DPEHPK3PXP#x", totp("", "y", hello)},
+		{"empty issuer parameter keeps the label's", "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=", totp("Example", "alice", hello)},
+		{"empty label issuer, colon in account, issuer parameter", "otpauth://totp/:ldap:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example", totp("Example", "ldap:alice", hello)},
+		{"longest names", "otpauth://totp/" + strings.Repeat("%E6%9D%B1", 85) + "I:" + strings.Repeat("%C3%AB", 128) + "?secret=JBSWY3DPEHPK3PXP",
+			totp(strings.Repeat("東", 85)+"I", strings.Repeat("ë", 128), hello)},
 		{"surrounding whitespace", "  otpauth://totp/y?secret=JBSWY3DPEHPK3PXP\n", totp("", "y", hello)},
 	}
 	for _, c := range cases {
@@ -187,6 +191,12 @@ func TestParseURIErrors(t *testing.T) {
 		{"bad escape in label", "otpauth://totp/ali%zzce?secret=" + sec, "escape"},
 		{"bad escape in query", "otpauth://totp/alice?secret=" + sec + "&issuer=%zz", "query"},
 		{"too long", "otpauth://totp/alice?secret=" + sec + "&x=" + strings.Repeat("a", 5000), "longer"},
+		// Without an issuer a ':' in the account cannot be written so that
+		// apps (or we) read it back as part of the account.
+		{"colon in account, no issuer", "otpauth://totp/:ldap:alice?secret=" + sec, "issuer"},
+		{"colon in account, empty issuer", "otpauth://totp/:ldap%3Aalice?secret=" + sec + "&issuer=", "issuer"},
+		{"account too long", "otpauth://totp/" + strings.Repeat("%C3%AB", 129) + "?secret=" + sec, "at most 256 bytes"},
+		{"issuer too long", "otpauth://totp/alice?secret=" + sec + "&issuer=" + strings.Repeat("x", 257), "at most 256 bytes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -234,6 +244,9 @@ func TestKeyURIStringRefuses(t *testing.T) {
 		{"digits 10", func(k *otpcore.KeyURI) { k.Digits = 10 }, "digits"},
 		{"period 0", func(k *otpcore.KeyURI) { k.Period = 0 }, "period"},
 		{"period -30", func(k *otpcore.KeyURI) { k.Period = -30 }, "period"},
+		{"colon in account without issuer", func(k *otpcore.KeyURI) { k.Issuer, k.Account = "", "ldap:alice" }, "issuer"},
+		{"account too long", func(k *otpcore.KeyURI) { k.Account = strings.Repeat("a", 257) }, "256"},
+		{"issuer too long", func(k *otpcore.KeyURI) { k.Issuer = strings.Repeat("i", 257) }, "256"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
