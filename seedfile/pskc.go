@@ -1,0 +1,473 @@
+package seedfile
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/two-factor/two-factor/otpcore"
+)
+
+// The XML shapes below match elements by local name only: vendors use the
+// pskc: prefix, a default namespace, or (for the PKCS #5 parameters) no
+// namespace at all, and all of those are the same file.
+
+type pskcEncrypted struct {
+	Method struct {
+		Algorithm string `xml:"Algorithm,attr"`
+	} `xml:"EncryptionMethod"`
+	CipherValue string `xml:"CipherData>CipherValue"`
+}
+
+type pskcValue struct {
+	Plain     *string        `xml:"PlainValue"`
+	Encrypted *pskcEncrypted `xml:"EncryptedValue"`
+	MAC       string         `xml:"ValueMAC"`
+}
+
+type pskcKey struct {
+	ID        string `xml:"Id,attr"`
+	Algorithm string `xml:"Algorithm,attr"`
+	Issuer    string `xml:"Issuer"`
+	Params    struct {
+		Suite struct {
+			Text     string `xml:",chardata"`
+			HashAlgo string `xml:"hashalgo,attr"` // privacyIDEA's export writes <Suite hashalgo="sha256"/>
+		} `xml:"Suite"`
+		Response *struct {
+			Length   string `xml:"Length,attr"`
+			Encoding string `xml:"Encoding,attr"`
+		} `xml:"ResponseFormat"`
+	} `xml:"AlgorithmParameters"`
+	Data struct {
+		Secret       *pskcValue `xml:"Secret"`
+		Counter      *pskcValue `xml:"Counter"`
+		Time         *pskcValue `xml:"Time"`
+		TimeInterval *pskcValue `xml:"TimeInterval"`
+		TimeDrift    *pskcValue `xml:"TimeDrift"`
+	} `xml:"Data"`
+	UserID string `xml:"UserId"`
+}
+
+type pskcKeyPackage struct {
+	Device struct {
+		Manufacturer string `xml:"Manufacturer"`
+		SerialNo     string `xml:"SerialNo"`
+		Model        string `xml:"Model"`
+		UserID       string `xml:"UserId"`
+	} `xml:"DeviceInfo"`
+	Keys []pskcKey `xml:"Key"`
+
+	line int // where the package starts, for messages
+}
+
+type pskcEncryptionKey struct {
+	KeyNames []string `xml:"KeyName"`
+	Derived  *struct {
+		Method struct {
+			Algorithm string `xml:"Algorithm,attr"`
+			PBKDF2    *struct {
+				Salt       string `xml:"Salt>Specified"`
+				Iterations string `xml:"IterationCount"`
+				KeyLength  string `xml:"KeyLength"`
+				PRF        *struct {
+					Algorithm string `xml:"Algorithm,attr"`
+					Text      string `xml:",chardata"` // python-pskc writes the URI as text
+				} `xml:"PRF"`
+			} `xml:"PBKDF2-params"`
+		} `xml:"KeyDerivationMethod"`
+		MasterKeyName string `xml:"MasterKeyName"`
+	} `xml:"DerivedKey"`
+}
+
+type pskcMACMethod struct {
+	Algorithm string         `xml:"Algorithm,attr"`
+	Key       *pskcEncrypted `xml:"MACKey"`
+}
+
+const pskcNS = "urn:ietf:params:xml:ns:keyprov:pskc"
+
+func parsePSKC(data []byte, opt *Options) ([]Token, error) {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.CharsetReader = charsetReader
+	root, err := pskcRoot(dec)
+	if err != nil {
+		return nil, err
+	}
+	if root.Name.Local != "KeyContainer" {
+		return nil, errAt(fmt.Sprintf("line %d", line(dec)), "the root element is not <KeyContainer>: this is not a PSKC file")
+	}
+	for _, a := range root.Attr {
+		if a.Name.Local == "Version" && a.Value != "1.0" && a.Value != "1" {
+			return nil, errAt("KeyContainer", "PSKC version %s is not supported (want 1.0)", quoteShort(a.Value))
+		}
+	}
+
+	var (
+		encKey   *pskcEncryptionKey
+		macMeth  *pskcMACMethod
+		packages []pskcKeyPackage
+		max      = opt.maxTokens()
+	)
+	for done := false; !done; {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, xmlError(dec, err)
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			done = true
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "EncryptionKey":
+				encKey = new(pskcEncryptionKey)
+				err = dec.DecodeElement(encKey, &t)
+			case "MACMethod":
+				macMeth = new(pskcMACMethod)
+				err = dec.DecodeElement(macMeth, &t)
+			case "KeyPackage":
+				if len(packages) >= max {
+					return nil, tooMany(fmt.Sprintf("KeyPackage %d", len(packages)+1), max)
+				}
+				packages = append(packages, pskcKeyPackage{line: line(dec)})
+				err = dec.DecodeElement(&packages[len(packages)-1], &t)
+			default:
+				// Signature, MACAlgorithm, extensions: not used.
+				err = dec.Skip()
+			}
+			if err != nil {
+				return nil, xmlError(dec, err)
+			}
+		}
+	}
+
+	cr := &pskcCrypto{opt: opt, enc: encKey, mac: macMeth}
+	var toks []Token
+	for i := range packages {
+		kp := &packages[i]
+		if len(kp.Keys) == 0 {
+			return nil, errAt(fmt.Sprintf("KeyPackage %d (line %d)", i+1, kp.line), "has no Key")
+		}
+		for j := range kp.Keys {
+			if len(toks) >= max {
+				return nil, tooMany(fmt.Sprintf("KeyPackage %d", i+1), max)
+			}
+			k := &kp.Keys[j]
+			where := fmt.Sprintf("KeyPackage %d (line %d", i+1, kp.line)
+			if len(kp.Keys) > 1 {
+				where += fmt.Sprintf(", Key %d", j+1)
+			}
+			if id := strings.TrimSpace(k.ID); id != "" {
+				where += ", Key Id " + quoteShort(id)
+			}
+			where += ")"
+			t, err := pskcToken(cr, kp, k)
+			if err != nil {
+				var fe *Error
+				if errors.As(err, &fe) {
+					return nil, fe // the file's encryption header is at fault
+				}
+				return nil, &Error{Where: where, Err: err}
+			}
+			t.Origin = where
+			toks = append(toks, t)
+		}
+	}
+	return toks, nil
+}
+
+// pskcRoot returns the document's root element.
+func pskcRoot(dec *xml.Decoder) (xml.StartElement, error) {
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return xml.StartElement{}, &Error{Err: errors.New("the file has no XML element")}
+		}
+		if err != nil {
+			return xml.StartElement{}, xmlError(dec, err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se, nil
+		}
+	}
+}
+
+func line(dec *xml.Decoder) int {
+	l, _ := dec.InputPos()
+	return l
+}
+
+// xmlError turns a decoder error into a message that names the line but
+// not the text around it: encoding/xml's messages quote names and entity
+// text, and a broken file can put part of a seed there.
+func xmlError(dec *xml.Decoder, err error) error {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		if strings.Contains(se.Msg, "unexpected EOF") {
+			return errAt(fmt.Sprintf("line %d", se.Line), "the XML ends in the middle of an element")
+		}
+		return errAt(fmt.Sprintf("line %d", se.Line), "malformed XML")
+	}
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errAt(fmt.Sprintf("line %d", line(dec)), "the XML ends in the middle of an element")
+	}
+	var ue xml.UnmarshalError
+	if errors.As(err, &ue) {
+		return errAt(fmt.Sprintf("line %d", line(dec)), "malformed XML")
+	}
+	return errAt(fmt.Sprintf("line %d", line(dec)), "malformed XML (%s)", safeXMLMessage(err))
+}
+
+// safeXMLMessage keeps only encoding/xml messages known to quote nothing
+// from the document.
+func safeXMLMessage(err error) string {
+	msg := err.Error()
+	if strings.Contains(msg, "CharsetReader") || strings.Contains(msg, "encoding") {
+		return "unsupported character encoding; use UTF-8"
+	}
+	if strings.Contains(msg, "exceeded max depth") {
+		return "elements nested too deeply"
+	}
+	return "unreadable"
+}
+
+// charsetReader accepts the single-byte encodings a vendor's XML may
+// declare besides UTF-8.
+func charsetReader(label string, in io.Reader) (io.Reader, error) {
+	switch strings.ToLower(label) {
+	case "us-ascii", "ascii", "iso-8859-1", "iso8859-1", "latin1", "latin-1":
+		b, err := io.ReadAll(in)
+		if err != nil {
+			return nil, err
+		}
+		var out strings.Builder
+		out.Grow(len(b))
+		for _, c := range b {
+			out.WriteRune(rune(c))
+		}
+		return strings.NewReader(out.String()), nil
+	}
+	return nil, fmt.Errorf("unsupported encoding")
+}
+
+// pskcToken turns one <Key> into a Token.
+func pskcToken(cr *pskcCrypto, kp *pskcKeyPackage, k *pskcKey) (Token, error) {
+	t := Token{
+		Serial:       strings.TrimSpace(kp.Device.SerialNo),
+		Manufacturer: strings.TrimSpace(kp.Device.Manufacturer),
+		Model:        strings.TrimSpace(kp.Device.Model),
+		User:         strings.TrimSpace(k.UserID),
+		Issuer:       strings.TrimSpace(k.Issuer),
+		Digits:       DefaultDigits,
+	}
+	if t.Serial == "" {
+		t.Serial = strings.TrimSpace(k.ID)
+	}
+	if t.User == "" {
+		t.User = strings.TrimSpace(kp.Device.UserID)
+	}
+
+	alg := strings.ToLower(strings.TrimSpace(k.Algorithm))
+	if i := strings.LastIndexAny(alg, ":#/"); i >= 0 {
+		alg = alg[i+1:]
+	}
+	switch alg {
+	case "totp":
+		t.Kind = otpcore.KindTOTP
+	case "hotp":
+		t.Kind = otpcore.KindHOTP
+	case "":
+		return t, errors.New("Key has no Algorithm attribute (want ...:pskc:totp or ...:pskc:hotp)")
+	default:
+		return t, fmt.Errorf("Key Algorithm %s is not supported (only TOTP and HOTP)", quoteShort(k.Algorithm))
+	}
+
+	if rf := k.Params.Response; rf != nil {
+		if enc := strings.TrimSpace(rf.Encoding); enc != "" && !strings.EqualFold(enc, "DECIMAL") {
+			return t, fmt.Errorf("ResponseFormat Encoding %s is not supported (only DECIMAL)", quoteShort(enc))
+		}
+		if s := strings.TrimSpace(rf.Length); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return t, errors.New("ResponseFormat Length is not a whole number")
+			}
+			t.Digits = n
+		}
+	}
+
+	t.Algorithm = otpcore.SHA1 // RFC 4226 and privacyIDEA's default
+	suite := strings.TrimSpace(k.Params.Suite.Text)
+	if suite == "" {
+		suite = strings.TrimSpace(k.Params.Suite.HashAlgo)
+	}
+	if suite != "" {
+		a, err := otpcore.ParseAlgorithm(suite)
+		if err != nil {
+			return t, fmt.Errorf("Suite %s is not a supported hash (SHA1, SHA256 or SHA512)", quoteShort(suite))
+		}
+		t.Algorithm = a
+	}
+
+	d := &k.Data
+	if d.Secret == nil {
+		return t, errors.New("Data has no Secret")
+	}
+	secret, err := cr.bytesValue(d.Secret)
+	if err != nil {
+		return t, fmt.Errorf("Secret: %w", err)
+	}
+	t.Secret = secret
+
+	switch t.Kind {
+	case otpcore.KindTOTP:
+		t.Period = DefaultPeriod
+		if d.TimeInterval != nil {
+			if t.Period, err = cr.intValue(d.TimeInterval); err != nil {
+				return t, fmt.Errorf("TimeInterval: %w", err)
+			}
+			if t.Period <= 0 {
+				return t, errors.New("TimeInterval must be a positive number of seconds")
+			}
+		}
+		if d.Time != nil {
+			if t.T0, err = cr.intValue(d.Time); err != nil {
+				return t, fmt.Errorf("Time: %w", err)
+			}
+		}
+		if d.TimeDrift != nil {
+			if t.Drift, err = cr.intValue(d.TimeDrift); err != nil {
+				return t, fmt.Errorf("TimeDrift: %w", err)
+			}
+		}
+	case otpcore.KindHOTP:
+		if d.Counter != nil {
+			if t.Counter, err = cr.uintValue(d.Counter); err != nil {
+				return t, fmt.Errorf("Counter: %w", err)
+			}
+		}
+	}
+	return t, t.Validate()
+}
+
+// bytesValue returns the binary value of a <Secret>.
+func (c *pskcCrypto) bytesValue(v *pskcValue) ([]byte, error) {
+	switch {
+	case v.Encrypted != nil:
+		return c.decrypt(v.Encrypted, v.MAC)
+	case v.Plain != nil:
+		b, err := decodeBase64(*v.Plain)
+		if err != nil {
+			return nil, errors.New("PlainValue is not base64")
+		}
+		return b, nil
+	}
+	return nil, errors.New("has neither PlainValue nor EncryptedValue")
+}
+
+// intValue returns the value of an integer element (Counter, Time,
+// TimeInterval, TimeDrift).
+func (c *pskcCrypto) intValue(v *pskcValue) (int64, error) {
+	switch {
+	case v.Encrypted != nil:
+		b, err := c.decrypt(v.Encrypted, v.MAC)
+		if err != nil {
+			return 0, err
+		}
+		return decodeEncryptedInt(b)
+	case v.Plain != nil:
+		n, err := strconv.ParseInt(strings.TrimSpace(*v.Plain), 10, 64)
+		if err != nil {
+			return 0, errors.New("PlainValue is not a whole number")
+		}
+		return n, nil
+	}
+	return 0, errors.New("has neither PlainValue nor EncryptedValue")
+}
+
+// uintValue returns the value of <Counter>, which may use all 64 bits.
+func (c *pskcCrypto) uintValue(v *pskcValue) (uint64, error) {
+	switch {
+	case v.Encrypted != nil:
+		b, err := c.decrypt(v.Encrypted, v.MAC)
+		if err != nil {
+			return 0, err
+		}
+		if isDecimal(b) {
+			n, err := strconv.ParseUint(string(b), 10, 64)
+			if err != nil {
+				return 0, errors.New("encrypted value is not a whole number, 0 or more")
+			}
+			return n, nil
+		}
+		n, err := decodeEncryptedInt(b)
+		return uint64(n), err
+	case v.Plain != nil:
+		n, err := strconv.ParseUint(strings.TrimSpace(*v.Plain), 10, 64)
+		if err != nil {
+			return 0, errors.New("PlainValue is not a whole number, 0 or more")
+		}
+		return n, nil
+	}
+	return 0, errors.New("has neither PlainValue nor EncryptedValue")
+}
+
+// decodeEncryptedInt reads a decrypted integer. RFC 6030 leaves the
+// encoding open; in use are ASCII decimal and big-endian binary (which
+// python-pskc writes, shortest form). An 8-byte binary value is a signed
+// 64-bit integer, so a negative TimeDrift survives.
+func decodeEncryptedInt(b []byte) (int64, error) {
+	if len(b) == 0 {
+		return 0, errors.New("encrypted value is empty")
+	}
+	if isDecimal(b) {
+		n, err := strconv.ParseInt(string(b), 10, 64)
+		if err != nil {
+			return 0, errors.New("encrypted value is out of range")
+		}
+		return n, nil
+	}
+	if len(b) > 8 {
+		return 0, errors.New("encrypted value is longer than 8 bytes")
+	}
+	var n uint64
+	for _, c := range b {
+		n = n<<8 | uint64(c)
+	}
+	return int64(n), nil
+}
+
+func isDecimal(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeBase64 reads xs:base64Binary: white space anywhere, padding
+// optional.
+func decodeBase64(s string) ([]byte, error) {
+	clean := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\r', '\n':
+			return -1
+		}
+		return r
+	}, s)
+	if strings.HasSuffix(clean, "=") {
+		return base64.StdEncoding.DecodeString(clean)
+	}
+	return base64.RawStdEncoding.DecodeString(clean)
+}
