@@ -49,10 +49,15 @@ func (d *Device) Resync(codes []string, now time.Time, radius int64) (ResyncResu
 		r.Match = m
 		d.Counter = uint64(m.Step) + 1
 	} else {
-		m, err := g.ResyncTOTP(parsed, d.params(), now.Unix(), d.Drift, radius)
+		// The codes were read one step apart and the last one is on the
+		// token's display now, so the first was shown len-1 steps ago.
+		firstRead := now.Unix() - int64(len(parsed)-1)*d.Step
+		m, err := g.ResyncTOTP(parsed, d.params(), firstRead, d.Drift, radius)
 		if err != nil {
 			return r, err
 		}
+		m.Drift = m.Step - d.params().StepAt(now.Unix())
+		m.Offset = m.Drift - d.Drift
 		r.Match = m
 		d.Drift = m.Drift
 		d.LastStep = m.Step

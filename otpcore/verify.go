@@ -135,7 +135,8 @@ var ErrNoMatch = errors.New("no matching position found for the codes in the sea
 // ResyncTOTP finds the step at which a token shows codes, consecutive codes
 // read off the token in order (two, or three for more certainty; a single
 // code only within ±MaxSingleCodeRadius). The search covers center±radius
-// steps around our step at unix, nearest first, where center is usually the
+// steps around our step at unix (the time the first code was read),
+// nearest first, where center is usually the
 // drift stored for the token. The replay floor is not applied: an admin
 // resyncing a token in hand may need to move it back in time. The returned
 // Match describes the last code's step.
