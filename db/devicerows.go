@@ -38,9 +38,10 @@ func scanDevice(r rowScanner) (*devices.Device, error) {
 	d.UserID = userID.Int64
 	d.Kind, d.SeedSource = devices.Kind(kind), devices.SeedSource(source)
 	d.Hardware, d.Confirmed, d.Enabled, d.LockedOut = hardware, confirmed, enabled, out
-	d.Algorithm, err = otpcore.ParseAlgorithm(alg)
-	if err != nil {
-		return nil, fmt.Errorf("device %d: %w", d.ID, err)
+	if d.Kind.IsOTP() {
+		if d.Algorithm, err = otpcore.ParseAlgorithm(alg); err != nil {
+			return nil, fmt.Errorf("device %d: %w", d.ID, err)
+		}
 	}
 	d.LastStep = otpcore.NoFloor
 	if lastStep.Valid {
@@ -68,6 +69,14 @@ func queryDevices(ctx context.Context, q querier, where string, args ...any) ([]
 	return out, rows.Err()
 }
 
+// algorithmText is the stored hash name; backup codes have none of their own.
+func algorithmText(d *devices.Device) string {
+	if !d.Kind.IsOTP() {
+		return ""
+	}
+	return d.Algorithm.String()
+}
+
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 func nullStep(step int64) sql.NullInt64 {
@@ -88,7 +97,7 @@ func insertDevice(ctx context.Context, tx *sql.Tx, seal *sealer, userID int64, d
 		counter, failures, last_failure_at, locked_out, last_used_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		uid, d.Name, string(d.Kind), d.Hardware, nullString(d.Serial), d.Model, d.Manufacturer,
-		string(d.SeedSource), d.Algorithm.String(), d.Digits, d.Step, d.T0, d.Tolerance, toMillis(d.Created).Int64,
+		string(d.SeedSource), algorithmText(d), d.Digits, d.Step, d.T0, d.Tolerance, toMillis(d.Created).Int64,
 		d.Confirmed, d.Enabled, d.Drift, nullStep(d.LastStep), int64(d.Counter), d.Failures,
 		toMillis(d.LastFailure), d.LockedOut, toMillis(d.LastUsed))
 	if err != nil {
