@@ -119,6 +119,8 @@ func Detect(data []byte) (Format, error) {
 		return FormatCSV, nil
 	case len(fields) >= 2 && looksHex(fields[1]):
 		return FormatOATHCSV, nil
+	case len(fields) >= 3 && (strings.EqualFold(fields[2], "totp") || strings.EqualFold(fields[2], "hotp")):
+		return FormatOATHCSV, nil // a row whose seed is broken: let the parser say where
 	}
 	return 0, &Error{Where: "line 1", Err: errors.New("cannot tell the format: expected a Microsoft CSV header " +
 		"(upn,serial number,secret key,time interval,manufacturer,model), an OATH CSV row (serial, hex seed, type, ...), " +
