@@ -246,7 +246,7 @@ func pbkdf2File(t *testing.T, password, alg string, keyLen int, prfAsText bool, 
 	encMK, _ := encValue(t, key, macKey)
 	secret, ct := encValue(t, key, seed64)
 	drift, dct := encValue(t, key, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe}) // -2 as 8-byte two's complement
-	interval, ict := encValue(t, key, []byte("60"))                                          // ASCII decimal
+	interval, ict := encValue(t, key, []byte("60"))                                        // ASCII decimal
 	prf := `<PRF Algorithm="http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"/>`
 	if prfAsText {
 		prf = `<PRF>http://www.w3.org/2001/04/xmldsig-more#hmac-sha256</PRF>`
