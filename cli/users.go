@@ -42,6 +42,9 @@ others are printed, and the exit code is then 1.`,
 			if err != nil {
 				return err
 			}
+			if len(args) == 0 && len(sts) == 0 && !asJSON {
+				fmt.Fprintln(cmd.ErrOrStderr(), "no users yet; add one with: two-factor user add NAME, then two-factor enroll NAME")
+			}
 			var missing []string
 			type row struct {
 				User    string `json:"user"`
