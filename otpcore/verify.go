@@ -144,7 +144,8 @@ func (g *Generator) ResyncTOTP(codes []Code, p TOTPParams, unix int64, center, r
 	if err := p.Validate(); err != nil {
 		return Match{}, err
 	}
-	vals, err := g.resyncValues(codes, radius)
+	var buf [maxResyncCodes]uint32
+	vals, err := g.resyncValues(codes, radius, &buf)
 	if err != nil {
 		return Match{}, err
 	}
@@ -175,7 +176,8 @@ func (g *Generator) ResyncTOTP(codes []Code, p TOTPParams, unix int64, center, r
 // codes, searching from next up to lookAhead counters ahead. The returned
 // Match's Step is the counter of the last code; store Step+1.
 func (g *Generator) ResyncHOTP(codes []Code, next uint64, lookAhead int64) (Match, error) {
-	vals, err := g.resyncValues(codes, lookAhead)
+	var buf [maxResyncCodes]uint32
+	vals, err := g.resyncValues(codes, lookAhead, &buf)
 	if err != nil {
 		return Match{}, err
 	}
@@ -195,18 +197,24 @@ func (g *Generator) ResyncHOTP(codes []Code, next uint64, lookAhead int64) (Matc
 	return Match{}, ErrNoMatch
 }
 
-func (g *Generator) resyncValues(codes []Code, radius int64) ([]uint32, error) {
+// maxResyncCodes is how many consecutive codes a resync accepts.
+const maxResyncCodes = 3
+
+// resyncValues checks the codes and the window and returns the codes as
+// integers in buf, which the caller keeps on its stack so that a search
+// allocates nothing.
+func (g *Generator) resyncValues(codes []Code, radius int64, buf *[maxResyncCodes]uint32) ([]uint32, error) {
 	switch {
 	case len(codes) == 0:
 		return nil, errors.New("resync needs at least one code")
-	case len(codes) > 3:
+	case len(codes) > maxResyncCodes:
 		return nil, fmt.Errorf("resync takes at most three consecutive codes, got %d", len(codes))
 	case len(codes) == 1 && radius > MaxSingleCodeRadius:
 		return nil, fmt.Errorf("a single code can only be searched within ±%d steps; give two consecutive codes for a wider search", MaxSingleCodeRadius)
 	case radius < 0:
 		return nil, fmt.Errorf("search window must not be negative, got %d", radius)
 	}
-	vals := make([]uint32, len(codes))
+	vals := buf[:len(codes)]
 	for i, c := range codes {
 		if int(c.n) != g.digits {
 			return nil, fmt.Errorf("code %d has %d digits, the token uses %d", i+1, c.n, g.digits)
