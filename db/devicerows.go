@@ -12,7 +12,7 @@ import (
 const deviceColumns = `d.id, d.user_id, coalesce(u.name, ''), d.name, d.kind, d.hardware, coalesce(d.serial, ''), d.model,
 	d.manufacturer, d.seed_source, d.algorithm, d.digits, d.step, d.t0, d.tolerance, d.created_at,
 	d.confirmed, d.enabled, d.drift, d.last_step, d.counter, d.failures, d.last_failure_at,
-	d.locked_out, d.last_used_at`
+	d.locked_out, d.last_used_at, d.retired_at`
 
 const deviceFrom = ` FROM devices d LEFT JOIN users u ON u.id = d.user_id `
 
@@ -24,6 +24,7 @@ func scanDevice(r rowScanner) (*devices.Device, error) {
 		d                                 devices.Device
 		userID, lastStep                  sql.NullInt64
 		created, lastFailure, lastUsed    sql.NullInt64
+		retired                           sql.NullInt64
 		kind, alg, source                 string
 		hardware, confirmed, enabled, out bool
 		counter                           int64
@@ -31,7 +32,7 @@ func scanDevice(r rowScanner) (*devices.Device, error) {
 	err := r.Scan(&d.ID, &userID, &d.User, &d.Name, &kind, &hardware, &d.Serial, &d.Model,
 		&d.Manufacturer, &source, &alg, &d.Digits, &d.Step, &d.T0, &d.Tolerance, &created,
 		&confirmed, &enabled, &d.Drift, &lastStep, &counter, &d.Failures, &lastFailure,
-		&out, &lastUsed)
+		&out, &lastUsed, &retired)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +50,7 @@ func scanDevice(r rowScanner) (*devices.Device, error) {
 	}
 	d.Counter = uint64(counter)
 	d.Created, d.LastFailure, d.LastUsed = fromMillis(created), fromMillis(lastFailure), fromMillis(lastUsed)
+	d.Retired = fromMillis(retired)
 	return &d, nil
 }
 

@@ -84,6 +84,12 @@ CREATE TABLE drift_samples (
 CREATE INDEX drift_samples_device ON drift_samples(device_id, at);
 CREATE INDEX audit_user ON audit(user_name, id);
 `,
+	// 3: hardware token inventory: tokens taken out of service stay on
+	// record (so a re-import of their serial is noticed) but are never
+	// assigned again.
+	`
+ALTER TABLE devices ADD COLUMN retired_at INTEGER;
+`,
 }
 
 // SchemaVersion is the schema this build writes.

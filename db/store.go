@@ -134,4 +134,12 @@ type Store interface {
 	// Rekey re-encrypts every secret under a new master key in one
 	// transaction and then replaces the key file.
 	Rekey(ctx context.Context, actor string) error
+
+	// Hardware token inventory.
+	ImportTokens(ctx context.Context, actor string, items []ImportItem, opt ImportOptions) ([]ImportResult, error)
+	Tokens(ctx context.Context, f TokenFilter) ([]*devices.Device, error)
+	TokenSecrets(ctx context.Context, f TokenFilter) ([]*devices.Device, error)
+	AssignToken(ctx context.Context, actor, serial, user string) error
+	UnassignToken(ctx context.Context, actor, serial string) error
+	RetireToken(ctx context.Context, actor, serial string) error
 }

@@ -67,7 +67,11 @@ func (s *SQLite) apply(ctx context.Context, tx *sql.Tx, seal *sealer, actor stri
 	removed := map[*devices.Device]bool{}
 	for _, d := range u.removed {
 		removed[d] = true
-		if _, err := tx.ExecContext(ctx, "DELETE FROM devices WHERE id = ?", d.ID); err != nil {
+		q := "DELETE FROM devices WHERE id = ?"
+		if d.Hardware {
+			q = detachSQL + " WHERE id = ?"
+		}
+		if _, err := tx.ExecContext(ctx, q, d.ID); err != nil {
 			return err
 		}
 	}

@@ -101,12 +101,24 @@ func (s *SQLite) RemoveUser(ctx context.Context, actor, name string) error {
 	})
 }
 
+// removeDevicesOf takes every device away from a user: apps and backup
+// codes are deleted; hardware tokens go back to the inventory (their seeds
+// came from a vendor file and cannot be made again). It returns the count.
 func removeDevicesOf(ctx context.Context, tx *sql.Tx, userID int64) (int64, error) {
-	res, err := tx.ExecContext(ctx, "DELETE FROM devices WHERE user_id = ?", userID)
+	res, err := tx.ExecContext(ctx, "DELETE FROM devices WHERE user_id = ? AND NOT hardware", userID)
 	if err != nil {
 		return 0, err
 	}
-	return res.RowsAffected()
+	deleted, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	res, err = tx.ExecContext(ctx, detachSQL+" WHERE user_id = ?", userID)
+	if err != nil {
+		return 0, err
+	}
+	returned, err := res.RowsAffected()
+	return deleted + returned, err
 }
 
 func (s *SQLite) DisableUsers(ctx context.Context, actor string, names []string) ([]int, error) {

@@ -73,6 +73,7 @@ type Device struct {
 	LastFailure time.Time
 	LockedOut   bool
 	LastUsed    time.Time
+	Retired     time.Time // hardware token taken out of service; zero if in service
 
 	// Backup devices: the remaining codes, hashed.
 	Codes []BackupCode
