@@ -140,7 +140,11 @@ environment error.`,
 		a.driftCommand(),
 		a.rekeyCommand(),
 		a.configCommand(),
+		a.importCommand(),
+		a.tokensCommand(),
+		a.exportCommand(),
 	)
+	root.AddCommand(a.assignCommands()...)
 	return root
 }
 

@@ -98,7 +98,8 @@ func (a *app) disableCommand() *cobra.Command {
 		Use:   "disable USER...",
 		Short: "Turn two-factor authentication off for users by removing all their devices",
 		Long: `Removes every device (authenticator apps, tokens, backup codes) of each named
-user, for when someone has lost their second factor. All or nothing: if any
+user, for when someone has lost their second factor; hardware tokens go back
+to the inventory (retire a lost one with: two-factor retire). All or nothing: if any
 user is unknown, nothing is removed. Asks first on a terminal; scripts pass
 --yes. Audited.`,
 		Args: cobra.MinimumNArgs(1),

@@ -56,6 +56,16 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 	errDryRun := errors.New("dry run")
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		seal, err := s.sealer(ctx, tx, !opt.DryRun)
+		if opt.DryRun && errors.Is(err, ErrKeyMissing) {
+			// A dry run on a store that has no key yet must not create
+			// one; it encrypts under a throwaway key and rolls back.
+			if fp, ferr := metaGet(ctx, tx, "key_fingerprint"); ferr == nil && fp == "" {
+				var key []byte
+				if key, err = newMasterKey(); err == nil {
+					seal, err = newSealer(key)
+				}
+			}
+		}
 		if err != nil {
 			return err
 		}

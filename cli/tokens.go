@@ -1,0 +1,420 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/otpcore"
+	"github.com/two-factor/two-factor/seedfile"
+	"github.com/two-factor/two-factor/service"
+)
+
+func (a *app) importCommand() *cobra.Command {
+	var (
+		opt                       service.ImportOptions
+		format, hash, pwFile, psk string
+		noAssign                  bool
+		asJSON                    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import hardware tokens from a vendor seed file (Microsoft/Token2 CSV, privacyIDEA OATH CSV, PSKC, otpauth URIs)",
+		Long: `Reads a seed file and adds its tokens to the inventory, in one transaction:
+if anything is wrong, nothing is imported. Tokens the file assigns to a user
+(the upn column, PSKC UserId, ...) are assigned to them (--create-users adds
+missing users; --no-assign leaves every token in the inventory). A serial
+already known is skipped, or overwritten with --replace. --dry-run shows
+what would happen and changes nothing. An encrypted PSKC file asks for its
+password on a terminal, or takes it from --password-file.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opt.Parse.Format, err = seedfile.ParseFormat(format); err != nil {
+				return err
+			}
+			if hash != "" {
+				if opt.Parse.Algorithm, err = otpcore.ParseAlgorithm(hash); err != nil {
+					return err
+				}
+			}
+			if pwFile != "" {
+				if opt.Parse.Password, err = firstLine(pwFile); err != nil {
+					return err
+				}
+			}
+			if psk != "" {
+				text, err := firstLine(psk)
+				if err != nil {
+					return err
+				}
+				if opt.Parse.Key, err = otpcore.DecodeHex(text); err != nil {
+					return fmt.Errorf("pre-shared key in %s: %w", psk, err)
+				}
+			}
+			opt.Assign = !noAssign
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			results, err := svc.Import(cmd.Context(), bytes.NewReader(data), opt)
+			if errors.Is(err, seedfile.ErrPasswordRequired) && a.env.IsTerminal() {
+				if opt.Parse.Password, err = a.readSecret("Password of " + args[0] + ": "); err != nil {
+					return err
+				}
+				results, err = svc.Import(cmd.Context(), bytes.NewReader(data), opt)
+			}
+			if err != nil {
+				return fmt.Errorf("import %s: %w; nothing was imported", args[0], err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), results)
+			}
+			counts := map[db.ImportAction]int{}
+			out := cmd.OutOrStdout()
+			for _, r := range results {
+				counts[r.Action]++
+				line := fmt.Sprintf("%-8s %s", r.Action, safe(r.Serial))
+				if r.User != "" {
+					line += " -> " + safe(r.User)
+				}
+				if r.Reason != "" {
+					line += " (" + r.Reason + ")"
+				}
+				fmt.Fprintln(out, line)
+			}
+			verb := "imported"
+			if opt.DryRun {
+				verb = "would import (dry run: nothing changed)"
+			}
+			fmt.Fprintf(out, "%s %d token(s): %d added, %d replaced, %d skipped\n", verb,
+				len(results), counts[db.ImportAdded], counts[db.ImportReplaced], counts[db.ImportSkipped])
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&format, "format", "auto", "azure, oathcsv, pskc, otpauth, csv, or auto (detect)")
+	f.BoolVar(&opt.DryRun, "dry-run", false, "show what would be imported; change nothing")
+	f.BoolVar(&opt.Replace, "replace", false, "overwrite tokens whose serial is already known")
+	f.BoolVar(&opt.CreateUsers, "create-users", false, "add users the file names that do not exist")
+	f.BoolVar(&noAssign, "no-assign", false, "put every token in the inventory, ignoring users named in the file")
+	f.StringVar(&hash, "hash", "", "hash for files that do not state it (default: SHA1 for seeds up to 20 bytes, SHA256 above)")
+	f.StringVar(&pwFile, "password-file", "", "file whose first line is the PSKC password")
+	f.StringVar(&psk, "psk-file", "", "file whose first line is the PSKC pre-shared key in hex")
+	jsonFlag(cmd, &asJSON)
+	return cmd
+}
+
+// firstLine reads a small secret file (a password or key) and returns its
+// first line.
+func firstLine(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimRight(line, "\r"), nil
+}
+
+func tokenState(d *devices.Device) string {
+	switch {
+	case !d.Retired.IsZero():
+		return "retired " + d.Retired.Local().Format("2006-01-02")
+	case d.UserID == 0:
+		return "unassigned"
+	}
+	return "assigned"
+}
+
+func (a *app) tokensCommand() *cobra.Command {
+	var (
+		f      db.TokenFilter
+		all    bool
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "tokens",
+		Short: "List hardware tokens in the inventory (unassigned; --all for every token)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			f.Unassigned = !all
+			toks, err := svc.Store.Tokens(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				type row struct {
+					Serial       string    `json:"serial"`
+					Kind         string    `json:"kind"`
+					Model        string    `json:"model,omitempty"`
+					Manufacturer string    `json:"manufacturer,omitempty"`
+					Algorithm    string    `json:"algorithm"`
+					Digits       int       `json:"digits"`
+					Step         int64     `json:"step,omitempty"`
+					User         string    `json:"user,omitempty"`
+					State        string    `json:"state"`
+					Imported     time.Time `json:"imported"`
+				}
+				out := make([]row, len(toks))
+				for i, d := range toks {
+					out[i] = row{d.Serial, string(d.Kind), d.Model, d.Manufacturer, d.Algorithm.String(), d.Digits, d.Step, d.User, tokenState(d), d.Created}
+				}
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			if len(toks) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no tokens in the inventory; add some with: two-factor import FILE")
+				return nil
+			}
+			t := newTable(cmd.OutOrStdout(), "SERIAL", "KIND", "MODEL", "MANUFACTURER", "HASH", "STEP", "USER", "STATE", "IMPORTED")
+			for _, d := range toks {
+				step := "-"
+				if d.Kind == devices.TOTP {
+					step = fmt.Sprintf("%ds", d.Step)
+				}
+				t.row(safe(d.Serial), d.KindLabel(), dash(safe(d.Model)), dash(safe(d.Manufacturer)), d.Algorithm.String(), step,
+					dash(safe(d.User)), tokenState(d), d.Created.Local().Format("2006-01-02"))
+			}
+			return t.flush()
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "include assigned tokens")
+	cmd.Flags().BoolVar(&f.Retired, "retired", false, "include retired tokens")
+	jsonFlag(cmd, &asJSON)
+	return cmd
+}
+
+func (a *app) assignCommands() []*cobra.Command {
+	assign := &cobra.Command{
+		Use:   "assign SERIAL USER",
+		Short: "Give an inventory token to a user (active at once)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			if err := svc.Store.AssignToken(cmd.Context(), svc.Actor, args[0], args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "token %s assigned to %s\n", safe(args[0]), safe(args[1]))
+			return nil
+		},
+	}
+	unassign := &cobra.Command{
+		Use:   "unassign SERIAL",
+		Short: "Take a token back from its user into the inventory",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			if err := svc.Store.UnassignToken(cmd.Context(), svc.Actor, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "token %s is back in the inventory\n", safe(args[0]))
+			return nil
+		},
+	}
+	retire := &cobra.Command{
+		Use:   "retire SERIAL",
+		Short: "Take a token out of service for good (lost, broken, flat battery)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			if err := svc.Store.RetireToken(cmd.Context(), svc.Actor, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "token %s retired\n", safe(args[0]))
+			return nil
+		},
+	}
+	var all, asJSON bool
+	identify := &cobra.Command{
+		Use:   "identify CODE1 CODE2 [CODE3]",
+		Short: "Find which token is in your hand from two consecutive codes",
+		Long: `Searches the unassigned tokens (--all: every token) for the one showing these
+consecutive codes, within a few steps of its known drift. Exit 1 if none
+matches.`,
+		Args: cobra.RangeArgs(2, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			found, err := svc.Identify(cmd.Context(), args, all)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				type row struct {
+					Serial string `json:"serial"`
+					User   string `json:"user,omitempty"`
+					Drift  int64  `json:"drift_steps"`
+				}
+				out := make([]row, len(found))
+				for i, f := range found {
+					out[i] = row{f.Token.Serial, f.Token.User, f.Match.Drift}
+				}
+				if err := printJSON(cmd.OutOrStdout(), out); err != nil {
+					return err
+				}
+			} else {
+				for _, f := range found {
+					owner := "unassigned"
+					if f.Token.User != "" {
+						owner = "assigned to " + safe(f.Token.User)
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s (%s, %s), drift %+d steps\n", safe(f.Token.Serial), f.Token.KindLabel(), owner, f.Match.Drift)
+				}
+				if len(found) > 1 {
+					fmt.Fprintln(cmd.OutOrStdout(), "several tokens match; run again with a third consecutive code")
+				}
+			}
+			if len(found) == 0 {
+				where := "unassigned tokens"
+				if all {
+					where = "tokens"
+				}
+				return rejected(fmt.Errorf("no %s show these codes", where))
+			}
+			return nil
+		},
+	}
+	identify.Flags().BoolVar(&all, "all", false, "search assigned tokens too")
+	jsonFlag(identify, &asJSON)
+	return []*cobra.Command{assign, unassign, retire, identify}
+}
+
+func (a *app) exportCommand() *cobra.Command {
+	var (
+		format, output, pwFile string
+		plaintext              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export every hardware token (seeds, counters, drift, owner) for backup or migration",
+		Long: `Writes every hardware token in service, with its seed, counter, drift and
+owner, as PSKC encrypted with a password (PBKDF2 + AES-CBC + HMAC) by
+default. The password comes from --password-file or is asked twice on a
+terminal. --plaintext writes the seeds in the clear (PSKC or CSV) and must
+be asked for. --output files are created mode 0600. "two-factor import"
+restores an export exactly.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := seedfile.ParseFormat(format)
+			if err != nil {
+				return err
+			}
+			if f != seedfile.FormatPSKC && f != seedfile.FormatCSV {
+				return fmt.Errorf("--format must be pskc or csv, got %q", format)
+			}
+			if f == seedfile.FormatCSV && !plaintext {
+				return errors.New("CSV cannot be encrypted: add --plaintext to write seeds in the clear, or use --format pskc")
+			}
+			var password string
+			if !plaintext {
+				if password, err = a.exportPassword(pwFile); err != nil {
+					return err
+				}
+			}
+			svc, err := a.service(cmd)
+			if err != nil {
+				return err
+			}
+			toks, err := svc.ExportTokens(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			if f == seedfile.FormatCSV {
+				err = seedfile.WriteCSV(&buf, toks)
+			} else {
+				err = seedfile.WritePSKC(&buf, toks, seedfile.PSKCWriteOptions{Password: password, Plaintext: plaintext})
+			}
+			if err != nil {
+				return err
+			}
+			if plaintext {
+				fmt.Fprintln(cmd.ErrOrStderr(), "WARNING: this export holds every seed in plain text; anyone who reads it can make codes for these tokens")
+			}
+			if err := writeOutput(cmd.OutOrStdout(), output, buf.Bytes()); err != nil {
+				return err
+			}
+			if output != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d token(s) to %s\n", len(toks), output)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "pskc", "pskc or csv")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file (created 0600; default standard output)")
+	cmd.Flags().StringVar(&pwFile, "password-file", "", "file whose first line is the password")
+	cmd.Flags().BoolVar(&plaintext, "plaintext", false, "write seeds unencrypted (dangerous)")
+	return cmd
+}
+
+func (a *app) exportPassword(pwFile string) (string, error) {
+	if pwFile != "" {
+		pw, err := firstLine(pwFile)
+		if err == nil && pw == "" {
+			err = fmt.Errorf("%s holds an empty password", pwFile)
+		}
+		return pw, err
+	}
+	if !a.env.IsTerminal() {
+		return "", errors.New("an encrypted export needs a password: pass --password-file (or --plaintext to write seeds in the clear)")
+	}
+	pw, err := a.readSecret("Password for the export: ")
+	if err != nil {
+		return "", err
+	}
+	again, err := a.readSecret("Again: ")
+	if err != nil {
+		return "", err
+	}
+	if pw != again {
+		return "", errors.New("the passwords differ")
+	}
+	if len(pw) < 8 {
+		return "", errors.New("use a password of at least 8 characters")
+	}
+	return pw, nil
+}
+
+// writeOutput writes secrets to a new 0600 file, or to w.
+func writeOutput(w io.Writer, path string, data []byte) error {
+	if path == "" {
+		_, err := w.Write(data)
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("%w (an export never overwrites a file)", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	return f.Close()
+}
