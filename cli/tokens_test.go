@@ -115,10 +115,28 @@ func TestImportOATHCSVAndURIList(t *testing.T) {
 	if len(toks) != 2 || toks[0]["digits"] != float64(8) || toks[0]["step"] != float64(60) || toks[1]["kind"] != "hotp" {
 		t.Fatalf("OATH CSV tokens: %v", toks)
 	}
-	uris := "otpauth://totp/ACME:bob?secret=" + otpcore.EncodeBase32(seedC) + "&issuer=ACME&algorithm=SHA256\n"
-	_, errs, code := h.exec("", "import", h.file("uris.txt", uris))
-	if code == 0 || !strings.Contains(errs, "serial") {
-		t.Fatalf("otpauth URIs carry no serial; the import should say so: %d %q", code, errs)
+	// otpauth URIs migrated from another system become authenticator
+	// devices of the account they name.
+	uris := "# migrated\notpauth://totp/ACME:bob?secret=" + otpcore.EncodeBase32(seedC) + "&issuer=ACME&algorithm=SHA256\n" +
+		"otpauth://hotp/carol?secret=" + otpcore.EncodeBase32(seedA) + "&counter=5\n"
+	f := h.file("uris.txt", uris)
+	if _, errs, code := h.exec("", "import", "--no-assign", f); code == 0 || !strings.Contains(errs, "line 2") {
+		t.Fatalf("URIs with nobody to give them to: %d %q", code, errs)
+	}
+	h.run("import", "--create-users", f)
+	if got := h.run("status", "bob", "carol"); got != "bob: enabled\ncarol: enabled\n" {
+		t.Fatalf("after importing URIs: %q", got)
+	}
+	c, _ := otpcore.HOTP(otpcore.SHA256, seedC, uint64(h.now.Unix()/30), 6)
+	if _, _, rc := h.exec("", "verify", "bob", c); rc != 0 {
+		t.Fatal("bob's migrated seed does not verify")
+	}
+	hc, _ := otpcore.HOTP(otpcore.SHA1, seedA, 6, 6)
+	if _, _, rc := h.exec("", "verify", "carol", hc); rc != 0 {
+		t.Fatal("carol's migrated HOTP seed does not verify from its counter")
+	}
+	if out := h.run("import", "--create-users", f); !strings.Contains(out, "2 skipped") {
+		t.Fatalf("re-importing URIs: %q", out)
 	}
 }
 
@@ -262,4 +280,3 @@ func tokenSnapshot(t *testing.T, h *harness) []tokenFacts {
 	}
 	return out
 }
-

@@ -101,12 +101,12 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 		for _, it := range items {
 			d := it.Device
 			where := func(err error) error { return fmt.Errorf("%s: %w", it.Origin, err) }
-			if d.Serial == "" {
-				return where(errors.New("a hardware token needs a serial number"))
-			}
 			uid, err := userID(it)
 			if err != nil {
 				return where(err)
+			}
+			if d.Serial == "" && (uid == 0 || d.Hardware) {
+				return where(errors.New("no serial number and no user to give it to: a token needs a serial, an authenticator seed an owner"))
 			}
 			r := ImportResult{Origin: it.Origin, Serial: d.Serial}
 			if uid != 0 {
@@ -114,7 +114,11 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 			}
 			var existing int64
 			var owner sql.NullInt64
-			err = tx.QueryRowContext(ctx, "SELECT id, user_id FROM devices WHERE serial = ?", d.Serial).Scan(&existing, &owner)
+			if d.Serial != "" {
+				err = tx.QueryRowContext(ctx, "SELECT id, user_id FROM devices WHERE serial = ?", d.Serial).Scan(&existing, &owner)
+			} else { // an authenticator seed is known by its owner and name
+				err = tx.QueryRowContext(ctx, "SELECT id, user_id FROM devices WHERE user_id = ? AND name = ?", uid, d.Name).Scan(&existing, &owner)
+			}
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				existing = 0
@@ -123,13 +127,18 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 			}
 			if existing != 0 && !opt.Replace {
 				r.Action, r.Reason, r.User = ImportSkipped, "serial already known (use --replace to overwrite)", ""
+				if d.Serial == "" {
+					r.Action, r.Reason, r.User = ImportSkipped, fmt.Sprintf("%s already has a device named %q (use --replace to overwrite)", d.User, d.Name), ""
+				}
 				results = append(results, r)
 				continue
 			}
 			if uid == 0 && existing != 0 {
 				uid = owner.Int64 // a replacement keeps its owner unless the file names one
 			}
-			d.Confirmed = uid != 0 // an admin-assigned factory token is active at once
+			// An admin-assigned factory token, or an authenticator seed
+			// migrated from a system where it was in use, is active at once.
+			d.Confirmed = uid != 0
 			if uid != 0 {
 				if byName[uid] == nil {
 					byName[uid] = map[string]bool{}
@@ -152,6 +161,10 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 				r.Action = ImportAdded
 			}
 			detail := fmt.Sprintf("%s serial %s from %s", d.KindLabel(), d.Serial, it.Origin)
+			if d.Serial == "" {
+				detail = fmt.Sprintf("%s %q from %s", d.KindLabel(), d.Name, it.Origin)
+				r.Serial = d.Name
+			}
 			if err := s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "token.import", User: r.User, DeviceID: d.ID, Device: d.Name, Outcome: string(r.Action), Detail: detail}); err != nil {
 				return err
 			}

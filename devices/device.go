@@ -37,6 +37,7 @@ const (
 	SeedGenerated  SeedSource = "generated"  // made here for an authenticator app
 	SeedProgrammed SeedSource = "programmed" // made here and written into a programmable token
 	SeedFactory    SeedSource = "factory"    // imported from the vendor's seed file
+	SeedImported   SeedSource = "imported"   // an authenticator seed migrated from another system
 )
 
 // Device is one second factor, with its secret decrypted. Fields after
