@@ -88,39 +88,53 @@ func nullStep(step int64) sql.NullInt64 {
 	return sql.NullInt64{Int64: step, Valid: true}
 }
 
-// insertDevice stores a new device and its encrypted secret, setting d.ID.
-func insertDevice(ctx context.Context, tx *sql.Tx, seal *sealer, userID int64, d *devices.Device) error {
+// insertDevice stores a new device with its encrypted secret, setting
+// d.ID. The id is chosen first because the ciphertext is bound to it.
+func insertDevice(ctx context.Context, q querier, seal *sealer, userID int64, d *devices.Device) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}
+	id, err := nextDeviceID(ctx, q)
+	if err != nil {
+		return err
+	}
+	return insertDeviceAs(ctx, q, seal, id, userID, d)
+}
+
+func nextDeviceID(ctx context.Context, q querier) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) + 1 FROM devices").Scan(&id)
+	return id, err
+}
+
+// insertDeviceAs inserts d (already validated) under the given id.
+func insertDeviceAs(ctx context.Context, q querier, seal *sealer, id, userID int64, d *devices.Device) error {
+	blob, err := seal.seal(id, d.Secret)
+	if err != nil {
+		return err
+	}
 	uid := sql.NullInt64{Int64: userID, Valid: userID != 0}
-	res, err := tx.ExecContext(ctx, `INSERT INTO devices (user_id, name, kind, hardware, serial, model, manufacturer,
+	_, err = q.ExecContext(ctx, `INSERT INTO devices (id, user_id, name, kind, hardware, serial, model, manufacturer,
 		seed_source, algorithm, digits, step, t0, tolerance, created_at, confirmed, enabled, drift, last_step,
-		counter, failures, last_failure_at, locked_out, last_used_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		uid, d.Name, string(d.Kind), d.Hardware, nullString(d.Serial), d.Model, d.Manufacturer,
+		counter, failures, last_failure_at, locked_out, last_used_at, secret)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, uid, d.Name, string(d.Kind), d.Hardware, nullString(d.Serial), d.Model, d.Manufacturer,
 		string(d.SeedSource), algorithmText(d), d.Digits, d.Step, d.T0, d.Tolerance, toMillis(d.Created).Int64,
 		d.Confirmed, d.Enabled, d.Drift, nullStep(d.LastStep), int64(d.Counter), d.Failures,
-		toMillis(d.LastFailure), d.LockedOut, toMillis(d.LastUsed))
+		toMillis(d.LastFailure), d.LockedOut, toMillis(d.LastUsed), blob)
 	if err != nil {
 		return uniqueErr(err, d)
 	}
-	if d.ID, err = res.LastInsertId(); err != nil {
-		return err
-	}
-	d.UserID = userID
-	if err := storeSecret(ctx, tx, seal, d); err != nil {
-		return err
-	}
-	return syncBackupCodes(ctx, tx, d)
+	d.ID, d.UserID = id, userID
+	return syncBackupCodes(ctx, q, d)
 }
 
-func storeSecret(ctx context.Context, tx *sql.Tx, seal *sealer, d *devices.Device) error {
+func storeSecret(ctx context.Context, q querier, seal *sealer, d *devices.Device) error {
 	blob, err := seal.seal(d.ID, d.Secret)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE devices SET secret = ? WHERE id = ?", blob, d.ID)
+	_, err = q.ExecContext(ctx, "UPDATE devices SET secret = ? WHERE id = ?", blob, d.ID)
 	return err
 }
 
@@ -145,7 +159,7 @@ func updateDevice(ctx context.Context, tx *sql.Tx, d *devices.Device) error {
 // syncBackupCodes makes the stored codes of a backup device those in
 // d.Codes: codes no longer listed were used or replaced; codes without an
 // ID are new.
-func syncBackupCodes(ctx context.Context, tx *sql.Tx, d *devices.Device) error {
+func syncBackupCodes(ctx context.Context, tx querier, d *devices.Device) error {
 	if d.Kind != devices.Backup {
 		return nil
 	}

@@ -54,7 +54,9 @@ type ImportResult struct {
 func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportItem, opt ImportOptions) ([]ImportResult, error) {
 	results := make([]ImportResult, 0, len(items))
 	errDryRun := errors.New("dry run")
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(sqlTx *sql.Tx) error {
+		tx := newStmtCache(sqlTx)
+		defer tx.close()
 		seal, err := s.sealer(ctx, tx, !opt.DryRun)
 		if opt.DryRun && errors.Is(err, ErrKeyMissing) {
 			// A dry run on a store that has no key yet must not create
@@ -98,6 +100,11 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 			return u.ID, nil
 		}
 		byName := map[int64]map[string]bool{}
+		var audits []AuditEntry
+		nextID, err := nextDeviceID(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, it := range items {
 			d := it.Device
 			where := func(err error) error { return fmt.Errorf("%s: %w", it.Origin, err) }
@@ -155,9 +162,13 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 				}
 				r.Action = ImportReplaced
 			} else {
-				if err := insertDevice(ctx, tx, seal, uid, d); err != nil {
+				if err := d.Validate(); err != nil {
 					return where(err)
 				}
+				if err := insertDeviceAs(ctx, tx, seal, nextID, uid, d); err != nil {
+					return where(err)
+				}
+				nextID++
 				r.Action = ImportAdded
 			}
 			detail := fmt.Sprintf("%s serial %s from %s", d.KindLabel(), d.Serial, it.Origin)
@@ -165,10 +176,11 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 				detail = fmt.Sprintf("%s %q from %s", d.KindLabel(), d.Name, it.Origin)
 				r.Serial = d.Name
 			}
-			if err := s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "token.import", User: r.User, DeviceID: d.ID, Device: d.Name, Outcome: string(r.Action), Detail: detail}); err != nil {
-				return err
-			}
+			audits = append(audits, AuditEntry{Actor: actor, Action: "token.import", User: r.User, DeviceID: d.ID, Device: d.Name, Outcome: string(r.Action), Detail: detail})
 			results = append(results, r)
+		}
+		if err := s.auditBatch(ctx, tx, audits); err != nil {
+			return err
 		}
 		if opt.DryRun {
 			return errDryRun
@@ -188,7 +200,7 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 
 // replaceToken overwrites a known token's seed and parameters and clears
 // its state, as when a token is re-seeded or a seed file corrected.
-func replaceToken(ctx context.Context, tx *sql.Tx, seal *sealer, userID int64, d *devices.Device) error {
+func replaceToken(ctx context.Context, tx querier, seal *sealer, userID int64, d *devices.Device) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}
