@@ -264,6 +264,5 @@ func findListed(cmd *cobra.Command, svc *service.Service, user, ref string) (*de
 	if err != nil {
 		return nil, err
 	}
-	u := &db.Unit{User: db.User{Name: user}, Devices: ds}
-	return u.Find(ref)
+	return db.FindDevice(ds, user, ref)
 }

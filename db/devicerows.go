@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/otpcore"
@@ -241,9 +242,9 @@ func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Dev
 func uniqueErr(err error, d *devices.Device) error {
 	msg := err.Error()
 	switch {
-	case contains(msg, "devices.serial"):
+	case strings.Contains(msg, "devices.serial"):
 		return fmt.Errorf("a device with serial %q %w", d.Serial, ErrExists)
-	case contains(msg, "devices.user_id, devices.name"):
+	case strings.Contains(msg, "devices.user_id, devices.name"):
 		return fmt.Errorf("the user already has a device named %q: %w", d.Name, ErrExists)
 	}
 	return err

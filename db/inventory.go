@@ -82,14 +82,9 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 			}
 			u, err := userByName(ctx, tx, name)
 			if errors.Is(err, ErrNotFound) && opt.CreateUsers {
-				if err := devices.ValidateName("user name", name); err != nil {
+				if u, err = insertUser(ctx, tx, name, s.now()); err != nil {
 					return 0, err
 				}
-				res, err := tx.ExecContext(ctx, "INSERT INTO users(name, created_at) VALUES (?, ?)", name, s.now().UnixMilli())
-				if err != nil {
-					return 0, err
-				}
-				u.ID, _ = res.LastInsertId()
 				if err := s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.add", User: name, Outcome: "ok", Detail: "created by import"}); err != nil {
 					return 0, err
 				}

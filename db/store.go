@@ -86,7 +86,7 @@ type AuditFilter struct {
 	Limit  int    // newest first; 0 means 1000
 }
 
-// DeviceRef identifies a device in listings that span users.
+// TokenRow is a TOTP device with its drift history, for the drift report.
 type TokenRow struct {
 	Device  *devices.Device // without its secret
 	Samples []devices.DriftSample
@@ -122,6 +122,9 @@ type Store interface {
 	// nothing is written. This is how a code is accepted exactly once
 	// across processes.
 	Update(ctx context.Context, actor, user string, fn func(*Unit) error) error
+	// UpdateOrCreate is Update for a user who may not exist yet: the user
+	// is added in the same transaction, and only if fn succeeds.
+	UpdateOrCreate(ctx context.Context, actor, user string, fn func(*Unit) error) error
 
 	// DriftHistory returns a device's drift samples, oldest first.
 	DriftHistory(ctx context.Context, deviceID int64) ([]devices.DriftSample, error)

@@ -34,15 +34,20 @@ type sample struct {
 	s      devices.DriftSample
 }
 
-// Find looks a device up by id, name or serial.
+// Find looks a device of the unit's user up by id, name or serial.
 func (u *Unit) Find(ref string) (*devices.Device, error) {
+	return FindDevice(u.Devices, u.User.Name, ref)
+}
+
+// FindDevice looks a device of owner up among ds by id, name or serial.
+func FindDevice(ds []*devices.Device, owner, ref string) (*devices.Device, error) {
 	id, err := strconv.ParseInt(ref, 10, 64)
 	isID := err == nil
 	var match *devices.Device
-	for _, d := range u.Devices {
+	for _, d := range ds {
 		if (isID && d.ID == id) || d.Name == ref || (d.Serial != "" && d.Serial == ref) {
 			if match != nil && match != d {
-				return nil, fmt.Errorf("%q names more than one device of %s; use the device id", ref, u.User.Name)
+				return nil, fmt.Errorf("%q names more than one device of %s; use the device id", ref, owner)
 			}
 			match = d
 		}

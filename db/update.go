@@ -3,11 +3,20 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/two-factor/two-factor/devices"
 )
 
 func (s *SQLite) Update(ctx context.Context, actor, user string, fn func(*Unit) error) error {
+	return s.update(ctx, actor, user, false, fn)
+}
+
+func (s *SQLite) UpdateOrCreate(ctx context.Context, actor, user string, fn func(*Unit) error) error {
+	return s.update(ctx, actor, user, true, fn)
+}
+
+func (s *SQLite) update(ctx context.Context, actor, user string, create bool, fn func(*Unit) error) error {
 	settings, err := s.Settings(ctx)
 	if err != nil {
 		return err
@@ -15,6 +24,12 @@ func (s *SQLite) Update(ctx context.Context, actor, user string, fn func(*Unit) 
 	var committed bool
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		u, err := userByName(ctx, tx, user)
+		if errors.Is(err, ErrNotFound) && create {
+			u, err = insertUser(ctx, tx, user, s.now())
+			if err == nil {
+				err = s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.add", User: user, Outcome: "ok"})
+			}
+		}
 		if err != nil {
 			return err
 		}

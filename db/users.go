@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/two-factor/two-factor/devices"
 )
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func (s *SQLite) Settings(ctx context.Context) (devices.Settings, error) {
 	host, _ := os.Hostname()
@@ -56,20 +55,30 @@ func (s *SQLite) AddUser(ctx context.Context, actor, name string) (User, error) 
 	if err := devices.ValidateName("user name", name); err != nil {
 		return User{}, err
 	}
-	u := User{Name: name, Created: s.now()}
+	var u User
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "INSERT INTO users(name, created_at) VALUES (?, ?)", name, u.Created.UnixMilli())
-		if err != nil {
-			if contains(err.Error(), "UNIQUE") {
-				return fmt.Errorf("user %q %w", name, ErrExists)
-			}
-			return err
-		}
-		if u.ID, err = res.LastInsertId(); err != nil {
+		var err error
+		if u, err = insertUser(ctx, tx, name, s.now()); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.add", User: name, Outcome: "ok"})
 	})
+	return u, err
+}
+
+func insertUser(ctx context.Context, q querier, name string, now time.Time) (User, error) {
+	if err := devices.ValidateName("user name", name); err != nil {
+		return User{}, err
+	}
+	u := User{Name: name, Created: now}
+	res, err := q.ExecContext(ctx, "INSERT INTO users(name, created_at) VALUES (?, ?)", name, now.UnixMilli())
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return u, fmt.Errorf("user %q %w", name, ErrExists)
+		}
+		return u, err
+	}
+	u.ID, err = res.LastInsertId()
 	return u, err
 }
 

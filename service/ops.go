@@ -114,12 +114,11 @@ func (s *Service) Confirm(ctx context.Context, e *Enrollment, code string, creat
 	if r.Outcome != devices.Accepted {
 		return VerifyResult{Outcome: r.Outcome}, nil
 	}
+	update := s.Store.Update
 	if createUser {
-		if _, err := s.Store.AddUser(ctx, s.Actor, e.User); err != nil && !errors.Is(err, db.ErrExists) {
-			return VerifyResult{}, err
-		}
+		update = s.Store.UpdateOrCreate
 	}
-	err = s.Store.Update(ctx, s.Actor, e.User, func(u *db.Unit) error {
+	err = update(ctx, s.Actor, e.User, func(u *db.Unit) error {
 		u.Add(&trial)
 		detail := trial.KindLabel()
 		if trial.Serial != "" {

@@ -214,7 +214,7 @@ func (s *Service) Disable(ctx context.Context, names []string) ([]int, error) {
 	return s.Store.DisableUsers(ctx, s.Actor, names)
 }
 
-// Pick finds one device of a user by reference, or the user's only device
+// pick finds one device of a user by reference, or the user's only device
 // matching want when ref is empty.
 func pick(u *db.Unit, ref string, want func(*devices.Device) bool, what string) (*devices.Device, error) {
 	if ref != "" {
