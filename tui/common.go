@@ -1,0 +1,57 @@
+// Package tui is the console's frame: the root model that owns the screen,
+// the contract every screen in views/ implements, the context they share,
+// the global keys and the messages screens use to navigate and report.
+// It imports no screen; views import it.
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/themes"
+)
+
+// Common is the context every screen shares. The root model owns it and
+// replaces Styles when the terminal's background colour becomes known;
+// screens read it when they render and never keep copies of its fields.
+type Common struct {
+	Ctx    context.Context
+	Svc    *service.Service
+	Theme  themes.Choice
+	Styles *themes.Styles
+	Keys   GlobalKeyMap
+	Now    func() time.Time
+	// Location names the store in the header (its path).
+	Location string
+	// Width and Height are the terminal's size; screens get the size of
+	// their own area through SetSize.
+	Width, Height int
+}
+
+// NewCommon builds the shared context for a service and theme choice.
+func NewCommon(ctx context.Context, svc *service.Service, theme themes.Choice) *Common {
+	now := svc.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Common{
+		Ctx:      ctx,
+		Svc:      svc,
+		Theme:    theme,
+		Styles:   theme.Styles(),
+		Keys:     DefaultGlobalKeyMap(),
+		Now:      now,
+		Location: svc.Store.Path(),
+	}
+}
+
+// Store is the service's store.
+func (c *Common) Store() db.Store { return c.Svc.Store }
+
+// SetDark re-derives the styles for a dark or light background.
+func (c *Common) SetDark(isDark bool) {
+	c.Theme.IsDark = isDark
+	c.Styles = c.Theme.Styles()
+}

@@ -1,0 +1,32 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// View is a screen. Screens are pointers that change in place, so the
+// root never needs a type assertion; they render strings and only the
+// root returns a tea.View.
+type View interface {
+	// Init starts the screen's first loads; it is called when the screen
+	// is pushed.
+	Init() tea.Cmd
+	// Update handles a message. Keys and pastes reach only the screen on
+	// top; every other message reaches every open screen, so a result
+	// always finds the screen that asked for it.
+	Update(msg tea.Msg) tea.Cmd
+	// View renders the screen's area.
+	View() string
+	// SetSize gives the screen its area, in cells.
+	SetSize(width, height int)
+	// Title names the screen in the header's breadcrumb.
+	Title() string
+	// Capturing is true while the screen takes typed text: then q and ?
+	// are text, and only ctrl+c is global.
+	Capturing() bool
+	// ShortHelp and FullHelp describe the screen's keys in its current
+	// state (help.KeyMap).
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
