@@ -61,6 +61,7 @@ type app struct {
 	dbPath  string
 	keyPath string
 	json    bool
+	theme   string // console theme (--theme)
 
 	store  *db.SQLite
 	svc    *service.Service
@@ -119,6 +120,9 @@ environment error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.wantsConsole() {
+				return a.runConsole(cmd)
+			}
 			return cmd.Help()
 		},
 	}
@@ -126,6 +130,7 @@ environment error.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dbPath, "db", "", "store file (default $TWO_FACTOR_DB, else "+displayDefault(defaultDBPath(os.Getenv))+")")
 	pf.StringVar(&a.keyPath, "key-file", "", "master key file (default $TWO_FACTOR_KEY_FILE, else "+displayDefault(defaultKeyPath(os.Getenv))+")")
+	pf.StringVar(&a.theme, "theme", "auto", themeFlagHelp)
 	root.AddCommand(
 		a.initCommand(),
 		a.statusCommand(),

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/two-factor/two-factor/themes"
+	"github.com/two-factor/two-factor/tui"
+	"github.com/two-factor/two-factor/views/users"
+)
+
+// wantsConsole reports whether bare two-factor should open the console:
+// only when both standard input and output are terminals, so pipes and
+// scripts keep getting the help text.
+func (a *app) wantsConsole() bool {
+	out, ok := a.env.Stdout.(*os.File)
+	return ok && a.env.IsTerminal() && term.IsTerminal(int(out.Fd()))
+}
+
+// runConsole opens the interactive console on the store (the default one,
+// created on first use, or --db).
+func (a *app) runConsole(cmd *cobra.Command) error {
+	theme, err := themes.Parse(a.theme)
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	svc, err := a.service(cmd)
+	if err != nil {
+		return err
+	}
+	choice := themes.Choice{
+		Name:    theme,
+		IsDark:  true, // until the terminal answers the background query
+		NoColor: a.env.Getenv("NO_COLOR") != "",
+	}
+	c := tui.NewCommon(cmd.Context(), svc, choice)
+	err = tui.Run(cmd.Context(), c, tui.RunOptions{
+		Input:  a.env.Stdin,
+		Output: a.env.Stdout,
+		Home:   func(c *tui.Common) tui.View { return users.New(c) },
+	})
+	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && cmd.Context().Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	return nil
+}
+
+// themeFlagHelp describes --theme.
+const themeFlagHelp = "console colours: auto (from the terminal's background), dark, light or high-contrast; NO_COLOR turns colour off"

@@ -1,0 +1,231 @@
+// Package backupcodes generates (or regenerates) a user's ten single-use
+// backup codes and shows them once, with a clear warning: they are stored
+// only as hashes and cannot be shown again.
+package backupcodes
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/tui"
+)
+
+type state int
+
+const (
+	stateLoading    state = iota // counting the codes the user has
+	stateAsk                     // explaining what g will do
+	stateGenerating              // making the codes
+	stateShown                   // the codes, once
+	stateError
+)
+
+// KeyMap is the screen's keys.
+type KeyMap struct {
+	Generate key.Binding
+	Done     key.Binding
+	Back     key.Binding
+}
+
+// DefaultKeyMap returns the screen's keys.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Generate: key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "generate")),
+		Done:     key.NewBinding(key.WithKeys("enter", "esc"), key.WithHelp("enter", "done: I have saved them")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+	}
+}
+
+// existingMsg says how many unused codes the user has (-1: no backup device).
+type existingMsg struct {
+	user   string
+	unused int
+	err    error
+}
+
+// generatedMsg carries the new codes.
+type generatedMsg struct {
+	user  string
+	codes []string
+	err   error
+}
+
+// Model is the backup codes screen.
+type Model struct {
+	c     *tui.Common
+	keys  KeyMap
+	user  string
+	spin  spinner.Model
+	state state
+	err   error
+
+	unused int // -1 when the user has no backup codes yet
+	codes  []string
+
+	width, height int
+}
+
+// New returns the backup codes screen for user.
+func New(c *tui.Common, user string) *Model {
+	return &Model{c: c, keys: DefaultKeyMap(), user: user, unused: -1,
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+}
+
+func (m *Model) Title() string    { return "Backup codes" }
+func (m *Model) Capturing() bool  { return false }
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+
+func (m *Model) Init() tea.Cmd {
+	c, user := m.c, m.user
+	return func() tea.Msg {
+		ds, err := c.Store().Devices(c.Ctx, user)
+		unused := -1
+		for _, d := range ds {
+			if d.Kind == devices.Backup {
+				unused = len(d.Codes)
+			}
+		}
+		return existingMsg{user: user, unused: unused, err: err}
+	}
+}
+
+// Codes returns the codes on screen, for tests.
+func (m *Model) Codes() []string { return m.codes }
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case existingMsg:
+		if msg.user != m.user || m.state != stateLoading {
+			return nil
+		}
+		if msg.err != nil {
+			m.state, m.err = stateError, msg.err
+			return nil
+		}
+		m.state, m.unused = stateAsk, msg.unused
+	case generatedMsg:
+		if msg.user != m.user || m.state != stateGenerating {
+			return nil
+		}
+		if msg.err != nil {
+			m.state, m.err = stateError, msg.err
+			return nil
+		}
+		m.state, m.codes = stateShown, msg.codes
+		verb := "generated"
+		if m.unused >= 0 {
+			verb = "regenerated"
+		}
+		return tui.Changed(nil, "%s 10 backup codes for %s; the earlier ones no longer work", verb, tui.Safe(m.user))
+	case spinner.TickMsg:
+		if m.state != stateGenerating {
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return cmd
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	}
+	return nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	switch m.state {
+	case stateShown:
+		if key.Matches(msg, m.keys.Done) {
+			clear(m.codes)
+			m.codes = nil
+			return tui.Back(m)
+		}
+	case stateAsk:
+		if key.Matches(msg, m.keys.Generate) {
+			m.state = stateGenerating
+			c, user := m.c, m.user
+			return tea.Batch(m.spin.Tick, func() tea.Msg {
+				codes, err := c.Svc.BackupCodes(c.Ctx, user)
+				return generatedMsg{user: user, codes: codes, err: err}
+			})
+		}
+		fallthrough
+	default:
+		if key.Matches(msg, m.keys.Back) && m.state != stateGenerating {
+			return tui.Back(m)
+		}
+	}
+	return nil
+}
+
+func (m *Model) View() string {
+	s := m.c.Styles
+	who := tui.Safe(m.user)
+	switch m.state {
+	case stateLoading:
+		return ""
+	case stateError:
+		return "\n" + s.Danger.Render("✗ "+tui.Safe(m.err.Error())) + "\n\n" + s.Text.Render("Press esc to go back.")
+	case stateGenerating:
+		return "\n " + m.spin.View() + s.Muted.Render(" generating…")
+	case stateAsk:
+		lines := []string{
+			s.Title.Render("Backup codes for " + who),
+			"",
+			s.Text.Render("Ten single-use codes " + who + " can sign in with when their app or token is lost."),
+		}
+		if m.unused >= 0 {
+			lines = append(lines, "",
+				s.Warn.Render(fmt.Sprintf("! %s has %s. New codes replace them:", who, tui.Plural(m.unused, "unused backup code", "unused backup codes"))),
+				s.Warn.Render("  the old ones stop working at once."))
+		}
+		lines = append(lines, "",
+			s.Text.Render("The codes are shown once, here, and stored only as hashes."),
+			"",
+			s.Key.Render("g")+s.Text.Render(" generate now    ")+s.Key.Render("esc")+s.Text.Render(" back, changing nothing"))
+		return strings.Join(lines, "\n")
+	}
+	// stateShown
+	var b strings.Builder
+	for i := 0; i < len(m.codes); i += 2 {
+		b.WriteString(fmt.Sprintf("  %2d.  %s", i+1, s.Code.Render(m.codes[i])))
+		if i+1 < len(m.codes) {
+			b.WriteString(fmt.Sprintf("      %2d.  %s", i+2, s.Code.Render(m.codes[i+1])))
+		}
+		b.WriteString("\n")
+	}
+	boxW := min(m.width, 78)
+	inner := max(20, boxW-4)
+	text := []string{"Write them down or print them, and hand them to " + who + ".",
+		"They cannot be shown again: only their hashes are kept. Each code works once."}
+	if m.unused >= 0 {
+		text = append(text, "The earlier codes no longer work.")
+	}
+	warnLines := []string{s.Warn.Render("! Shown only now.")}
+	for _, t := range text {
+		for _, l := range tui.Wrap(t, inner) {
+			warnLines = append(warnLines, s.Text.Render(l))
+		}
+	}
+	warn := strings.Join(warnLines, "\n")
+	return s.Title.Render("New backup codes for "+who) + "\n\n" + b.String() + "\n" +
+		s.WarnBox.Width(boxW).Render(warn) + "\n\n" +
+		s.Key.Render("enter") + s.Text.Render(" done, I have saved them (they are then cleared from the screen)")
+}
+
+func (m *Model) ShortHelp() []key.Binding {
+	switch m.state {
+	case stateShown:
+		return []key.Binding{m.keys.Done}
+	case stateAsk:
+		return []key.Binding{m.keys.Generate, m.keys.Back}
+	}
+	return []key.Binding{m.keys.Back}
+}
+
+func (m *Model) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{m.keys.Generate, m.keys.Done, m.keys.Back}}
+}

@@ -1,0 +1,96 @@
+// Package confirm is the yes/no screen in front of every destructive
+// action. It names exactly what will happen and takes only y to go ahead.
+package confirm
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/two-factor/two-factor/tui"
+)
+
+// Options describe the question. Lines must already be safe to draw
+// (built with tui.Safe from store text).
+type Options struct {
+	Title    string   // the breadcrumb, e.g. "Disable 2FA"
+	Question string   // "Disable two-factor authentication for alice?"
+	Lines    []string // exactly what will be removed or changed
+	Footer   string   // the consequence, e.g. "alice will sign in with a password alone."
+	Yes      string   // what y does: "disable", "remove"
+	OnYes    tea.Cmd  // run after the screen closes
+}
+
+// KeyMap is the screen's keys.
+type KeyMap struct {
+	Yes key.Binding
+	No  key.Binding
+}
+
+func keys(yes string) KeyMap {
+	return KeyMap{
+		Yes: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", yes)),
+		No:  key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "keep everything")),
+	}
+}
+
+// Model is the confirmation screen.
+type Model struct {
+	c      *tui.Common
+	opt    Options
+	keys   KeyMap
+	width  int
+	height int
+}
+
+// New returns a confirmation screen.
+func New(c *tui.Common, opt Options) *Model {
+	if opt.Yes == "" {
+		opt.Yes = "yes"
+	}
+	return &Model{c: c, opt: opt, keys: keys(opt.Yes)}
+}
+
+func (m *Model) Init() tea.Cmd            { return nil }
+func (m *Model) Title() string            { return m.opt.Title }
+func (m *Model) Capturing() bool          { return false }
+func (m *Model) SetSize(w, h int)         { m.width, m.height = w, h }
+func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.keys.Yes, m.keys.No} }
+func (m *Model) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{m.keys.Yes, m.keys.No}}
+}
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	switch {
+	case key.Matches(k, m.keys.Yes):
+		return tea.Sequence(tui.Back(m), m.opt.OnYes)
+	case key.Matches(k, m.keys.No):
+		return tea.Sequence(tui.Back(m), tui.Status(tui.Info, "cancelled: nothing changed"))
+	}
+	return nil
+}
+
+func (m *Model) View() string {
+	s := m.c.Styles
+	var b strings.Builder
+	b.WriteString(s.Danger.Render("! " + m.opt.Question))
+	b.WriteString("\n\n")
+	for _, l := range m.opt.Lines {
+		b.WriteString("  • " + l + "\n")
+	}
+	if m.opt.Footer != "" {
+		b.WriteString("\n")
+		for _, l := range tui.Wrap(m.opt.Footer, max(20, m.width-6)) {
+			b.WriteString(s.Text.Render(l) + "\n")
+		}
+	}
+	b.WriteString("\n")
+	b.WriteString(s.Key.Render("y") + s.Text.Render(" "+m.opt.Yes+"    ") + s.Key.Render("n") + s.Text.Render(" or ") + s.Key.Render("esc") + s.Text.Render(" keep everything as it is"))
+	box := s.DangerBox.Width(min(m.width, 78)).Render(strings.TrimRight(b.String(), "\n"))
+	return "\n" + box
+}

@@ -1,0 +1,98 @@
+// Package disable asks before the two destructive actions on a whole
+// user: turning their two-factor authentication off (every device goes)
+// and removing the user. The question lists exactly what will be removed.
+package disable
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/tui"
+	"github.com/two-factor/two-factor/views/confirm"
+)
+
+// DeviceLine describes one device for a confirmation, safely.
+func DeviceLine(d *devices.Device) string {
+	switch {
+	case d.Kind == devices.Backup:
+		return fmt.Sprintf("backup codes (%d unused, device %d)", len(d.Codes), d.ID)
+	case d.Hardware:
+		return fmt.Sprintf("%s %q serial %s (device %d): unassigned, back to the token inventory",
+			d.KindLabel(), tui.Safe(d.Name), tui.Safe(d.Serial), d.ID)
+	}
+	return fmt.Sprintf("%s %q (device %d)", d.KindLabel(), tui.Safe(d.Name), d.ID)
+}
+
+// Start loads the user's devices and asks whether to remove them all.
+func Start(c *tui.Common, user string) tea.Cmd {
+	return func() tea.Msg {
+		ds, err := c.Store().Devices(c.Ctx, user)
+		if err != nil {
+			return tui.ErrorStatus(err)
+		}
+		name := tui.Safe(user)
+		if len(ds) == 0 {
+			return tui.StatusMsg{Text: name + " has no devices: two-factor authentication is already off", Level: tui.Info}
+		}
+		lines := make([]string, len(ds))
+		for i, d := range ds {
+			lines[i] = DeviceLine(d)
+		}
+		return tui.PushMsg{View: confirm.New(c, confirm.Options{
+			Title:    "Disable 2FA",
+			Question: fmt.Sprintf("Disable two-factor authentication for %s? This removes:", name),
+			Lines:    lines,
+			Footer: fmt.Sprintf("%s will then sign in without a second factor until a new device is enrolled. "+
+				"Their backup codes stop working too. The audit log keeps a record.", name),
+			Yes:   "disable 2FA and remove " + tui.Plural(len(ds), "device", "devices"),
+			OnYes: disableCmd(c, user),
+		})}
+	}
+}
+
+func disableCmd(c *tui.Common, user string) tea.Cmd {
+	return func() tea.Msg {
+		counts, err := c.Svc.Disable(c.Ctx, []string{user})
+		if err != nil {
+			return tui.ErrorStatus(err)
+		}
+		return tui.ChangedMsg{Status: fmt.Sprintf("%s: two-factor authentication disabled, %s removed",
+			tui.Safe(user), tui.Plural(counts[0], "device", "devices"))}
+	}
+}
+
+// StartRemoveUser loads the user's devices and asks whether to remove the
+// user with all of them.
+func StartRemoveUser(c *tui.Common, user string) tea.Cmd {
+	return func() tea.Msg {
+		ds, err := c.Store().Devices(c.Ctx, user)
+		if err != nil {
+			return tui.ErrorStatus(err)
+		}
+		name := tui.Safe(user)
+		lines := []string{fmt.Sprintf("the user %s", name)}
+		for _, d := range ds {
+			lines = append(lines, DeviceLine(d))
+		}
+		return tui.PushMsg{View: confirm.New(c, confirm.Options{
+			Title:    "Remove user",
+			Question: fmt.Sprintf("Remove %s and all their devices? This removes:", name),
+			Lines:    lines,
+			Footer:   "The audit log keeps a record. To keep the user but turn their second factor off, use D (disable 2FA) instead.",
+			Yes:      "remove " + name,
+			OnYes:    removeCmd(c, user, len(ds)),
+		})}
+	}
+}
+
+func removeCmd(c *tui.Common, user string, n int) tea.Cmd {
+	return func() tea.Msg {
+		err := c.Store().RemoveUser(c.Ctx, c.Svc.Actor, user)
+		if err != nil {
+			return tui.ErrorStatus(err)
+		}
+		return tui.ChangedMsg{Status: fmt.Sprintf("removed %s and %s", tui.Safe(user), tui.Plural(n, "device", "devices"))}
+	}
+}

@@ -1,0 +1,372 @@
+// Package resync brings a drifted token back: the administrator types two
+// consecutive codes from it, a search (over a window as wide as a year, in
+// the background with a spinner) finds where the token is, and the screen
+// shows the offset in steps and seconds and the old drift before anything
+// is saved.
+package resync
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/otpcore"
+	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/tui"
+)
+
+type state int
+
+const (
+	stateInput     state = iota // typing the codes
+	stateSearching              // the search runs
+	stateFound                  // showing what it found; enter saves
+	stateSaving
+)
+
+// Windows are the search radii offered, in TOTP steps (0: the store's
+// setting). HOTP devices search ahead by a counter look-ahead instead.
+var Windows = []struct {
+	Label string
+	Steps int64
+}{
+	{"as configured", 0},
+	{"±1 week", 7 * 24 * 120},
+	{"±1 year", otpcore.MaxResyncRadius},
+}
+
+var hotpWindows = []struct {
+	Label string
+	Steps int64
+}{
+	{"1,000 ahead", 1000},
+	{"10,000 ahead", 10000},
+	{"100,000 ahead", 100000},
+}
+
+// KeyMap is the screen's keys.
+type KeyMap struct {
+	Next   key.Binding
+	Window key.Binding
+	Search key.Binding
+	Save   key.Binding
+	Cancel key.Binding
+}
+
+// DefaultKeyMap returns the screen's keys.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Next:   key.NewBinding(key.WithKeys("tab", "shift+tab", "down", "up"), key.WithHelp("tab", "other code")),
+		Window: key.NewBinding(key.WithKeys("ctrl+w", "right", "left"), key.WithHelp("←/→", "search window")),
+		Search: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "search")),
+		Save:   key.NewBinding(key.WithKeys("enter", "y"), key.WithHelp("enter", "save")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+	}
+}
+
+// foundMsg carries the search's result.
+type foundMsg struct {
+	gen  int
+	plan *service.ResyncPlan
+	err  error
+}
+
+// savedMsg reports the save.
+type savedMsg struct {
+	gen int
+	d   *devices.Device
+	err error
+}
+
+// Model is the resync screen.
+type Model struct {
+	c    *tui.Common
+	keys KeyMap
+	user string
+	dev  *devices.Device
+	spin spinner.Model
+
+	state  state
+	gen    int
+	codes  [2]textinput.Model
+	focus  int
+	window int
+	plan   *service.ResyncPlan
+	note   string
+
+	width, height int
+}
+
+// New returns the resync screen for one of user's OTP devices.
+func New(c *tui.Common, user string, d *devices.Device) *Model {
+	m := &Model{c: c, keys: DefaultKeyMap(), user: user, dev: d}
+	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
+	for i := range m.codes {
+		ti := textinput.New()
+		ti.Prompt = fmt.Sprintf("Code %d: ", i+1)
+		ti.Placeholder = strings.Repeat("0", max(6, d.Digits))
+		ti.CharLimit = 10
+		ti.SetWidth(12)
+		ti.SetStyles(c.Styles.Input)
+		m.codes[i] = ti
+	}
+	return m
+}
+
+func (m *Model) Title() string    { return "Resync" }
+func (m *Model) Capturing() bool  { return true }
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+func (m *Model) Init() tea.Cmd    { return m.codes[0].Focus() }
+
+// Plan returns what the search found, for tests.
+func (m *Model) Plan() *service.ResyncPlan { return m.plan }
+
+func (m *Model) windows() []struct {
+	Label string
+	Steps int64
+} {
+	if m.dev.Kind == devices.HOTP {
+		return hotpWindows
+	}
+	return Windows
+}
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case foundMsg:
+		if msg.gen != m.gen || m.state != stateSearching {
+			return nil
+		}
+		if msg.err != nil {
+			m.state, m.note = stateInput, tui.Safe(msg.err.Error())
+			return m.focusCmd()
+		}
+		m.state, m.plan, m.note = stateFound, msg.plan, ""
+		return nil
+	case savedMsg:
+		if msg.gen != m.gen || m.state != stateSaving {
+			return nil
+		}
+		if msg.err != nil {
+			m.state, m.note = stateInput, tui.Safe(msg.err.Error())
+			m.plan = nil
+			return m.focusCmd()
+		}
+		r := m.planResult()
+		return tui.Changed(m, "resynchronised %s of %s: %s", strconv.Quote(tui.Safe(m.dev.Name)), tui.Safe(m.user), r)
+	case spinner.TickMsg:
+		if m.state != stateSearching && m.state != stateSaving {
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return cmd
+	case tea.PasteMsg:
+		if m.state == stateInput {
+			return m.paste(msg.Content)
+		}
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	}
+	return nil
+}
+
+// paste takes "123456 654321" (two codes at once) or one code.
+func (m *Model) paste(text string) tea.Cmd {
+	f := strings.Fields(text)
+	if len(f) == 2 {
+		m.codes[0].SetValue(f[0])
+		m.codes[1].SetValue(f[1])
+		return nil
+	}
+	var cmd tea.Cmd
+	m.codes[m.focus], cmd = m.codes[m.focus].Update(tea.PasteMsg{Content: text})
+	return cmd
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch m.state {
+	case stateSearching:
+		if key.Matches(msg, k.Cancel) {
+			m.gen++ // the search finishes unheard
+			m.state, m.note = stateInput, "search cancelled"
+			return m.focusCmd()
+		}
+	case stateSaving:
+	case stateFound:
+		switch {
+		case key.Matches(msg, k.Save):
+			return m.save()
+		case key.Matches(msg, k.Cancel), msg.String() == "n":
+			m.state, m.plan, m.note = stateInput, nil, "discarded: nothing was saved"
+			return m.focusCmd()
+		}
+	case stateInput:
+		switch {
+		case key.Matches(msg, k.Cancel):
+			return tui.Back(m)
+		case key.Matches(msg, k.Next):
+			m.focus = 1 - m.focus
+			return m.focusCmd()
+		case key.Matches(msg, k.Window):
+			d := 1
+			if msg.String() == "left" {
+				d = len(m.windows()) - 1
+			}
+			m.window = (m.window + d) % len(m.windows())
+			return nil
+		case key.Matches(msg, k.Search):
+			if m.focus == 0 && strings.TrimSpace(m.codes[1].Value()) == "" {
+				m.focus = 1
+				return m.focusCmd()
+			}
+			return m.search()
+		}
+		if t := msg.Text; t != "" && (t[0] < '0' || t[0] > '9') && t != " " {
+			return nil // codes are digits
+		}
+		var cmd tea.Cmd
+		m.codes[m.focus], cmd = m.codes[m.focus].Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (m *Model) focusCmd() tea.Cmd {
+	m.codes[1-m.focus].Blur()
+	return m.codes[m.focus].Focus()
+}
+
+func (m *Model) search() tea.Cmd {
+	codes := []string{strings.TrimSpace(m.codes[0].Value()), strings.TrimSpace(m.codes[1].Value())}
+	if codes[0] == "" || codes[1] == "" {
+		m.note = "type two codes the token shows one after the other"
+		return nil
+	}
+	m.state, m.note = stateSearching, ""
+	m.gen++
+	gen, c, user := m.gen, m.c, m.user
+	opt := service.ResyncOptions{Device: strconv.FormatInt(m.dev.ID, 10), Window: m.windows()[m.window].Steps}
+	return tea.Batch(m.spin.Tick, func() tea.Msg {
+		p, err := c.Svc.ResyncPreview(c.Ctx, user, codes, opt)
+		return foundMsg{gen: gen, plan: p, err: err}
+	})
+}
+
+func (m *Model) save() tea.Cmd {
+	m.state = stateSaving
+	m.gen++
+	gen, c, p := m.gen, m.c, m.plan
+	return tea.Batch(m.spin.Tick, func() tea.Msg {
+		d, err := c.Svc.ApplyResync(c.Ctx, p)
+		return savedMsg{gen: gen, d: d, err: err}
+	})
+}
+
+// planResult summarises the plan in one line.
+func (m *Model) planResult() string {
+	p := m.plan
+	if p == nil {
+		return ""
+	}
+	if m.dev.Kind == devices.HOTP {
+		return fmt.Sprintf("counter %d → %d", p.Result.OldCounter, p.Result.NewCounter)
+	}
+	return fmt.Sprintf("drift %s → %s", tui.Steps(p.Result.OldDrift, m.dev.Step), tui.Steps(p.Result.NewDrift, m.dev.Step))
+}
+
+func (m *Model) View() string {
+	s := m.c.Styles
+	d := m.dev
+	name := strconv.Quote(tui.Safe(d.Name))
+	if d.Serial != "" {
+		name += " serial " + tui.Safe(d.Serial)
+	}
+	lines := []string{
+		s.Title.Render(fmt.Sprintf("Resync %s %s of %s", d.KindLabel(), name, tui.Safe(m.user))),
+		"",
+	}
+	if d.Kind == devices.TOTP {
+		lines = append(lines, s.Muted.Render("Stored drift: ")+s.Text.Render(tui.Steps(d.Drift, d.Step)))
+	} else {
+		lines = append(lines, s.Muted.Render("Next counter: ")+s.Text.Render(strconv.FormatUint(d.Counter, 10)))
+	}
+	lines = append(lines,
+		s.Text.Render("Type two codes the token shows one after the other (wait for the next one)."),
+		"",
+		m.codes[0].View(),
+		m.codes[1].View(),
+		s.Muted.Render("Search:  ")+m.windowChoice(),
+		"",
+	)
+	switch m.state {
+	case stateSearching:
+		lines = append(lines, m.spin.View()+s.Text.Render(" searching "+m.windows()[m.window].Label+"…")+s.Muted.Render("  esc stops"))
+	case stateSaving:
+		lines = append(lines, m.spin.View()+s.Text.Render(" saving…"))
+	case stateFound:
+		lines = append(lines, m.foundLines()...)
+	default:
+		if m.note != "" {
+			lines = append(lines, s.Danger.Render("✗ "+m.note))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) windowChoice() string {
+	s := m.c.Styles
+	var parts []string
+	for i, w := range m.windows() {
+		if i == m.window {
+			parts = append(parts, s.Strong.Render("(•) "+w.Label))
+		} else {
+			parts = append(parts, s.Muted.Render("( ) "+w.Label))
+		}
+	}
+	return strings.Join(parts, "  ")
+}
+
+func (m *Model) foundLines() []string {
+	s := m.c.Styles
+	p := m.plan
+	label := func(l string) string { return s.Muted.Render(fmt.Sprintf("  %-10s", l)) }
+	out := []string{s.OK.Render("✓ Found the token.")}
+	if m.dev.Kind == devices.HOTP {
+		out = append(out,
+			label("offset")+s.Strong.Render(fmt.Sprintf("%+d counters", p.Result.Match.Offset)),
+			label("counter")+s.Text.Render(fmt.Sprintf("%d → %d", p.Result.OldCounter, p.Result.NewCounter)))
+	} else {
+		out = append(out,
+			label("offset")+s.Strong.Render(tui.Steps(p.Result.Match.Offset, m.dev.Step))+s.Muted.Render(" from the stored drift"),
+			label("new drift")+s.Text.Render(tui.Steps(p.Result.NewDrift, m.dev.Step)),
+			label("old drift")+s.Text.Render(tui.Steps(p.Result.OldDrift, m.dev.Step)))
+	}
+	return append(out, "",
+		s.Key.Render("enter")+s.Text.Render(" save    ")+s.Key.Render("esc")+s.Text.Render(" discard (nothing is saved)"))
+}
+
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch m.state {
+	case stateFound:
+		return []key.Binding{k.Save, tui.WithHelp(k.Cancel, "esc", "discard")}
+	case stateSearching:
+		return []key.Binding{tui.WithHelp(k.Cancel, "esc", "stop search")}
+	case stateSaving:
+		return nil
+	}
+	return []key.Binding{k.Search, k.Next, k.Window, k.Cancel}
+}
+
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{{k.Search, k.Next, k.Window}, {k.Save, k.Cancel}}
+}

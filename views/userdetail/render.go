@@ -1,0 +1,229 @@
+package userdetail
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/tui"
+)
+
+// detailLines is the height of the selected device's panel.
+const detailLines = 9
+
+const (
+	wName   = 18
+	wKind   = 13
+	wState  = 14
+	wDetail = 18
+	wLast   = 9
+)
+
+// tableHeight is how many device rows fit above the panel.
+func (m *Model) tableHeight() int { return max(1, m.height-3-detailLines) }
+
+func (m *Model) View() string {
+	s := m.c.Styles
+	switch m.state {
+	case stateLoading:
+		return "\n " + m.spin.View() + " " + s.Muted.Render("loading "+tui.Safe(m.user)+"…")
+	case stateError:
+		return "\n " + s.Danger.Render("✗ "+tui.Safe(m.err.Error())) + "\n\n " + s.Text.Render("Press esc to go back, ctrl+r to try again.")
+	}
+	var b strings.Builder
+	b.WriteString(m.summary())
+	if m.mode == modeRename {
+		b.WriteString("\n" + m.rename.View())
+	} else {
+		b.WriteString("\n")
+	}
+	if len(m.devs) == 0 {
+		b.WriteString("\n " + s.Text.Render(tui.Safe(m.user)+" has no devices: two-factor authentication is off.") +
+			"\n\n " + s.Text.Render("Press ") + s.Key.Render("n") + s.Text.Render(" to enroll an authenticator app or a hardware token,") +
+			"\n " + s.Key.Render("b") + s.Text.Render(" to give them backup codes."))
+		return b.String()
+	}
+	b.WriteString("\n" + s.TableHeader.Render("  "+tui.Cell("NAME", m.nameWidth())+" "+tui.Cell("KIND", wKind)+" "+
+		tui.Cell("STATE", wState)+" "+tui.Cell("DETAIL", wDetail)+" "+tui.Cell("LAST USED", wLast)))
+	h := m.tableHeight()
+	for i := m.cursor.Offset; i < m.cursor.End(len(m.devs), h); i++ {
+		b.WriteString("\n" + m.row(m.devs[i], i == m.cursor.Index))
+	}
+	b.WriteString("\n\n" + m.panel(m.Selected()))
+	return b.String()
+}
+
+func (m *Model) nameWidth() int {
+	return max(wName, m.width-2-wKind-wState-wDetail-wLast-4)
+}
+
+func (m *Model) summary() string {
+	s := m.c.Styles
+	active := 0
+	for _, d := range m.devs {
+		if d.Kind.IsOTP() && d.Confirmed && d.Enabled {
+			active++
+		}
+	}
+	state := s.Muted.Render("– 2FA disabled")
+	if active > 0 {
+		state = s.OK.Render("✓ 2FA enabled")
+	}
+	return s.Title.Render(tui.Safe(m.user)) + "  " + state + s.Muted.Render(" · "+tui.Plural(len(m.devs), "device", "devices"))
+}
+
+// deviceState says in words (and a symbol) whether a device works now.
+func (m *Model) deviceState(d *devices.Device) (string, int) {
+	now := m.c.Now()
+	switch {
+	case d.LockedOut:
+		return "✗ locked out", 3
+	case !d.Enabled:
+		return "– disabled", 0
+	case !d.Confirmed:
+		return "? unconfirmed", 2
+	case now.Before(d.ThrottledUntil(m.policy)):
+		return "! throttled", 2
+	}
+	return "✓ enabled", 1
+}
+
+func deviceDetail(d *devices.Device) string {
+	switch d.Kind {
+	case devices.Backup:
+		return tui.Plural(len(d.Codes), "code left", "codes left")
+	case devices.HOTP:
+		return fmt.Sprintf("counter %d", d.Counter)
+	}
+	return "drift " + tui.Steps(d.Drift, d.Step)
+}
+
+func (m *Model) row(d *devices.Device, selected bool) string {
+	s := m.c.Styles
+	st, level := m.deviceState(d)
+	marker := "  "
+	if selected {
+		marker = "› "
+	}
+	cells := []string{
+		tui.Cell(tui.Safe(d.Name), m.nameWidth()),
+		tui.Cell(d.KindLabel(), wKind),
+		tui.Cell(st, wState),
+		tui.Cell(deviceDetail(d), wDetail),
+		tui.Cell(tui.Ago(m.c.Now(), d.LastUsed), wLast),
+	}
+	if selected {
+		return s.Selected.Render(marker + strings.Join(cells, " "))
+	}
+	stStyle := [...]func(...string) string{s.Muted.Render, s.OK.Render, s.Warn.Render, s.Danger.Render}[level]
+	cells[2] = stStyle(cells[2])
+	return marker + strings.Join(cells, " ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// panel is everything about the selected device.
+func (m *Model) panel(d *devices.Device) string {
+	if d == nil {
+		return ""
+	}
+	s := m.c.Styles
+	label := func(l string) string { return s.Muted.Render(fmt.Sprintf(" %-10s ", l)) }
+	var lines []string
+	title := fmt.Sprintf("%s · device %d", tui.Safe(d.Name), d.ID)
+	lines = append(lines, s.Title.Render("── "+title+" "+strings.Repeat("─", max(0, m.width-len([]rune(title))-5))))
+
+	kind := d.KindLabel()
+	if d.Kind.IsOTP() {
+		kind += fmt.Sprintf(" · %s, %d digits", d.Algorithm, d.Digits)
+		if d.Kind == devices.TOTP {
+			kind += fmt.Sprintf(", %d s steps", d.Step)
+		}
+	}
+	lines = append(lines, label("Kind")+s.Text.Render(kind))
+	if d.Hardware {
+		hw := "serial " + tui.Safe(orDash(d.Serial))
+		if d.Model != "" || d.Manufacturer != "" {
+			hw += " · model " + tui.Safe(strings.TrimSpace(d.Manufacturer+" "+d.Model))
+		}
+		if d.SeedSource != "" {
+			hw += " · seed " + string(d.SeedSource)
+		}
+		lines = append(lines, label("Token")+s.Text.Render(hw))
+	}
+	tol := ""
+	switch d.Kind {
+	case devices.TOTP:
+		tol = "±" + tui.Plural(d.Tolerance, "step", "steps")
+	case devices.HOTP:
+		tol = tui.Plural(d.Tolerance, "counter", "counters") + " ahead"
+	}
+	state := label("Confirmed") + s.Text.Render(yesNo(d.Confirmed)) +
+		s.Muted.Render("   enabled ") + s.Text.Render(yesNo(d.Enabled))
+	if d.Kind.IsOTP() {
+		state += s.Muted.Render("   tolerance ") + s.Text.Render(tol)
+	}
+	lines = append(lines, state)
+	switch d.Kind {
+	case devices.TOTP:
+		lines = append(lines, label("Drift")+s.Text.Render(tui.Steps(d.Drift, d.Step))+m.history(d))
+	case devices.HOTP:
+		lines = append(lines, label("Counter")+s.Text.Render(fmt.Sprintf("next %d", d.Counter)))
+	case devices.Backup:
+		lines = append(lines, label("Codes")+s.Text.Render(tui.Plural(len(d.Codes), "unused code", "unused codes")+" of 10"))
+	}
+	lines = append(lines, label("Failures")+m.failures(d))
+	used := tui.Stamp(d.LastUsed)
+	if !d.LastUsed.IsZero() {
+		used += " (" + tui.Ago(m.c.Now(), d.LastUsed) + ")"
+	}
+	lines = append(lines, label("Last used")+s.Text.Render(used)+
+		s.Muted.Render("   created ")+s.Text.Render(tui.Stamp(d.Created)))
+	return strings.Join(lines, "\n")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// history is the drift sparkline, oldest to newest.
+func (m *Model) history(d *devices.Device) string {
+	s := m.c.Styles
+	samples := m.drift[d.ID]
+	if len(samples) == 0 {
+		return s.Muted.Render("   no history yet")
+	}
+	vals := make([]int64, len(samples))
+	lo, hi := samples[0].Drift, samples[0].Drift
+	for i, x := range samples {
+		vals[i] = x.Drift
+		lo, hi = min(lo, x.Drift), max(hi, x.Drift)
+	}
+	width := max(8, min(40, m.width-50))
+	return s.Muted.Render("   history ") + s.Text.Render(tui.Sparkline(vals, width)) +
+		s.Muted.Render(fmt.Sprintf(" %s, %+d…%+d", tui.Plural(len(samples), "sample", "samples"), lo, hi))
+}
+
+func (m *Model) failures(d *devices.Device) string {
+	s := m.c.Styles
+	now := m.c.Now()
+	switch {
+	case d.LockedOut:
+		return s.Danger.Render(fmt.Sprintf("%d · ✗ locked out", d.Failures)) + s.Text.Render(": press u to unlock")
+	case d.Failures == 0:
+		return s.Text.Render("none")
+	}
+	text := fmt.Sprintf("%d, last %s", d.Failures, tui.Ago(now, d.LastFailure))
+	if until := d.ThrottledUntil(m.policy); now.Before(until) {
+		return s.Warn.Render(text+fmt.Sprintf(" · ! throttled for %s", until.Sub(now).Round(1e9))) + s.Text.Render(": u clears it")
+	}
+	return s.Text.Render(text + " · not throttled")
+}

@@ -1,0 +1,328 @@
+// Package userdetail shows one user's devices: kind, name, serial and
+// model, whether each is confirmed and enabled, its tolerance, drift (with
+// a sparkline of its history), failures and throttling, and last use. The
+// selected device can be renamed, enabled or disabled, unlocked,
+// resynchronised or removed.
+package userdetail
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/tui"
+	"github.com/two-factor/two-factor/views/audit"
+	"github.com/two-factor/two-factor/views/backupcodes"
+	"github.com/two-factor/two-factor/views/confirm"
+	"github.com/two-factor/two-factor/views/disable"
+	"github.com/two-factor/two-factor/views/enroll"
+	"github.com/two-factor/two-factor/views/resync"
+)
+
+type state int
+
+const (
+	stateLoading state = iota
+	stateReady
+	stateError
+)
+
+type mode int
+
+const (
+	modeNormal mode = iota
+	modeRename
+)
+
+// Model is the user detail screen.
+type Model struct {
+	c    *tui.Common
+	keys KeyMap
+	user string
+	spin spinner.Model
+
+	state state
+	mode  mode
+	err   error
+	gen   int
+
+	devs   []*devices.Device
+	drift  map[int64][]devices.DriftSample
+	policy devices.Policy
+	cursor tui.ListCursor
+	keepID int64
+
+	rename        textinput.Model
+	width, height int
+}
+
+// New returns the detail screen of user.
+func New(c *tui.Common, user string) *Model {
+	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user}
+	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	m.rename = textinput.New()
+	m.rename.Prompt = "New name: "
+	m.rename.CharLimit = devices.MaxNameLen
+	m.rename.SetStyles(c.Styles.Input)
+	return m
+}
+
+func (m *Model) Title() string   { return tui.Safe(m.user) }
+func (m *Model) Capturing() bool { return m.mode == modeRename }
+
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.rename.SetWidth(max(10, w-14))
+}
+
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.load(), m.spin.Tick) }
+
+func (m *Model) load() tea.Cmd {
+	m.gen++
+	gen, user, c := m.gen, m.user, m.c
+	return func() tea.Msg {
+		msg := loadedMsg{user: user, gen: gen, drift: map[int64][]devices.DriftSample{}}
+		set, err := c.Store().Settings(c.Ctx)
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		msg.policy = set.Policy()
+		msg.devices, msg.err = c.Store().Devices(c.Ctx, user)
+		for _, d := range msg.devices {
+			if d.Kind != devices.TOTP || msg.err != nil {
+				continue
+			}
+			msg.drift[d.ID], msg.err = c.Store().DriftHistory(c.Ctx, d.ID)
+		}
+		return msg
+	}
+}
+
+// Selected returns the device under the cursor, or nil.
+func (m *Model) Selected() *devices.Device {
+	if m.cursor.Index < 0 || m.cursor.Index >= len(m.devs) {
+		return nil
+	}
+	return m.devs[m.cursor.Index]
+}
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		if msg.user != m.user || msg.gen != m.gen {
+			return nil
+		}
+		if msg.err != nil {
+			m.state, m.err = stateError, msg.err
+			return nil
+		}
+		m.state, m.devs, m.drift, m.policy = stateReady, msg.devices, msg.drift, msg.policy
+		m.reselect()
+		return nil
+	case tui.ChangedMsg:
+		if d := m.Selected(); d != nil {
+			m.keepID = d.ID
+		}
+		return m.load()
+	case spinner.TickMsg:
+		if m.state != stateLoading {
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return cmd
+	case tea.PasteMsg:
+		if m.mode == modeRename {
+			var cmd tea.Cmd
+			m.rename, cmd = m.rename.Update(msg)
+			return cmd
+		}
+	case tea.KeyPressMsg:
+		if m.mode == modeRename {
+			return m.renameKey(msg)
+		}
+		return m.normalKey(msg)
+	}
+	return nil
+}
+
+func (m *Model) reselect() {
+	if m.keepID != 0 {
+		for i, d := range m.devs {
+			if d.ID == m.keepID {
+				m.cursor.Index = i
+			}
+		}
+		m.keepID = 0
+	}
+	m.cursor.Clamp(len(m.devs), m.tableHeight())
+}
+
+func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	if m.cursor.Move(msg, k.GlobalKeyMap, len(m.devs), m.tableHeight()) {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		return tui.Back(m)
+	case key.Matches(msg, k.Reload):
+		return m.load()
+	case key.Matches(msg, k.Enroll):
+		return tui.Push(enroll.New(m.c, m.user))
+	case key.Matches(msg, k.Backup):
+		return tui.Push(backupcodes.New(m.c, m.user))
+	case key.Matches(msg, k.Disable):
+		return disable.Start(m.c, m.user)
+	case key.Matches(msg, k.Audit):
+		return tui.Push(audit.New(m.c, m.user))
+	}
+	d := m.Selected()
+	if d == nil {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Rename):
+		m.mode = modeRename
+		m.rename.SetValue(d.Name)
+		m.rename.CursorEnd()
+		return m.rename.Focus()
+	case key.Matches(msg, k.Toggle):
+		if d.Enabled {
+			return m.change(d, service.ActionDisable, "")
+		}
+		return m.change(d, service.ActionEnable, "")
+	case key.Matches(msg, k.Unlock):
+		if !needsUnlock(d) {
+			return tui.Status(tui.Info, "%s has no failures to clear", tui.Safe(d.Name))
+		}
+		return m.change(d, service.ActionUnlock, "")
+	case key.Matches(msg, k.Resync):
+		if !d.Kind.IsOTP() {
+			return tui.Status(tui.Info, "backup codes cannot be resynchronised")
+		}
+		return tui.Push(resync.New(m.c, m.user, d))
+	case key.Matches(msg, k.Remove):
+		return tui.Push(confirm.New(m.c, confirm.Options{
+			Title:    "Remove device",
+			Question: fmt.Sprintf("Remove this device of %s?", tui.Safe(m.user)),
+			Lines:    []string{disable.DeviceLine(d)},
+			Footer:   m.removeConsequence(d),
+			Yes:      "remove it",
+			OnYes:    m.changeCmd(d, service.ActionRemove, ""),
+		}))
+	}
+	return nil
+}
+
+// removeConsequence warns when removing the device turns 2FA off.
+func (m *Model) removeConsequence(d *devices.Device) string {
+	active := 0
+	for _, o := range m.devs {
+		if o.Kind.IsOTP() && o.Confirmed && o.Enabled {
+			active++
+		}
+	}
+	if d.Kind.IsOTP() && d.Confirmed && d.Enabled && active == 1 {
+		return fmt.Sprintf("It is %s's only active app or token: two-factor authentication will be off for them.", tui.Safe(m.user))
+	}
+	return "The audit log keeps a record."
+}
+
+func (m *Model) renameKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.keys.Cancel):
+		m.mode = modeNormal
+		m.rename.Blur()
+		return nil
+	case key.Matches(msg, m.keys.Save):
+		d := m.Selected()
+		name := strings.TrimSpace(m.rename.Value())
+		if err := devices.ValidateName("device name", name); err != nil {
+			return func() tea.Msg { return tui.ErrorStatus(err) }
+		}
+		m.mode = modeNormal
+		m.rename.Blur()
+		if d == nil || name == d.Name {
+			return nil
+		}
+		return m.change(d, service.ActionRename, name)
+	}
+	var cmd tea.Cmd
+	m.rename, cmd = m.rename.Update(msg)
+	return cmd
+}
+
+func (m *Model) change(d *devices.Device, a service.DeviceAction, arg string) tea.Cmd {
+	m.keepID = d.ID
+	return m.changeCmd(d, a, arg)
+}
+
+// changeCmd applies an action by device id, so a name that is not unique
+// among the user's serials cannot pick the wrong device.
+func (m *Model) changeCmd(d *devices.Device, a service.DeviceAction, arg string) tea.Cmd {
+	c, user, id, name := m.c, m.user, strconv.FormatInt(d.ID, 10), d.Name
+	return func() tea.Msg {
+		_, err := c.Svc.ChangeDevice(c.Ctx, user, id, a, arg)
+		if err != nil {
+			return tui.ErrorStatus(err)
+		}
+		done := map[service.DeviceAction]string{
+			service.ActionEnable:  "enabled %s",
+			service.ActionDisable: "disabled %s",
+			service.ActionUnlock:  "unlocked %s",
+			service.ActionRemove:  "removed %s",
+			service.ActionRename:  "renamed %s",
+		}[a]
+		text := fmt.Sprintf(done, strconv.Quote(tui.Safe(name)))
+		if a == service.ActionRename {
+			text += " to " + strconv.Quote(tui.Safe(arg))
+		}
+		return tui.ChangedMsg{Status: text}
+	}
+}
+
+func needsUnlock(d *devices.Device) bool { return d.LockedOut || d.Failures > 0 }
+
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	if m.mode == modeRename {
+		return []key.Binding{k.Save, k.Cancel}
+	}
+	out := []key.Binding{}
+	if d := m.Selected(); d != nil {
+		out = append(out, k.Rename, m.toggleHelp(d))
+		if needsUnlock(d) {
+			out = append(out, k.Unlock)
+		}
+		if d.Kind.IsOTP() {
+			out = append(out, k.Resync)
+		}
+		out = append(out, k.Remove)
+	}
+	return append(out, k.Enroll, k.Backup, k.Disable, k.Back)
+}
+
+func (m *Model) toggleHelp(d *devices.Device) key.Binding {
+	if d.Enabled {
+		return tui.WithHelp(m.keys.Toggle, "e", "disable")
+	}
+	return tui.WithHelp(m.keys.Toggle, "e", "enable")
+}
+
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Top, k.Bottom},
+		{k.Rename, tui.WithHelp(k.Toggle, "e/space", "enable or disable"), k.Unlock, k.Resync, k.Remove},
+		{tui.WithHelp(k.Enroll, "n", "enroll a device"), k.Backup, k.Disable, k.Audit, k.Reload, k.Back},
+	}
+}

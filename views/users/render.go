@@ -1,0 +1,154 @@
+package users
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/two-factor/two-factor/tui"
+)
+
+// Column widths; the name takes what is left.
+const (
+	wMarker  = 2
+	wStatus  = 13
+	wDevices = 7
+	wBackup  = 6
+	wLast    = 10
+)
+
+func (m *Model) View() string {
+	s := m.c.Styles
+	switch {
+	case m.state == stateLoading:
+		return "\n " + m.spin.View() + " " + s.Muted.Render("loading users…")
+	case m.state == stateError:
+		return "\n " + s.Danger.Render("✗ The users could not be loaded: "+tui.Safe(m.err.Error())) +
+			"\n\n " + s.Text.Render("Press r to try again, q to quit.")
+	case m.total == 0 && len(m.rows) == 0 && m.mode != modeAdd:
+		return m.emptyView()
+	}
+	var b strings.Builder
+	b.WriteString(m.infoLine())
+	b.WriteByte('\n')
+	b.WriteString(m.headerLine())
+	h := m.listHeight()
+	if len(m.visible) == 0 {
+		b.WriteString("\n\n " + s.Muted.Render(fmt.Sprintf("No user matches %q.", tui.Safe(m.query))) +
+			" " + s.Text.Render("Press esc to clear the filter."))
+		return b.String()
+	}
+	nameW := m.nameWidth()
+	for pos := m.cursor.Offset; pos < m.cursor.End(len(m.visible), h); pos++ {
+		b.WriteByte('\n')
+		b.WriteString(m.rowLine(int(m.visible[pos]), pos == m.cursor.Index, nameW))
+	}
+	return b.String()
+}
+
+func (m *Model) nameWidth() int {
+	return max(8, m.width-wMarker-(wStatus+1)-(wDevices+1)-(wBackup+1)-wLast-1)
+}
+
+func (m *Model) infoLine() string {
+	s := m.c.Styles
+	var left string
+	switch {
+	case m.mode == modeAdd:
+		return m.input.View()
+	case m.mode == modeFilter:
+		left = m.filter.View()
+	case m.query != "":
+		left = s.Title.Render("Users") + s.Text.Render(" filtered by ") + s.Strong.Render(fmt.Sprintf("%q", tui.Safe(m.query)))
+	default:
+		left = s.Title.Render("Users")
+	}
+	n := len(m.visible)
+	var info string
+	switch {
+	case m.query != "":
+		info = fmt.Sprintf("%s of %s match", tui.Thousands(n), tui.Thousands(m.total))
+	default:
+		info = tui.Plural(m.total, "user", "users")
+		info = strings.Replace(info, strconv.Itoa(m.total), tui.Thousands(m.total), 1)
+	}
+	if n > 0 {
+		info += fmt.Sprintf(" · %s–%s", tui.Thousands(m.cursor.Offset+1), tui.Thousands(m.cursor.End(n, m.listHeight())))
+	}
+	info += " · by " + m.sortKey.String()
+	if m.state == statePartial {
+		info += " · " + m.spin.View() + " loading all"
+	}
+	return left + "  " + s.Muted.Render(info)
+}
+
+func (m *Model) headerLine() string {
+	s := m.c.Styles
+	line := strings.Repeat(" ", wMarker) +
+		tui.Cell("USER", m.nameWidth()) + " " +
+		tui.Cell("2FA", wStatus) + " " +
+		tui.CellRight("DEVICES", wDevices) + " " +
+		tui.CellRight("BACKUP", wBackup) + " " +
+		tui.Cell("LAST USED", wLast)
+	return s.TableHeader.Render(line)
+}
+
+// rowLine renders one user. Only rows on screen are ever rendered, and
+// names are made safe here, at the last moment.
+func (m *Model) rowLine(i int, selected bool, nameW int) string {
+	s := m.c.Styles
+	u := &m.rows[i]
+	st := m.statuses[i]
+	backup := "–"
+	if u.BackupCodes > 0 {
+		backup = strconv.Itoa(u.BackupCodes)
+	}
+	marker := "  "
+	if selected {
+		marker = "› "
+	}
+	name := tui.Cell(tui.Safe(u.Name), nameW)
+	status := tui.Cell(st.Label(), wStatus)
+	rest := " " + tui.CellRight(strconv.Itoa(u.Devices), wDevices) + " " +
+		tui.CellRight(backup, wBackup) + " " +
+		tui.Cell(tui.Ago(m.c.Now(), u.LastUsed), wLast)
+	if selected {
+		return s.Selected.Render(marker + name + " " + status + rest)
+	}
+	statusStyle := s.Text
+	switch st {
+	case LockedOut:
+		statusStyle = s.Danger
+	case Throttled:
+		statusStyle = s.Warn
+	case Enabled:
+		statusStyle = s.OK
+	case Disabled:
+		statusStyle = s.Muted
+	}
+	return marker + s.Text.Render(name) + " " + statusStyle.Render(status) + s.Text.Render(rest)
+}
+
+// emptyView tells a newcomer what to do with an empty store.
+func (m *Model) emptyView() string {
+	s := m.c.Styles
+	k := func(x string) string { return s.Key.Render(fmt.Sprintf("%-3s", x)) }
+	lines := []string{
+		"",
+		" " + s.Title.Render("No users yet."),
+		"",
+		" " + s.Text.Render("This store keeps the second factors of the people who sign in to"),
+		" " + s.Text.Render("your systems. To get started:"),
+		"",
+		"   " + k("a") + s.Text.Render("add a user, by the name they sign in with;"),
+		"   " + k("n") + s.Text.Render("then, on their row, enroll their authenticator app (they"),
+		"   " + k("") + s.Text.Render("scan a QR code) or a hardware token;"),
+		"   " + k("b") + s.Text.Render("and give them backup codes for the day the phone is lost."),
+		"",
+		" " + s.Muted.Render("From a shell: two-factor user add NAME, then two-factor enroll NAME"),
+		" " + s.Muted.Render("(two-factor --help lists every command)."),
+		"",
+		" " + s.Muted.Render("Store: ") + s.Text.Render(tui.Safe(m.c.Location)),
+	}
+	return strings.Join(lines, "\n")
+}
