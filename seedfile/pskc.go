@@ -1,7 +1,6 @@
 package seedfile
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
@@ -13,143 +12,76 @@ import (
 	"github.com/two-factor/two-factor/otpcore"
 )
 
-// The XML shapes below match elements by local name only: vendors use the
-// pskc: prefix, a default namespace, or (for the PKCS #5 parameters) no
-// namespace at all, and all of those are the same file.
+// What is kept of a PSKC file, element by element. Elements are matched
+// by local name only: vendors use the pskc: prefix, a default namespace,
+// or (for the PKCS #5 parameters) no namespace at all, and all of those
+// are the same file. pskc_read.go fills these in.
 
 type pskcEncrypted struct {
-	Method struct {
-		Algorithm string `xml:"Algorithm,attr"`
-	} `xml:"EncryptionMethod"`
-	CipherValue string `xml:"CipherData>CipherValue"`
+	Algorithm   string // EncryptionMethod/@Algorithm
+	CipherValue string // CipherData/CipherValue
 }
 
 type pskcValue struct {
-	Plain     *string        `xml:"PlainValue"`
-	Encrypted *pskcEncrypted `xml:"EncryptedValue"`
-	MAC       string         `xml:"ValueMAC"`
+	Plain     *string // PlainValue
+	Encrypted *pskcEncrypted
+	MAC       string // ValueMAC
 }
 
 type pskcKey struct {
-	ID        string `xml:"Id,attr"`
-	Algorithm string `xml:"Algorithm,attr"`
-	Issuer    string `xml:"Issuer"`
-	Params    struct {
-		Suite struct {
-			Text     string `xml:",chardata"`
-			HashAlgo string `xml:"hashalgo,attr"` // privacyIDEA's export writes <Suite hashalgo="sha256"/>
-		} `xml:"Suite"`
-		Response *struct {
-			Length   string `xml:"Length,attr"`
-			Encoding string `xml:"Encoding,attr"`
-		} `xml:"ResponseFormat"`
-	} `xml:"AlgorithmParameters"`
-	Data struct {
-		Secret       *pskcValue `xml:"Secret"`
-		Counter      *pskcValue `xml:"Counter"`
-		Time         *pskcValue `xml:"Time"`
-		TimeInterval *pskcValue `xml:"TimeInterval"`
-		TimeDrift    *pskcValue `xml:"TimeDrift"`
-	} `xml:"Data"`
-	UserID string `xml:"UserId"`
+	ID, Algorithm  string // attributes
+	Issuer, UserID string
+	Suite          string // AlgorithmParameters/Suite text
+	SuiteHashAlgo  string // ... or its hashalgo attribute, as privacyIDEA's export writes it
+	HasResponse    bool   // AlgorithmParameters/ResponseFormat present
+	Length         string // ResponseFormat/@Length
+	Encoding       string // ResponseFormat/@Encoding
+
+	Secret, Counter, Time, TimeInterval, TimeDrift *pskcValue // Data/...
 }
 
 type pskcKeyPackage struct {
-	Device struct {
-		Manufacturer string `xml:"Manufacturer"`
-		SerialNo     string `xml:"SerialNo"`
-		Model        string `xml:"Model"`
-		UserID       string `xml:"UserId"`
-	} `xml:"DeviceInfo"`
-	Keys []pskcKey `xml:"Key"`
+	Manufacturer, SerialNo, Model, UserID string // DeviceInfo/...
+	Keys                                  []pskcKey
 
 	line int // where the package starts, for messages
 }
 
 type pskcEncryptionKey struct {
-	KeyNames []string `xml:"KeyName"`
-	Derived  *struct {
-		Method struct {
-			Algorithm string `xml:"Algorithm,attr"`
-			PBKDF2    *struct {
-				Salt       string `xml:"Salt>Specified"`
-				Iterations string `xml:"IterationCount"`
-				KeyLength  string `xml:"KeyLength"`
-				PRF        *struct {
-					Algorithm string `xml:"Algorithm,attr"`
-					Text      string `xml:",chardata"` // python-pskc writes the URI as text
-				} `xml:"PRF"`
-			} `xml:"PBKDF2-params"`
-		} `xml:"KeyDerivationMethod"`
-		MasterKeyName string `xml:"MasterKeyName"`
-	} `xml:"DerivedKey"`
+	KeyNames []string // ds:KeyName
+	Derived  bool     // xenc11:DerivedKey present
+	KDF      string   // DerivedKey/KeyDerivationMethod/@Algorithm
+	PBKDF2   bool     // PBKDF2-params present
+	Salt     string   // PBKDF2-params/Salt/Specified
+	Iter     string   // PBKDF2-params/IterationCount
+	KeyLen   string   // PBKDF2-params/KeyLength
+	PRF      string   // PBKDF2-params/PRF/@Algorithm, or its text as python-pskc writes it
 }
 
 type pskcMACMethod struct {
-	Algorithm string         `xml:"Algorithm,attr"`
-	Key       *pskcEncrypted `xml:"MACKey"`
+	Algorithm string
+	Key       *pskcEncrypted // MACKey
+}
+
+// pskcDoc is everything read from a file before any decryption.
+type pskcDoc struct {
+	enc      *pskcEncryptionKey
+	mac      *pskcMACMethod
+	packages []pskcKeyPackage
 }
 
 const pskcNS = "urn:ietf:params:xml:ns:keyprov:pskc"
 
 func parsePSKC(data []byte, opt *Options) ([]Token, error) {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.CharsetReader = charsetReader
-	root, err := pskcRoot(dec)
+	max := opt.maxTokens()
+	doc, err := readPSKC(data, max)
 	if err != nil {
 		return nil, err
 	}
-	if root.Name.Local != "KeyContainer" {
-		return nil, errAt(fmt.Sprintf("line %d", line(dec)), "the root element is not <KeyContainer>: this is not a PSKC file")
-	}
-	for _, a := range root.Attr {
-		if a.Name.Local == "Version" && a.Value != "1.0" && a.Value != "1" {
-			return nil, errAt("KeyContainer", "PSKC version %s is not supported (want 1.0)", quoteShort(a.Value))
-		}
-	}
-
-	var (
-		encKey   *pskcEncryptionKey
-		macMeth  *pskcMACMethod
-		packages []pskcKeyPackage
-		max      = opt.maxTokens()
-	)
-	for done := false; !done; {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, xmlError(dec, err)
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			done = true
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "EncryptionKey":
-				encKey = new(pskcEncryptionKey)
-				err = dec.DecodeElement(encKey, &t)
-			case "MACMethod":
-				macMeth = new(pskcMACMethod)
-				err = dec.DecodeElement(macMeth, &t)
-			case "KeyPackage":
-				if len(packages) >= max {
-					return nil, tooMany(fmt.Sprintf("KeyPackage %d", len(packages)+1), max)
-				}
-				packages = append(packages, pskcKeyPackage{line: line(dec)})
-				err = dec.DecodeElement(&packages[len(packages)-1], &t)
-			default:
-				// Signature, MACAlgorithm, extensions: not used.
-				err = dec.Skip()
-			}
-			if err != nil {
-				return nil, xmlError(dec, err)
-			}
-		}
-	}
-
-	cr := &pskcCrypto{opt: opt, enc: encKey, mac: macMeth}
+	cr := &pskcCrypto{opt: opt, enc: doc.enc, mac: doc.mac}
 	var toks []Token
-	for i := range packages {
-		kp := &packages[i]
+	for i := range doc.packages {
+		kp := &doc.packages[i]
 		if len(kp.Keys) == 0 {
 			return nil, errAt(fmt.Sprintf("KeyPackage %d (line %d)", i+1, kp.line), "has no Key")
 		}
@@ -181,57 +113,33 @@ func parsePSKC(data []byte, opt *Options) ([]Token, error) {
 	return toks, nil
 }
 
-// pskcRoot returns the document's root element.
-func pskcRoot(dec *xml.Decoder) (xml.StartElement, error) {
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return xml.StartElement{}, &Error{Err: errors.New("the file has no XML element")}
-		}
-		if err != nil {
-			return xml.StartElement{}, xmlError(dec, err)
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			return se, nil
-		}
-	}
-}
-
-func line(dec *xml.Decoder) int {
-	l, _ := dec.InputPos()
-	return l
-}
-
 // xmlError turns a decoder error into a message that names the line but
 // not the text around it: encoding/xml's messages quote names and entity
 // text, and a broken file can put part of a seed there.
-func xmlError(dec *xml.Decoder, err error) error {
+func xmlError(x *xmlReader, err error) error {
+	if e, ok := err.(*Error); ok {
+		return e
+	}
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
+		where := fmt.Sprintf("line %d", se.Line+x.lineOffset)
 		if strings.Contains(se.Msg, "unexpected EOF") {
-			return errAt(fmt.Sprintf("line %d", se.Line), "the XML ends in the middle of an element")
+			return errAt(where, "the XML ends in the middle of an element")
 		}
-		return errAt(fmt.Sprintf("line %d", se.Line), "malformed XML")
+		return errAt(where, "malformed XML")
 	}
+	where := fmt.Sprintf("line %d", x.line())
 	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-		return errAt(fmt.Sprintf("line %d", line(dec)), "the XML ends in the middle of an element")
+		return errAt(where, "the XML ends in the middle of an element")
 	}
-	var ue xml.UnmarshalError
-	if errors.As(err, &ue) {
-		return errAt(fmt.Sprintf("line %d", line(dec)), "malformed XML")
-	}
-	return errAt(fmt.Sprintf("line %d", line(dec)), "malformed XML (%s)", safeXMLMessage(err))
+	return errAt(where, "malformed XML (%s)", safeXMLMessage(err))
 }
 
 // safeXMLMessage keeps only encoding/xml messages known to quote nothing
 // from the document.
 func safeXMLMessage(err error) string {
-	msg := err.Error()
-	if strings.Contains(msg, "CharsetReader") || strings.Contains(msg, "encoding") {
+	if strings.Contains(err.Error(), "CharsetReader") || strings.Contains(err.Error(), "encoding") {
 		return "unsupported character encoding; use UTF-8"
-	}
-	if strings.Contains(msg, "exceeded max depth") {
-		return "elements nested too deeply"
 	}
 	return "unreadable"
 }
@@ -258,9 +166,9 @@ func charsetReader(label string, in io.Reader) (io.Reader, error) {
 // pskcToken turns one <Key> into a Token.
 func pskcToken(cr *pskcCrypto, kp *pskcKeyPackage, k *pskcKey) (Token, error) {
 	t := Token{
-		Serial:       strings.TrimSpace(kp.Device.SerialNo),
-		Manufacturer: strings.TrimSpace(kp.Device.Manufacturer),
-		Model:        strings.TrimSpace(kp.Device.Model),
+		Serial:       strings.TrimSpace(kp.SerialNo),
+		Manufacturer: strings.TrimSpace(kp.Manufacturer),
+		Model:        strings.TrimSpace(kp.Model),
 		User:         strings.TrimSpace(k.UserID),
 		Issuer:       strings.TrimSpace(k.Issuer),
 		Digits:       DefaultDigits,
@@ -269,7 +177,7 @@ func pskcToken(cr *pskcCrypto, kp *pskcKeyPackage, k *pskcKey) (Token, error) {
 		t.Serial = strings.TrimSpace(k.ID)
 	}
 	if t.User == "" {
-		t.User = strings.TrimSpace(kp.Device.UserID)
+		t.User = strings.TrimSpace(kp.UserID)
 	}
 
 	alg := strings.ToLower(strings.TrimSpace(k.Algorithm))
@@ -287,11 +195,11 @@ func pskcToken(cr *pskcCrypto, kp *pskcKeyPackage, k *pskcKey) (Token, error) {
 		return t, fmt.Errorf("Key Algorithm %s is not supported (only TOTP and HOTP)", quoteShort(k.Algorithm))
 	}
 
-	if rf := k.Params.Response; rf != nil {
-		if enc := strings.TrimSpace(rf.Encoding); enc != "" && !strings.EqualFold(enc, "DECIMAL") {
+	if k.HasResponse {
+		if enc := strings.TrimSpace(k.Encoding); enc != "" && !strings.EqualFold(enc, "DECIMAL") {
 			return t, fmt.Errorf("ResponseFormat Encoding %s is not supported (only DECIMAL)", quoteShort(enc))
 		}
-		if s := strings.TrimSpace(rf.Length); s != "" {
+		if s := strings.TrimSpace(k.Length); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil {
 				return t, errors.New("ResponseFormat Length is not a whole number")
@@ -301,9 +209,9 @@ func pskcToken(cr *pskcCrypto, kp *pskcKeyPackage, k *pskcKey) (Token, error) {
 	}
 
 	t.Algorithm = otpcore.SHA1 // RFC 4226 and privacyIDEA's default
-	suite := strings.TrimSpace(k.Params.Suite.Text)
+	suite := strings.TrimSpace(k.Suite)
 	if suite == "" {
-		suite = strings.TrimSpace(k.Params.Suite.HashAlgo)
+		suite = strings.TrimSpace(k.SuiteHashAlgo)
 	}
 	if suite != "" {
 		a, err := otpcore.ParseAlgorithm(suite)
@@ -313,7 +221,7 @@ func pskcToken(cr *pskcCrypto, kp *pskcKeyPackage, k *pskcKey) (Token, error) {
 		t.Algorithm = a
 	}
 
-	d := &k.Data
+	d := k
 	if d.Secret == nil {
 		return t, errors.New("Data has no Secret")
 	}

@@ -103,7 +103,7 @@ func (c *pskcCrypto) key(size int) ([]byte, error) {
 			return nil, fileError("EncryptionKey", fmt.Errorf("the key given is %d bytes, the file's cipher needs %d", len(c.opt.Key), size))
 		}
 		k = c.opt.Key
-	case c.enc != nil && c.enc.Derived != nil:
+	case c.enc != nil && c.enc.Derived:
 		if c.opt.Password == "" {
 			return nil, fileError("EncryptionKey", ErrPasswordRequired)
 		}
@@ -130,29 +130,28 @@ func (c *pskcCrypto) key(size int) ([]byte, error) {
 
 // derive runs PBKDF2 with the file's parameters.
 func (c *pskcCrypto) derive(size int) ([]byte, error) {
-	m := &c.enc.Derived.Method
-	if a := fragment(m.Algorithm); a != "pbkdf2" {
+	p := c.enc
+	if a := fragment(p.KDF); a != "pbkdf2" {
 		if a == "" {
 			return nil, errors.New("DerivedKey has no KeyDerivationMethod Algorithm")
 		}
-		return nil, fmt.Errorf("key derivation %s is not supported (only PBKDF2)", quoteShort(m.Algorithm))
+		return nil, fmt.Errorf("key derivation %s is not supported (only PBKDF2)", quoteShort(p.KDF))
 	}
-	p := m.PBKDF2
-	if p == nil {
+	if !p.PBKDF2 {
 		return nil, errors.New("DerivedKey has no PBKDF2-params")
 	}
 	salt, err := decodeBase64(p.Salt)
 	if err != nil || len(salt) == 0 {
 		return nil, errors.New("PBKDF2 Salt is missing or not base64")
 	}
-	iter, err := strconv.Atoi(strings.TrimSpace(p.Iterations))
+	iter, err := strconv.Atoi(strings.TrimSpace(p.Iter))
 	if err != nil || iter < 1 {
 		return nil, errors.New("PBKDF2 IterationCount is not a positive whole number")
 	}
 	if iter > MaxPBKDF2Iterations {
 		return nil, fmt.Errorf("PBKDF2 IterationCount %d is above the limit of %d", iter, MaxPBKDF2Iterations)
 	}
-	if s := strings.TrimSpace(p.KeyLength); s != "" {
+	if s := strings.TrimSpace(p.KeyLen); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			return nil, errors.New("PBKDF2 KeyLength is not a whole number")
@@ -162,15 +161,9 @@ func (c *pskcCrypto) derive(size int) ([]byte, error) {
 		}
 	}
 	prf := sha1.New // PKCS #5 default
-	if p.PRF != nil {
-		uri := strings.TrimSpace(p.PRF.Algorithm)
-		if uri == "" {
-			uri = strings.TrimSpace(p.PRF.Text)
-		}
-		if uri != "" {
-			if prf, err = hmacHash(uri); err != nil {
-				return nil, fmt.Errorf("PBKDF2 PRF: %w", err)
-			}
+	if uri := strings.TrimSpace(p.PRF); uri != "" {
+		if prf, err = hmacHash(uri); err != nil {
+			return nil, fmt.Errorf("PBKDF2 PRF: %w", err)
 		}
 	}
 	k, err := pbkdf2.Key(prf, c.opt.Password, salt, iter, size)
@@ -275,7 +268,7 @@ func (c *pskcCrypto) decryptRaw(ev *pskcEncrypted) ([]byte, error) {
 }
 
 func (c *pskcCrypto) cipherText(ev *pskcEncrypted) (int, []byte, error) {
-	size, err := aesKeySize(ev.Method.Algorithm)
+	size, err := aesKeySize(ev.Algorithm)
 	if err != nil {
 		return 0, nil, err
 	}
