@@ -228,7 +228,7 @@ func (e *Env) Seed(tb testing.TB) {
 	e.Update(tb, "bob", func(u *db.Unit) error {
 		d := Find(u, "pixel")
 		d.Failures, d.LockedOut, d.LastFailure = 12, true, Start.Add(-2*time.Hour)
-		d.LastUsed = Start.Add(-40 * 24 * time.Hour)
+		d.LastUsed = Start.Add(-4 * 24 * time.Hour)
 		u.Save(d)
 		return nil
 	})

@@ -57,7 +57,7 @@ func newTokenForm(c *tui.Common) *tokenForm {
 		ti.Placeholder = placeholder
 		ti.CharLimit = limit
 		ti.SetStyles(c.Styles.Input)
-		ti.SetWidth(40)
+		ti.SetWidth(34)
 		if secret {
 			ti.EchoMode = textinput.EchoPassword
 			ti.EchoCharacter = '•'
@@ -67,7 +67,7 @@ func newTokenForm(c *tui.Common) *tokenForm {
 	f := &tokenForm{}
 	f.fields[fSerial] = &field{label: "Serial", input: in("printed on the token", devices.MaxNameLen, false)}
 	f.fields[fModel] = &field{label: "Model", input: in("optional, e.g. c200", devices.MaxNameLen, false), hint: "optional"}
-	f.fields[fSeed] = &field{label: "Seed", input: in("paste or type the factory seed", 256, true), hint: "from the vendor's seed file; not shown"}
+	f.fields[fSeed] = &field{label: "Seed", input: in("paste or type the factory seed", 256, true), hint: "hidden as you type"}
 	f.fields[fFormat] = &field{label: "Seed is", options: []string{"base32", "hex"}}
 	f.fields[fType] = &field{label: "Type", options: []string{"TOTP", "HOTP"}}
 	f.fields[fDigits] = &field{label: "Digits", options: []string{"6", "8"}}

@@ -224,13 +224,15 @@ func (m *Model) textOnly() []string {
 	chrome := max(0, m.c.Height-m.height)
 	needW := m.qrW + 2 + sidePanel
 	needH := max(m.qrH, len(m.sideText(sidePanel))) + chrome
-	lines := []string{
-		m.heading(),
-		s.Warn.Render(fmt.Sprintf("! The QR code needs a terminal of at least %d×%d; this one is %d×%d.",
-			needW, needH, m.c.Width, m.c.Height)),
-		s.Text.Render("Enlarge the window (or zoom out) to scan it, or type the secret into the app."),
-		"",
+	lines := []string{m.heading()}
+	for _, l := range tui.Wrap(fmt.Sprintf("! The QR code needs a terminal of at least %d×%d; this one is %d×%d.",
+		needW, needH, m.c.Width, m.c.Height), m.width) {
+		lines = append(lines, s.Warn.Render(l))
 	}
+	for _, l := range tui.Wrap("Enlarge the window (or zoom out) to scan it, or type the secret into the app.", m.width) {
+		lines = append(lines, s.Text.Render(l))
+	}
+	lines = append(lines, "")
 	lines = append(lines, m.fallback(m.width)...)
 	lines = append(lines, "", m.codeLine(), m.noteLine())
 	return lines

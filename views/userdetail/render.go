@@ -44,7 +44,7 @@ func (m *Model) View() string {
 		return b.String()
 	}
 	b.WriteString("\n" + s.TableHeader.Render("  "+tui.Cell("NAME", m.nameWidth())+" "+tui.Cell("KIND", wKind)+" "+
-		tui.Cell("STATE", wState)+" "+tui.Cell("DETAIL", wDetail)+" "+tui.Cell("LAST USED", wLast)))
+		tui.Cell("STATE", wState)+" "+tui.Cell("DETAIL", m.detailWidth())+" "+tui.Cell("LAST USED", wLast)))
 	h := m.tableHeight()
 	for i := m.cursor.Offset; i < m.cursor.End(len(m.devs), h); i++ {
 		b.WriteString("\n" + m.row(m.devs[i], i == m.cursor.Index))
@@ -53,8 +53,14 @@ func (m *Model) View() string {
 	return b.String()
 }
 
+// nameWidth and detailWidth share what the fixed columns leave: the name
+// grows to 32 cells, the detail takes the rest.
 func (m *Model) nameWidth() int {
-	return max(wName, m.width-2-wKind-wState-wDetail-wLast-4)
+	return max(wName, min(32, m.width-2-wKind-wState-wDetail-wLast-4))
+}
+
+func (m *Model) detailWidth() int {
+	return max(wDetail, m.width-2-m.nameWidth()-wKind-wState-wLast-4)
 }
 
 func (m *Model) summary() string {
@@ -68,6 +74,15 @@ func (m *Model) summary() string {
 	state := s.Muted.Render("– 2FA disabled")
 	if active > 0 {
 		state = s.OK.Render("✓ 2FA enabled")
+	}
+	locked := 0
+	for _, d := range m.devs {
+		if d.LockedOut {
+			locked++
+		}
+	}
+	if locked > 0 {
+		state += s.Danger.Render(fmt.Sprintf(" · ✗ %d locked out", locked))
 	}
 	return s.Title.Render(tui.Safe(m.user)) + "  " + state + s.Muted.Render(" · "+tui.Plural(len(m.devs), "device", "devices"))
 }
@@ -95,7 +110,7 @@ func deviceDetail(d *devices.Device) string {
 	case devices.HOTP:
 		return fmt.Sprintf("counter %d", d.Counter)
 	}
-	return "drift " + tui.Steps(d.Drift, d.Step)
+	return fmt.Sprintf("drift %+d (%+ds)", d.Drift, d.DriftSeconds())
 }
 
 func (m *Model) row(d *devices.Device, selected bool) string {
@@ -109,7 +124,7 @@ func (m *Model) row(d *devices.Device, selected bool) string {
 		tui.Cell(tui.Safe(d.Name), m.nameWidth()),
 		tui.Cell(d.KindLabel(), wKind),
 		tui.Cell(st, wState),
-		tui.Cell(deviceDetail(d), wDetail),
+		tui.Cell(deviceDetail(d), m.detailWidth()),
 		tui.Cell(tui.Ago(m.c.Now(), d.LastUsed), wLast),
 	}
 	if selected {
