@@ -74,11 +74,12 @@ const pskcNS = "urn:ietf:params:xml:ns:keyprov:pskc"
 
 func parsePSKC(data []byte, opt *Options) ([]Token, error) {
 	max := opt.maxTokens()
-	doc, err := readPSKC(data, max)
+	cr := &pskcCrypto{opt: opt}
+	doc, err := readPSKC(data, max, cr.startDerive)
 	if err != nil {
 		return nil, err
 	}
-	cr := &pskcCrypto{opt: opt, enc: doc.enc, mac: doc.mac}
+	cr.enc, cr.mac = doc.enc, doc.mac
 	var toks []Token
 	for i := range doc.packages {
 		kp := &doc.packages[i]

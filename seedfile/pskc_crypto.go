@@ -80,6 +80,7 @@ type pskcCrypto struct {
 
 	keys   map[int][]byte
 	blocks map[int]cipher.Block
+	early  *earlyKey
 
 	macDone bool
 	macHash func() hash.Hash
@@ -108,7 +109,13 @@ func (c *pskcCrypto) key(size int) ([]byte, error) {
 			return nil, fileError("EncryptionKey", ErrPasswordRequired)
 		}
 		var err error
-		if k, err = c.derive(size); err != nil {
+		if p := c.early; p != nil && p.ek == c.enc && p.size == size {
+			<-p.done
+			k, err = p.key, p.err
+		} else {
+			k, err = derive(c.enc, c.opt.Password, size)
+		}
+		if err != nil {
 			return nil, fileError("EncryptionKey", err)
 		}
 	default:
@@ -128,9 +135,39 @@ func (c *pskcCrypto) key(size int) ([]byte, error) {
 	return k, nil
 }
 
+// earlyKey is a PBKDF2 derivation started as soon as the file's
+// EncryptionKey has been read, so that it runs while the key packages are
+// still being parsed.
+type earlyKey struct {
+	ek   *pskcEncryptionKey
+	size int
+	done chan struct{}
+	key  []byte
+	err  error
+}
+
+// startDerive begins deriving the key of ek in the background when a
+// password is given and ek states the key length. Only the first call
+// counts.
+func (c *pskcCrypto) startDerive(ek *pskcEncryptionKey) {
+	if c.early != nil || c.opt.Password == "" || len(c.opt.Key) > 0 || !ek.Derived {
+		return
+	}
+	size, err := strconv.Atoi(strings.TrimSpace(ek.KeyLen))
+	if err != nil || size != 16 && size != 24 && size != 32 {
+		return
+	}
+	p := &earlyKey{ek: ek, size: size, done: make(chan struct{})}
+	c.early = p
+	password := c.opt.Password
+	go func() {
+		defer close(p.done)
+		p.key, p.err = derive(ek, password, size)
+	}()
+}
+
 // derive runs PBKDF2 with the file's parameters.
-func (c *pskcCrypto) derive(size int) ([]byte, error) {
-	p := c.enc
+func derive(p *pskcEncryptionKey, password string, size int) ([]byte, error) {
 	if a := fragment(p.KDF); a != "pbkdf2" {
 		if a == "" {
 			return nil, errors.New("DerivedKey has no KeyDerivationMethod Algorithm")
@@ -166,7 +203,7 @@ func (c *pskcCrypto) derive(size int) ([]byte, error) {
 			return nil, fmt.Errorf("PBKDF2 PRF: %w", err)
 		}
 	}
-	k, err := pbkdf2.Key(prf, c.opt.Password, salt, iter, size)
+	k, err := pbkdf2.Key(prf, password, salt, iter, size)
 	if err != nil {
 		return nil, fmt.Errorf("PBKDF2: %w", err)
 	}

@@ -10,11 +10,11 @@ import (
 // sequential reader's answer.
 func checkParallel(t *testing.T, data []byte, workers int) (used bool) {
 	t.Helper()
-	par := readPSKCParallel(data, DefaultMaxTokens, workers, 1)
+	par := readPSKCParallel(data, DefaultMaxTokens, workers, 1, nil)
 	if par == nil {
 		return false
 	}
-	seq, err := readPSKCSequential(data, DefaultMaxTokens)
+	seq, err := readPSKCSequential(data, DefaultMaxTokens, nil)
 	if err != nil {
 		t.Fatalf("parallel read succeeded where the sequential one fails: %v", err)
 	}
@@ -85,8 +85,8 @@ func TestPSKCParallelMatchesSequential(t *testing.T) {
 			checkParallel(t, []byte(in), w)
 		}
 		// And whatever happens, Parse gives the sequential answer.
-		_, errSeq := readPSKCSequential([]byte(in), DefaultMaxTokens)
-		_, errParse := readPSKC([]byte(strings.Repeat(" ", parallelMinBytes)+in), DefaultMaxTokens)
+		_, errSeq := readPSKCSequential([]byte(in), DefaultMaxTokens, nil)
+		_, errParse := readPSKC([]byte(strings.Repeat(" ", parallelMinBytes)+in), DefaultMaxTokens, nil)
 		if (errSeq == nil) != (errParse == nil) {
 			t.Errorf("case %d: sequential error %v, readPSKC error %v", i, errSeq, errParse)
 		}

@@ -311,7 +311,7 @@ var errRetry = errors.New("retry sequentially")
 // container's end tag (true) or the end of input (false). In a group of
 // the parallel reader (group true) anything but key packages and
 // ignorable elements is a reason to retry.
-func (x *xmlReader) topLevel(root *xml.StartElement, doc *pskcDoc, max int, group bool) (closed bool, err error) {
+func (x *xmlReader) topLevel(root *xml.StartElement, doc *pskcDoc, max int, group bool, onKey func(*pskcEncryptionKey)) (closed bool, err error) {
 	for {
 		tok, err := x.next()
 		if err == io.EOF {
@@ -342,7 +342,9 @@ func (x *xmlReader) topLevel(root *xml.StartElement, doc *pskcDoc, max int, grou
 					return false, errRetry
 				}
 				doc.enc = new(pskcEncryptionKey)
-				err = x.encryptionKey(&t, doc.enc)
+				if err = x.encryptionKey(&t, doc.enc); err == nil && onKey != nil {
+					onKey(doc.enc)
+				}
 			case "MACMethod":
 				if group {
 					return false, errRetry
@@ -391,23 +393,25 @@ const (
 	parallelMinPackages = 64
 )
 
-func readPSKC(data []byte, max int) (*pskcDoc, error) {
+// readPSKC reads the file; onKey, if not nil, is called with the
+// EncryptionKey as soon as it has been read (perhaps more than once).
+func readPSKC(data []byte, max int, onKey func(*pskcEncryptionKey)) (*pskcDoc, error) {
 	if len(data) >= parallelMinBytes {
-		if doc := readPSKCParallel(data, max, min(runtime.GOMAXPROCS(0), 16), parallelMinPackages); doc != nil {
+		if doc := readPSKCParallel(data, max, min(runtime.GOMAXPROCS(0), 16), parallelMinPackages, onKey); doc != nil {
 			return doc, nil
 		}
 	}
-	return readPSKCSequential(data, max)
+	return readPSKCSequential(data, max, onKey)
 }
 
-func readPSKCSequential(data []byte, max int) (*pskcDoc, error) {
+func readPSKCSequential(data []byte, max int, onKey func(*pskcEncryptionKey)) (*pskcDoc, error) {
 	x := newXMLReader(data, 0)
 	root, err := x.root()
 	if err != nil {
 		return nil, xmlError(x, err)
 	}
 	doc := new(pskcDoc)
-	closed, err := x.topLevel(&root, doc, max, false)
+	closed, err := x.topLevel(&root, doc, max, false, onKey)
 	if err != nil {
 		return nil, xmlError(x, err)
 	}
@@ -458,7 +462,7 @@ func isPrefixByte(c byte) bool {
 // readPSKCParallel returns nil when the file is not worth splitting (fewer
 // than minPerWorker key packages a worker) or anything about the split is
 // in doubt.
-func readPSKCParallel(data []byte, max, workers, minPerWorker int) *pskcDoc {
+func readPSKCParallel(data []byte, max, workers, minPerWorker int, onKey func(*pskcEncryptionKey)) *pskcDoc {
 	if workers < 2 || minPerWorker < 1 {
 		return nil
 	}
@@ -481,7 +485,7 @@ func readPSKCParallel(data []byte, max, workers, minPerWorker int) *pskcDoc {
 		return nil
 	}
 	doc := new(pskcDoc)
-	if closed, err := head.topLevel(&root, doc, max, false); err != nil || closed || len(doc.packages) != 0 {
+	if closed, err := head.topLevel(&root, doc, max, false, onKey); err != nil || closed || len(doc.packages) != 0 {
 		return nil
 	}
 
@@ -507,7 +511,7 @@ func readPSKCParallel(data []byte, max, workers, minPerWorker int) *pskcDoc {
 			if last {
 				closeWith = &root
 			}
-			closed, err := x.topLevel(closeWith, &part, max, true)
+			closed, err := x.topLevel(closeWith, &part, max, true, nil)
 			results[g] = result{part.packages, err == nil && closed == last}
 		})
 	}

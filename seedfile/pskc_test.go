@@ -300,6 +300,14 @@ func TestPSKCPassword(t *testing.T) {
 	key, _ := pbkdf2.Key(sha256.New, "qwerty", []byte("saltsaltsaltsalt"), 1000, 16)
 	sameTokens(t, mustParse(t, file, Options{Key: key}), want)
 
+	// Without KeyLength the key is derived when the cipher is known, not
+	// ahead of time; the result is the same.
+	noLen := strings.Replace(file, "<KeyLength>16</KeyLength>", "", 1)
+	if noLen == file {
+		t.Fatal("KeyLength not removed")
+	}
+	sameTokens(t, mustParse(t, noLen, Options{Password: "qwerty"}), want)
+
 	huge := pbkdf2File(t, "qwerty", uriAES128CBC, 16, false, "2000000000")
 	contains(t, parseErr(t, huge, Options{Password: "qwerty"}), "IterationCount", "limit")
 	zero := pbkdf2File(t, "qwerty", uriAES128CBC, 16, false, "0")
