@@ -16,6 +16,10 @@ import (
 // actor and detail passes through it before it is rendered.
 func Safe(s string) string { return termsafe.Clean(s) }
 
+// Quoted is Safe(s) in double quotes, for names in messages. (Quoting
+// after Safe with %q would escape its escapes a second time.)
+func Quoted(s string) string { return `"` + Safe(s) + `"` }
+
 // Cell fits s (already safe, possibly styled) to exactly width cells:
 // cut with an ellipsis or padded with spaces.
 func Cell(s string, width int) string {

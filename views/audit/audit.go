@@ -219,7 +219,7 @@ func (m *Model) View() string {
 	} else {
 		b.WriteString(s.Title.Render(m.Title()))
 		if m.query != "" {
-			b.WriteString(s.Text.Render(" containing ") + s.Strong.Render(fmt.Sprintf("%q", tui.Safe(m.query))))
+			b.WriteString(s.Text.Render(" containing ") + s.Strong.Render(tui.Quoted(m.query)))
 		}
 	}
 	info := fmt.Sprintf("  %s, newest first", tui.Plural(len(m.entries), "entry", "entries"))
@@ -311,7 +311,7 @@ func (m *Model) entryDetail(e *db.AuditEntry) string {
 		head += "  user " + tui.Safe(e.User)
 	}
 	if e.Device != "" || e.DeviceID != 0 {
-		head += fmt.Sprintf("  device %q (%d)", tui.Safe(e.Device), e.DeviceID)
+		head += fmt.Sprintf("  device %s (%d)", tui.Quoted(e.Device), e.DeviceID)
 	}
 	lines := []string{s.Muted.Render("── entry " + fmt.Sprint(e.ID) + " " + strings.Repeat("─", max(0, m.width-12)))}
 	lines = append(lines, s.Text.Render(tui.Truncate(head, m.width)))

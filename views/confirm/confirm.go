@@ -77,20 +77,29 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 
 func (m *Model) View() string {
 	s := m.c.Styles
-	var b strings.Builder
-	b.WriteString(s.Danger.Render("! " + m.opt.Question))
-	b.WriteString("\n\n")
-	for _, l := range m.opt.Lines {
-		b.WriteString("  • " + l + "\n")
-	}
-	if m.opt.Footer != "" {
-		b.WriteString("\n")
-		for _, l := range tui.Wrap(m.opt.Footer, max(20, m.width-6)) {
-			b.WriteString(s.Text.Render(l) + "\n")
+	boxW := min(m.width, 78)
+	inner := max(20, boxW-4) // border and padding
+	var lines []string
+	add := func(style func(...string) string, text, first, rest string) {
+		for i, l := range tui.Wrap(text, inner-len([]rune(first))) {
+			prefix := first
+			if i > 0 {
+				prefix = rest
+			}
+			lines = append(lines, prefix+style(l))
 		}
 	}
-	b.WriteString("\n")
-	b.WriteString(s.Key.Render("y") + s.Text.Render(" "+m.opt.Yes+"    ") + s.Key.Render("n") + s.Text.Render(" or ") + s.Key.Render("esc") + s.Text.Render(" keep everything as it is"))
-	box := s.DangerBox.Width(min(m.width, 78)).Render(strings.TrimRight(b.String(), "\n"))
-	return "\n" + box
+	add(s.Danger.Render, "! "+m.opt.Question, "", "  ")
+	lines = append(lines, "")
+	for _, l := range m.opt.Lines {
+		add(s.Text.Render, l, "  • ", "    ")
+	}
+	if m.opt.Footer != "" {
+		lines = append(lines, "")
+		add(s.Text.Render, m.opt.Footer, "", "")
+	}
+	lines = append(lines, "",
+		s.Key.Render("y")+s.Text.Render(" "+tui.Truncate(m.opt.Yes, inner-2)),
+		s.Key.Render("n")+s.Text.Render(" or ")+s.Key.Render("esc")+s.Text.Render(" keep everything as it is"))
+	return "\n" + s.DangerBox.Width(boxW).Render(strings.Join(lines, "\n"))
 }

@@ -152,9 +152,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 const (
 	wFlag   = 2
 	wUser   = 14
-	wDrift  = 18
-	wRate   = 10
-	wSpark  = 12
+	wDrift  = 11
+	wRate   = 8
+	wSpark  = 10
 	wLeaves = 10
 )
 
@@ -253,7 +253,7 @@ func (m *Model) row(l *service.DriftLine, selected bool) string {
 		marker = "› "
 	}
 	line := strings.Join([]string{
-		tui.Cell(tui.Safe(d.User), wUser), tui.Cell(name, m.deviceWidth()), tui.Cell(tui.Steps(d.Drift, d.Step), wDrift),
+		tui.Cell(tui.Safe(d.User), wUser), tui.Cell(name, m.deviceWidth()), tui.Cell(fmt.Sprintf("%+d (%+ds)", d.Drift, d.DriftSeconds()), wDrift),
 		tui.Cell(rate, wRate), tui.Cell(tui.Sparkline(vals, wSpark), wSpark), tui.Cell(leaves, wLeaves)}, " ")
 	if selected {
 		return s.Selected.Render(marker + flag + line)

@@ -159,7 +159,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return m.focusCmd()
 		}
 		r := m.planResult()
-		return tui.Changed(m, "resynchronised %s of %s: %s", strconv.Quote(tui.Safe(m.dev.Name)), tui.Safe(m.user), r)
+		return tui.Changed(m, "resynchronised %s of %s: %s", tui.Quoted(m.dev.Name), tui.Safe(m.user), r)
 	case spinner.TickMsg:
 		if m.state != stateSearching && m.state != stateSaving {
 			return nil
@@ -285,7 +285,7 @@ func (m *Model) planResult() string {
 func (m *Model) View() string {
 	s := m.c.Styles
 	d := m.dev
-	name := strconv.Quote(tui.Safe(d.Name))
+	name := tui.Quoted(d.Name)
 	if d.Serial != "" {
 		name += " serial " + tui.Safe(d.Serial)
 	}

@@ -172,4 +172,3 @@ func TestHOTPToken(t *testing.T) {
 		t.Fatalf("counter %d", ds[0].Counter)
 	}
 }
-

@@ -282,9 +282,9 @@ func (m *Model) changeCmd(d *devices.Device, a service.DeviceAction, arg string)
 			service.ActionRemove:  "removed %s",
 			service.ActionRename:  "renamed %s",
 		}[a]
-		text := fmt.Sprintf(done, strconv.Quote(tui.Safe(name)))
+		text := fmt.Sprintf(done, tui.Quoted(name))
 		if a == service.ActionRename {
-			text += " to " + strconv.Quote(tui.Safe(arg))
+			text += " to " + tui.Quoted(arg)
 		}
 		return tui.ChangedMsg{Status: text}
 	}

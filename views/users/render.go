@@ -34,7 +34,7 @@ func (m *Model) View() string {
 	b.WriteString(m.headerLine())
 	h := m.listHeight()
 	if len(m.visible) == 0 {
-		b.WriteString("\n\n " + s.Muted.Render(fmt.Sprintf("No user matches %q.", tui.Safe(m.query))) +
+		b.WriteString("\n\n " + s.Muted.Render("No user matches "+tui.Quoted(m.query)+".") +
 			" " + s.Text.Render("Press esc to clear the filter."))
 		return b.String()
 	}
@@ -59,7 +59,7 @@ func (m *Model) infoLine() string {
 	case m.mode == modeFilter:
 		left = m.filter.View()
 	case m.query != "":
-		left = s.Title.Render("Users") + s.Text.Render(" filtered by ") + s.Strong.Render(fmt.Sprintf("%q", tui.Safe(m.query)))
+		left = s.Title.Render("Users") + s.Text.Render(" filtered by ") + s.Strong.Render(tui.Quoted(m.query))
 	default:
 		left = s.Title.Render("Users")
 	}

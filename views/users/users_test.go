@@ -1,8 +1,13 @@
 package users_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
 
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/users"
@@ -56,5 +61,121 @@ func TestFilterAsYouType(t *testing.T) {
 	a.Keys("esc")
 	if got := u.Visible(); got != 6 {
 		t.Fatalf("esc should clear the filter: %d shown", got)
+	}
+}
+
+func TestAddUser(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	c := e.Common(80, 24)
+	u := users.New(c)
+	a := tuitest.NewApp(c, u)
+	if !strings.Contains(a.Frame(), "No users yet.") {
+		t.Fatalf("empty store:\n%s", a.Frame())
+	}
+	a.Keys("a")
+	a.Type("zoe")
+	a.Keys("enter")
+	if u.Selected() != "zoe" || u.Visible() != 1 {
+		t.Fatalf("after adding: selected %q, %d shown\n%s", u.Selected(), u.Visible(), a.Frame())
+	}
+	if got := a.Root.StatusLine().Text; got != "added zoe; press n to enroll a device for them" {
+		t.Errorf("status %q", got)
+	}
+	a.Keys("a")
+	a.Type("zoe")
+	a.Keys("enter")
+	if got := a.Root.StatusLine(); !strings.Contains(got.Text, "already exists") {
+		t.Errorf("adding zoe twice: %+v", got)
+	}
+	a.Keys("a", "esc")
+	if u.Capturing() {
+		t.Error("esc should leave the name field")
+	}
+}
+
+func TestRemoveUser(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	e.Seed(t)
+	c := e.Common(120, 40)
+	u := users.New(c)
+	a := tuitest.NewApp(c, u)
+	a.Keys("x")
+	frame := a.Frame()
+	for _, want := range []string{"Remove alice and all their devices?", `TOTP app "phone"`, `TOTP token "token" serial SN0042`, "backup codes (10 unused"} {
+		if !strings.Contains(frame, want) {
+			t.Errorf("confirmation lacks %q:\n%s", want, frame)
+		}
+	}
+	a.Keys("y")
+	if u.Visible() != 5 || u.Selected() == "alice" {
+		t.Fatalf("alice still listed:\n%s", a.Frame())
+	}
+	if st, _ := e.Svc.Status(context.Background(), []string{"alice"}); st[0].Exists {
+		t.Fatal("alice still in the store")
+	}
+}
+
+func TestDisableAsksThenRemovesEveryDevice(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	e.Seed(t)
+	c := e.Common(80, 24)
+	a := tuitest.NewApp(c, users.New(c))
+	a.Keys("D")
+	if !strings.Contains(a.Frame(), "Disable two-factor authentication for alice? This removes:") {
+		t.Fatalf("frame:\n%s", a.Frame())
+	}
+	a.Keys("esc")
+	if ds, _ := e.Store.Devices(context.Background(), "alice"); len(ds) != 3 {
+		t.Fatalf("esc removed devices: %d left", len(ds))
+	}
+	a.Keys("D", "y")
+	if ds, _ := e.Store.Devices(context.Background(), "alice"); len(ds) != 0 {
+		t.Fatalf("%d devices left after disabling", len(ds))
+	}
+	if got := a.Root.StatusLine().Text; got != "alice: two-factor authentication disabled, 3 devices removed" {
+		t.Errorf("status %q", got)
+	}
+	if !strings.Contains(a.Frame(), "› alice                                  – disabled") {
+		t.Errorf("list not refreshed:\n%s", a.Frame())
+	}
+}
+
+func TestSort(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	e.Seed(t)
+	c := e.Common(80, 24)
+	u := users.New(c)
+	a := tuitest.NewApp(c, u)
+	a.Keys("s", "g")
+	if u.Selected() != "bob" { // locked out comes first
+		t.Errorf("by status, first is %q", u.Selected())
+	}
+	a.Keys("s", "g")
+	if u.Selected() != "dave" { // used 25 minutes ago: the most recent
+		t.Errorf("by last used, first is %q", u.Selected())
+	}
+	a.Keys("s")
+	if !strings.Contains(a.Frame(), "by name") {
+		t.Errorf("three presses of s should come back to name order:\n%s", a.Frame())
+	}
+}
+
+func TestStatusOf(t *testing.T) {
+	now := tuitest.Start
+	p := devices.Policy{ThrottleFactor: 1}
+	cases := []struct {
+		u    db.UserSummary
+		want users.Status
+	}{
+		{db.UserSummary{}, users.Disabled},
+		{db.UserSummary{Active: 1}, users.Enabled},
+		{db.UserSummary{Active: 1, LockedOut: 1}, users.LockedOut},
+		{db.UserSummary{Active: 1, MaxFailures: 3, LastFailure: now.Add(-time.Second)}, users.Throttled},
+		{db.UserSummary{Active: 1, MaxFailures: 3, LastFailure: now.Add(-time.Minute)}, users.Enabled},
+	}
+	for i, tc := range cases {
+		if got := users.StatusOf(&tc.u, p, now); got != tc.want {
+			t.Errorf("%d: %v, want %v", i, got.Label(), tc.want.Label())
+		}
 	}
 }
