@@ -157,7 +157,7 @@ func (m *Model) Render() string {
 		return ""
 	}
 	if w < MinWidth || h < MinHeight {
-		return FitBlock(tooSmall(w, h), w, h)
+		return FitBlock(strings.Join(Wrap(tooSmall(w, h), w), "\n"), w, h)
 	}
 	_, ah := m.areaSize()
 	body := ""

@@ -426,3 +426,33 @@ var Sizes = []struct {
 	Name string
 	W, H int
 }{{"80x24", 80, 24}, {"120x40", 120, 40}}
+
+// HasColour reports whether s contains an SGR sequence that sets a
+// foreground or background colour (bold, reverse and resets are fine).
+func HasColour(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != 0x1b || i+1 >= len(s) || s[i+1] != '[' {
+			continue
+		}
+		j := i + 2
+		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == ';' || s[j] == ':') {
+			j++
+		}
+		if j >= len(s) || s[j] != 'm' {
+			continue
+		}
+		for _, p := range strings.FieldsFunc(s[i+2:j], func(r rune) bool { return r == ';' || r == ':' }) {
+			n := 0
+			for _, c := range p {
+				n = n*10 + int(c-'0')
+			}
+			// 38 and 48 introduce the extended forms; whatever follows
+			// them is never reached.
+			if n >= 30 && n <= 38 || n >= 40 && n <= 48 || n >= 90 && n <= 97 || n >= 100 && n <= 107 {
+				return true
+			}
+		}
+		i = j
+	}
+	return false
+}
