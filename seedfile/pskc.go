@@ -222,11 +222,10 @@ func pskcToken(cr *pskcCrypto, kp *pskcKeyPackage, k *pskcKey) (Token, error) {
 		t.Algorithm = a
 	}
 
-	d := k
-	if d.Secret == nil {
+	if k.Secret == nil {
 		return t, errors.New("Data has no Secret")
 	}
-	secret, err := cr.bytesValue(d.Secret)
+	secret, err := cr.bytesValue(k.Secret)
 	if err != nil {
 		return t, fmt.Errorf("Secret: %w", err)
 	}
@@ -235,27 +234,30 @@ func pskcToken(cr *pskcCrypto, kp *pskcKeyPackage, k *pskcKey) (Token, error) {
 	switch t.Kind {
 	case otpcore.KindTOTP:
 		t.Period = DefaultPeriod
-		if d.TimeInterval != nil {
-			if t.Period, err = cr.intValue(d.TimeInterval); err != nil {
+		if k.TimeInterval != nil {
+			if t.Period, err = cr.intValue(k.TimeInterval); err != nil {
 				return t, fmt.Errorf("TimeInterval: %w", err)
 			}
 			if t.Period <= 0 {
 				return t, errors.New("TimeInterval must be a positive number of seconds")
 			}
 		}
-		if d.Time != nil {
-			if t.T0, err = cr.intValue(d.Time); err != nil {
+		// RFC 6030 leaves <Time> loosely defined ("the time", or a number
+		// of intervals "from a specific start point"); in the files seen
+		// it is 0 or absent. It is read as the Unix time of step 0.
+		if k.Time != nil {
+			if t.T0, err = cr.intValue(k.Time); err != nil {
 				return t, fmt.Errorf("Time: %w", err)
 			}
 		}
-		if d.TimeDrift != nil {
-			if t.Drift, err = cr.intValue(d.TimeDrift); err != nil {
+		if k.TimeDrift != nil {
+			if t.Drift, err = cr.intValue(k.TimeDrift); err != nil {
 				return t, fmt.Errorf("TimeDrift: %w", err)
 			}
 		}
 	case otpcore.KindHOTP:
-		if d.Counter != nil {
-			if t.Counter, err = cr.uintValue(d.Counter); err != nil {
+		if k.Counter != nil {
+			if t.Counter, err = cr.uintValue(k.Counter); err != nil {
 				return t, fmt.Errorf("Counter: %w", err)
 			}
 		}
