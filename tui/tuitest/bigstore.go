@@ -28,23 +28,36 @@ type BigStoreSpec struct {
 // a drift history.
 func BigStore(tb testing.TB, spec BigStoreSpec) string {
 	tb.Helper()
-	dir := tb.TempDir()
+	path, err := BuildBigStore(tb.TempDir(), spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// BuildBigStore is BigStore in a directory of the caller's, for
+// benchmarks that share one store.
+func BuildBigStore(dir string, spec BigStoreSpec) (string, error) {
 	path := filepath.Join(dir, "big.db")
 	ctx := context.Background()
 	st, err := db.Open(ctx, path, db.Options{KeyFile: filepath.Join(dir, "master.key"), Create: true})
 	if err != nil {
-		tb.Fatal(err)
+		return "", err
 	}
 	st.Close()
 	sdb, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)")
 	if err != nil {
-		tb.Fatal(err)
+		return "", err
 	}
 	defer sdb.Close()
 	if err := fillBig(ctx, sdb, spec); err != nil {
-		tb.Fatal(err)
+		return "", err
 	}
-	return path
+	// Leave the store as a real one would be: checkpointed, statistics known.
+	if _, err := sdb.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return "", err
+	}
+	return path, nil
 }
 
 func fillBig(ctx context.Context, sdb *sql.DB, spec BigStoreSpec) error {
