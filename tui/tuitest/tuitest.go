@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -259,9 +260,41 @@ const HostileUser = "mallory\x1b[31mEVIL\x1b]0;pwned\x07"
 func (e *Env) Hostile(tb testing.TB) {
 	tb.Helper()
 	e.Exec(tb, "INSERT INTO users(name, created_at) VALUES (?, ?)", HostileUser, Start.UnixMilli())
-	e.Exec(tb, `INSERT INTO devices(user_id, name, kind, hardware, serial, model, created_at, confirmed, enabled)
-		VALUES ((SELECT id FROM users WHERE name = ?), ?, 'totp', 1, ?, ?, ?, 1, 1)`,
-		HostileUser, "tok\x1b[2J\rname", "SN\x1b]52;c;aGk=\x07", "m\u202eodel", Start.UnixMilli())
+	e.Exec(tb, `INSERT INTO devices(user_id, name, kind, hardware, serial, model, seed_source, created_at, confirmed, enabled)
+		VALUES ((SELECT id FROM users WHERE name = ?), ?, 'totp', 1, ?, ?, ?, ?, 1, 1)`,
+		HostileUser, "tok\x1b[2J\rname", "SN\x1b]52;c;aGk=\x07", "m\u202eodel", "vendor\x1b[5m", Start.UnixMilli())
+	e.Exec(tb, `INSERT INTO audit(at, actor, action, user_name, device_name, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		Start.UnixMilli(), "root\x1b[8m", "device.\x1b[1Averify", HostileUser, "tok\x1b[2J", "weird\x9b31m", "detail\x1bP1$r\x1b\\")
+}
+
+// Unsafe returns the first character in a rendered frame that did not come
+// from the console's own styling: any escape sequence other than SGR
+// (ESC [ ... m), any other control character (tab and newline aside), C1
+// controls and bidirectional overrides. It returns "" for a safe frame.
+func Unsafe(frame string) string {
+	rs := []rune(frame)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == 0x1b:
+			j := i + 1
+			if j < len(rs) && rs[j] == '[' {
+				j++
+				for j < len(rs) && (rs[j] >= '0' && rs[j] <= '9' || rs[j] == ';' || rs[j] == ':') {
+					j++
+				}
+				if j < len(rs) && rs[j] == 'm' {
+					i = j
+					continue
+				}
+			}
+			return strconv.Quote(string(rs[i:min(len(rs), i+8)]))
+		case r == '\n' || r == '\t':
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+			return strconv.Quote(string(r))
+		}
+	}
+	return ""
 }
 
 // Exec runs SQL on the store file directly.

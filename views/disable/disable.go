@@ -20,9 +20,9 @@ func DeviceLine(d *devices.Device) string {
 		return fmt.Sprintf("backup codes (%d unused, device %d)", len(d.Codes), d.ID)
 	case d.Hardware:
 		return fmt.Sprintf("%s %s serial %s (device %d): unassigned, back to the token inventory",
-			d.KindLabel(), tui.Quoted(d.Name), tui.Safe(d.Serial), d.ID)
+			tui.Safe(d.KindLabel()), tui.Quoted(d.Name), tui.Safe(d.Serial), d.ID)
 	}
-	return fmt.Sprintf("%s %s (device %d)", d.KindLabel(), tui.Quoted(d.Name), d.ID)
+	return fmt.Sprintf("%s %s (device %d)", tui.Safe(d.KindLabel()), tui.Quoted(d.Name), d.ID)
 }
 
 // Start loads the user's devices and asks whether to remove them all.

@@ -313,7 +313,7 @@ func (m *Model) confirmed(msg confirmedMsg) tea.Cmd {
 	d := m.e.Device
 	m.forget()
 	return tui.Changed(m, "confirmed: %s now has %s %s (device %d)",
-		tui.Safe(m.user), d.KindLabel(), tui.Quoted(d.Name), d.ID)
+		tui.Safe(m.user), tui.Safe(d.KindLabel()), tui.Quoted(d.Name), d.ID)
 }
 
 func (m *Model) ShortHelp() []key.Binding {

@@ -50,7 +50,7 @@ func (m *Model) tokenCodeView() string {
 	s := m.c.Styles
 	d := m.e.Device
 	lines := []string{
-		s.Title.Render(fmt.Sprintf("Confirm %s serial %s for %s", d.KindLabel(), tui.Safe(d.Serial), tui.Safe(m.user))),
+		s.Title.Render(fmt.Sprintf("Confirm %s serial %s for %s", tui.Safe(d.KindLabel()), tui.Safe(d.Serial), tui.Safe(m.user))),
 		"",
 		s.Text.Render("Press the token's button and type the code it shows."),
 		"",

@@ -290,7 +290,7 @@ func (m *Model) View() string {
 		name += " serial " + tui.Safe(d.Serial)
 	}
 	lines := []string{
-		s.Title.Render(fmt.Sprintf("Resync %s %s of %s", d.KindLabel(), name, tui.Safe(m.user))),
+		s.Title.Render(fmt.Sprintf("Resync %s %s of %s", tui.Safe(d.KindLabel()), name, tui.Safe(m.user))),
 		"",
 	}
 	if d.Kind == devices.TOTP {

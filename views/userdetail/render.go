@@ -122,7 +122,7 @@ func (m *Model) row(d *devices.Device, selected bool) string {
 	}
 	cells := []string{
 		tui.Cell(tui.Safe(d.Name), m.nameWidth()),
-		tui.Cell(d.KindLabel(), wKind),
+		tui.Cell(tui.Safe(d.KindLabel()), wKind),
 		tui.Cell(st, wState),
 		tui.Cell(deviceDetail(d), m.detailWidth()),
 		tui.Cell(tui.Ago(m.c.Now(), d.LastUsed), wLast),
@@ -153,7 +153,7 @@ func (m *Model) panel(d *devices.Device) string {
 	title := fmt.Sprintf("%s · device %d", tui.Safe(d.Name), d.ID)
 	lines = append(lines, s.Title.Render("── "+title+" "+strings.Repeat("─", max(0, m.width-len([]rune(title))-5))))
 
-	kind := d.KindLabel()
+	kind := tui.Safe(d.KindLabel())
 	if d.Kind.IsOTP() {
 		kind += fmt.Sprintf(" · %s, %d digits", d.Algorithm, d.Digits)
 		if d.Kind == devices.TOTP {
@@ -167,7 +167,7 @@ func (m *Model) panel(d *devices.Device) string {
 			hw += " · model " + tui.Safe(strings.TrimSpace(d.Manufacturer+" "+d.Model))
 		}
 		if d.SeedSource != "" {
-			hw += " · seed " + string(d.SeedSource)
+			hw += " · seed " + tui.Safe(string(d.SeedSource))
 		}
 		lines = append(lines, label("Token")+s.Text.Render(hw))
 	}

@@ -150,12 +150,12 @@ func TestRenameRejectsBadNames(t *testing.T) {
 func TestHostileNamesAreDrawnSafely(t *testing.T) {
 	_, a, _ := open(t, 120, 40, tuitest.HostileUser)
 	raw := a.Root.Render()
-	for _, bad := range []string{"\x1b[2J", "\x1b]", "\x07", "\r", "\u202e"} {
+	for _, bad := range []string{"\x1b[2J", "\x1b]", "\x07", "\r", "\u202e", "\x1b[5m"} {
 		if strings.Contains(raw, bad) {
 			t.Errorf("frame contains %q from the store", bad)
 		}
 	}
-	for _, want := range []string{`tok\x1b[2J\x0dname`, `SN\x1b]52;c;aGk=\x07`, `m\u202eodel`} {
+	for _, want := range []string{`tok\x1b[2J\x0dname`, `SN\x1b]52;c;aGk=\x07`, `m\u202eodel`, `seed vendor\x1b[5m`} {
 		if !strings.Contains(a.Frame(), want) {
 			t.Errorf("frame does not show %s escaped:\n%s", want, a.Frame())
 		}
