@@ -19,31 +19,6 @@ import (
 // limit is how many entries one query returns.
 const limit = 1000
 
-// KeyMap is the audit screen's keys.
-type KeyMap struct {
-	tui.GlobalKeyMap
-	Reload key.Binding
-	Apply  key.Binding
-	Clear  key.Binding
-}
-
-// DefaultKeyMap returns the audit screen's keys.
-func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
-	return KeyMap{
-		GlobalKeyMap: g,
-		Reload:       key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
-		Apply:        key.NewBinding(key.WithKeys("enter", "up", "down"), key.WithHelp("enter", "keep filter")),
-		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
-	}
-}
-
-// loadedMsg carries one query's entries.
-type loadedMsg struct {
-	gen     int
-	entries []db.AuditEntry
-	err     error
-}
-
 // Model is the audit log screen.
 type Model struct {
 	c    *tui.Common

@@ -25,36 +25,6 @@ const (
 	stateError
 )
 
-// KeyMap is the screen's keys.
-type KeyMap struct {
-	Generate key.Binding
-	Done     key.Binding
-	Back     key.Binding
-}
-
-// DefaultKeyMap returns the screen's keys.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{
-		Generate: key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "generate")),
-		Done:     key.NewBinding(key.WithKeys("enter", "esc"), key.WithHelp("enter", "done: I have saved them")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-	}
-}
-
-// existingMsg says how many unused codes the user has (-1: no backup device).
-type existingMsg struct {
-	user   string
-	unused int
-	err    error
-}
-
-// generatedMsg carries the new codes.
-type generatedMsg struct {
-	user  string
-	codes []string
-	err   error
-}
-
 // Model is the backup codes screen.
 type Model struct {
 	c     *tui.Common

@@ -23,33 +23,6 @@ import (
 // tolerance.
 const Horizon = 30 * 24 * time.Hour
 
-// KeyMap is the drift report's keys.
-type KeyMap struct {
-	tui.GlobalKeyMap
-	Resync key.Binding
-	User   key.Binding
-	All    key.Binding
-	Reload key.Binding
-}
-
-// DefaultKeyMap returns the drift report's keys.
-func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
-	return KeyMap{
-		GlobalKeyMap: g,
-		Resync:       key.NewBinding(key.WithKeys("enter", "s"), key.WithHelp("enter", "resync")),
-		User:         key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open user")),
-		All:          key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apps too")),
-		Reload:       key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
-	}
-}
-
-// loadedMsg carries the report.
-type loadedMsg struct {
-	gen   int
-	lines []service.DriftLine
-	err   error
-}
-
 // Model is the drift report.
 type Model struct {
 	c    *tui.Common

@@ -473,7 +473,8 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.state == stateReady && m.total == 0 {
 		return []key.Binding{k.Add, k.Audit, k.Drift}
 	}
-	short := []key.Binding{tui.WithHelp(k.Open, "enter", "open"), k.Filter, k.Sort, k.Add, k.Enroll, k.Remove}
+	short := []key.Binding{tui.WithHelp(k.Open, "enter", "open"), k.Filter, k.Sort,
+		tui.WithHelp(k.Add, "a", "add"), tui.WithHelp(k.Enroll, "n", "enroll"), tui.WithHelp(k.Remove, "x", "remove")}
 	if m.query != "" {
 		short = append(short, k.Clear)
 	}

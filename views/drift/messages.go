@@ -1,0 +1,12 @@
+package drift
+
+import (
+	"github.com/two-factor/two-factor/service"
+)
+
+// loadedMsg carries the report.
+type loadedMsg struct {
+	gen   int
+	lines []service.DriftLine
+	err   error
+}
