@@ -196,3 +196,11 @@ func TestNoColor(t *testing.T) {
 		t.Error("the dark theme shows no colour")
 	}
 }
+
+func TestQuitFromTheHelp(t *testing.T) {
+	a, _ := app(t, 80, 24)
+	a.Keys("?", "q")
+	if !a.Quit {
+		t.Fatal("q in the help did not quit")
+	}
+}

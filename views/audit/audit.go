@@ -96,6 +96,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.cursor = tui.ListCursor{}
 		}
 		return nil
+	case tea.BackgroundColorMsg:
+		m.filter.SetStyles(m.c.Styles.Input)
+		return nil
 	case tui.ChangedMsg:
 		return m.load()
 	case spinner.TickMsg:

@@ -124,6 +124,16 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		return m.confirmed(msg)
+	case tea.BackgroundColorMsg:
+		m.code.SetStyles(m.c.Styles.Input)
+		if m.form != nil {
+			for _, f := range m.form.fields {
+				if f.input != nil {
+					f.input.SetStyles(m.c.Styles.Input)
+				}
+			}
+		}
+		return nil
 	case spinner.TickMsg:
 		if m.step != stepStarting && m.step != stepConfirming {
 			return nil

@@ -126,6 +126,11 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		r := m.planResult()
 		return tui.Changed(m, "resynchronised %s of %s: %s", tui.Quoted(m.dev.Name), tui.Safe(m.user), r)
+	case tea.BackgroundColorMsg:
+		for i := range m.codes {
+			m.codes[i].SetStyles(m.c.Styles.Input)
+		}
+		return nil
 	case spinner.TickMsg:
 		if m.state != stateSearching && m.state != stateSaving {
 			return nil

@@ -127,6 +127,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.state, m.devs, m.drift, m.policy = stateReady, msg.devices, msg.drift, msg.policy
 		m.reselect()
 		return nil
+	case tea.BackgroundColorMsg:
+		m.rename.SetStyles(m.c.Styles.Input)
+		return nil
 	case tui.ChangedMsg:
 		if d := m.Selected(); d != nil {
 			m.keepID = d.ID

@@ -233,6 +233,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.keep = msg.name
 		return tui.Changed(nil, "added %s; press n to enroll a device for them", tui.Safe(msg.name))
+	case tea.BackgroundColorMsg:
+		m.filter.SetStyles(m.c.Styles.Input)
+		m.input.SetStyles(m.c.Styles.Input)
+		return nil
 	case tui.ChangedMsg:
 		return m.reload()
 	case spinner.TickMsg:
