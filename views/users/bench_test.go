@@ -162,8 +162,8 @@ func press(root *tui.Model, k string) string {
 
 // BenchmarkFilterKeystroke measures one keystroke in the filter field and
 // the frame it leads to, at 100,000 users: alternately typing a character
-// that narrows the list from everyone to a tenth ("7") and deleting it
-// (which widens it back to everyone).
+// that narrows the list from all 100,000 to the 40,951 names with a 7, and
+// deleting it (which widens it back to everyone).
 func BenchmarkFilterKeystroke(b *testing.B) {
 	root, home := loaded(b)
 	b.ResetTimer()
