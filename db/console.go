@@ -42,20 +42,8 @@ func (s *SQLite) FirstUsers(ctx context.Context, limit int) ([]UserSummary, erro
 	if err != nil {
 		return nil, s.wrap(err)
 	}
-	defer rows.Close()
-	out := make([]UserSummary, 0, limit)
-	for rows.Next() {
-		var (
-			u                          UserSummary
-			created, lastFail, lastUse sql.NullInt64
-		)
-		if err := rows.Scan(&u.ID, &u.Name, &created, &u.Devices, &u.Active, &u.BackupCodes, &u.LockedOut, &u.MaxFailures, &lastFail, &lastUse); err != nil {
-			return nil, s.wrap(err)
-		}
-		u.Created, u.LastFailure, u.LastUsed = fromMillis(created), fromMillis(lastFail), fromMillis(lastUse)
-		out = append(out, u)
-	}
-	return out, s.wrap(rows.Err())
+	out, err := scanUserSummaries(rows, limit)
+	return out, s.wrap(err)
 }
 
 // deviceFacts is the part of a device row the user list aggregates.

@@ -186,20 +186,26 @@ func (s *SQLite) Users(ctx context.Context) ([]UserSummary, error) {
 	if err != nil {
 		return nil, s.wrap(err)
 	}
+	out, err := scanUserSummaries(rows, 0)
+	return out, s.wrap(err)
+}
+
+// scanUserSummaries reads the columns of userSummaryQuery and closes rows.
+func scanUserSummaries(rows *sql.Rows, sizeHint int) ([]UserSummary, error) {
 	defer rows.Close()
-	var out []UserSummary
+	out := make([]UserSummary, 0, sizeHint)
 	for rows.Next() {
 		var (
 			u                          UserSummary
 			created, lastFail, lastUse sql.NullInt64
 		)
 		if err := rows.Scan(&u.ID, &u.Name, &created, &u.Devices, &u.Active, &u.BackupCodes, &u.LockedOut, &u.MaxFailures, &lastFail, &lastUse); err != nil {
-			return nil, s.wrap(err)
+			return nil, err
 		}
 		u.Created, u.LastFailure, u.LastUsed = fromMillis(created), fromMillis(lastFail), fromMillis(lastUse)
 		out = append(out, u)
 	}
-	return out, s.wrap(rows.Err())
+	return out, rows.Err()
 }
 
 const statusQuery = `

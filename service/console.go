@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
-	"time"
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
@@ -125,38 +123,4 @@ func (s *Service) ApplyResync(ctx context.Context, p *ResyncPlan) (*devices.Devi
 		return nil
 	})
 	return out, err
-}
-
-// DriftLine is a row of the drift report with the history it was drawn
-// from, for the console's sparklines.
-type DriftLine struct {
-	DriftRow
-	Samples []devices.DriftSample
-}
-
-// DriftLines is DriftReport with each device's history: flagged devices
-// first, then by user and device as the store lists them.
-func (s *Service) DriftLines(ctx context.Context, horizon time.Duration, all bool) ([]DriftLine, error) {
-	rows, err := s.Store.TOTPTokens(ctx, !all)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	out := make([]DriftLine, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, DriftLine{
-			DriftRow: DriftRow{Device: r.Device, Trend: devices.AnalyzeDrift(r.Device, r.Samples, now, horizon)},
-			Samples:  r.Samples,
-		})
-	}
-	slices.SortStableFunc(out, func(a, b DriftLine) int {
-		switch {
-		case a.Trend.Flag && !b.Trend.Flag:
-			return -1
-		case b.Trend.Flag && !a.Trend.Flag:
-			return 1
-		}
-		return 0
-	})
-	return out, nil
 }

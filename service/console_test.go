@@ -99,17 +99,17 @@ func TestResyncPreviewErrors(t *testing.T) {
 	}
 }
 
-func TestDriftLinesCarryHistory(t *testing.T) {
+func TestDriftReportCarriesHistory(t *testing.T) {
 	e := tuitest.NewEnv(t)
 	e.Seed(t)
-	ls, err := e.Svc.DriftLines(context.Background(), 30*24*time.Hour, false)
+	ls, err := e.Svc.DriftReport(context.Background(), 30*24*time.Hour, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ls) != 2 || ls[0].Device.Serial != "SN0042" || !ls[0].Trend.Flag || len(ls[0].Samples) != 8 {
 		t.Fatalf("lines %+v", ls)
 	}
-	all, _ := e.Svc.DriftLines(context.Background(), 30*24*time.Hour, true)
+	all, _ := e.Svc.DriftReport(context.Background(), 30*24*time.Hour, true)
 	if len(all) <= len(ls) {
 		t.Errorf("all devices: %d lines", len(all))
 	}

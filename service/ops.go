@@ -259,14 +259,16 @@ func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action
 	return out, err
 }
 
-// DriftRow is one line of the drift report.
+// DriftRow is one line of the drift report, with the history it was
+// drawn from (the console draws it as a sparkline).
 type DriftRow struct {
-	Device *devices.Device
-	Trend  devices.DriftTrend
+	Device  *devices.Device
+	Trend   devices.DriftTrend
+	Samples []devices.DriftSample
 }
 
 // DriftReport analyses the drift history of every TOTP device (hardware
-// tokens only unless all) and returns the flagged ones first.
+// tokens only unless all): flagged devices first, then by user and device.
 func (s *Service) DriftReport(ctx context.Context, horizon time.Duration, all bool) ([]DriftRow, error) {
 	rows, err := s.Store.TOTPTokens(ctx, !all)
 	if err != nil {
@@ -275,7 +277,7 @@ func (s *Service) DriftReport(ctx context.Context, horizon time.Duration, all bo
 	now := s.now()
 	out := make([]DriftRow, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, DriftRow{Device: r.Device, Trend: devices.AnalyzeDrift(r.Device, r.Samples, now, horizon)})
+		out = append(out, DriftRow{Device: r.Device, Trend: devices.AnalyzeDrift(r.Device, r.Samples, now, horizon), Samples: r.Samples})
 	}
 	slices.SortStableFunc(out, func(a, b DriftRow) int {
 		switch {

@@ -33,7 +33,7 @@ type Model struct {
 	err     error
 	gen     int
 	all     bool
-	lines   []service.DriftLine
+	lines   []service.DriftRow
 	cursor  tui.ListCursor
 
 	width, height int
@@ -63,13 +63,13 @@ func (m *Model) load() tea.Cmd {
 	m.loading = true
 	gen, c, all := m.gen, m.c, m.all
 	return func() tea.Msg {
-		ls, err := c.Svc.DriftLines(c.Ctx, Horizon, all)
+		ls, err := c.Svc.DriftReport(c.Ctx, Horizon, all)
 		return loadedMsg{gen: gen, lines: ls, err: err}
 	}
 }
 
 // Lines returns the report, for tests.
-func (m *Model) Lines() []service.DriftLine { return m.lines }
+func (m *Model) Lines() []service.DriftRow { return m.lines }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -196,7 +196,7 @@ func (m *Model) View() string {
 	return b.String()
 }
 
-func (m *Model) row(l *service.DriftLine, selected bool) string {
+func (m *Model) row(l *service.DriftRow, selected bool) string {
 	s := m.c.Styles
 	d := l.Device
 	flag := "✓ "

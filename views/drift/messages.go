@@ -7,6 +7,6 @@ import (
 // loadedMsg carries the report.
 type loadedMsg struct {
 	gen   int
-	lines []service.DriftLine
+	lines []service.DriftRow
 	err   error
 }
