@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/two-factor/two-factor/service"
+
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
 )
@@ -21,11 +23,7 @@ func (a *app) auditCommand() *cobra.Command {
 		Use:   "audit",
 		Short: "Show the audit log, newest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			if since > 0 {
 				f.Since = a.env.Now().Add(-since)
 			}
@@ -48,7 +46,7 @@ func (a *app) auditCommand() *cobra.Command {
 				t.row(e.At.Local().Format("2006-01-02 15:04:05"), safe(e.Actor), e.Action, dash(safe(e.User)), dev, dash(e.Outcome), safe(e.Detail))
 			}
 			return t.flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&f.User, "user", "", "only entries about this user")
 	cmd.Flags().StringVar(&f.Action, "action", "", "only actions starting with this (e.g. device.verify)")
@@ -79,11 +77,7 @@ func (a *app) driftCommand() *cobra.Command {
 verification) and flags tokens that, unused, will drift further than their
 tolerance within --horizon, or whose clocks drift more than a step a week.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			rows, err := svc.DriftReport(cmd.Context(), horizon, all)
 			if err != nil {
 				return err
@@ -125,7 +119,7 @@ tolerance within --horizon, or whose clocks drift more than a step a week.`,
 					fmt.Sprint(d.Tolerance), fmt.Sprintf("%+.3f", r.Trend.RatePerDay), r.Trend.Advice)
 			}
 			return t.flush()
-		},
+		}),
 	}
 	cmd.Flags().DurationVar(&horizon, "horizon", 30*24*time.Hour, "how far ahead to look")
 	cmd.Flags().BoolVar(&all, "all", false, "include authenticator apps, not only hardware tokens")
@@ -142,18 +136,14 @@ replaces the key file. If anything fails the store and key file stay as
 they were. Back up the new key file afterwards: without it the seeds are
 lost.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			if err := svc.Store.Rekey(cmd.Context(), svc.Actor); err != nil {
 				return err
 			}
 			_, keyPath, _ := a.paths()
 			fmt.Fprintf(cmd.OutOrStdout(), "rekeyed: every secret is now encrypted under the new key in %s; back it up\n", keyPath)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -164,11 +154,7 @@ func (a *app) configCommand() *cobra.Command {
 		Use:   "get [KEY]",
 		Short: "Show one setting, or all with their meaning",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			set, err := svc.Store.Settings(cmd.Context())
 			if err != nil {
 				return err
@@ -193,24 +179,20 @@ func (a *app) configCommand() *cobra.Command {
 				t.row(k, safe(v), devices.SettingHelp(k))
 			}
 			return t.flush()
-		},
+		}),
 	}
 	jsonFlag(get, &asJSON)
 	set := &cobra.Command{
 		Use:   "set KEY VALUE",
 		Short: "Change a setting (keys: " + strings.Join(devices.SettingKeys(), ", ") + ")",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			if err := svc.Store.SetSetting(cmd.Context(), svc.Actor, args[0], args[1]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s = %s\n", args[0], safe(args[1]))
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(get, set)
 	return cmd

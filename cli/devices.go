@@ -87,11 +87,7 @@ func (a *app) deviceCommand() *cobra.Command {
 		Use:   "list USER",
 		Short: "List a user's devices",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			ds, err := svc.Store.Devices(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -123,18 +119,14 @@ func (a *app) deviceCommand() *cobra.Command {
 				t.row(fmt.Sprint(d.ID), safe(d.Name), d.KindLabel(), safe(serial), stateText(d, set.Policy(), now), drift, fmt.Sprint(d.Failures), when(d.LastUsed))
 			}
 			return t.flush()
-		},
+		}),
 	}
 	jsonFlag(list, &listJSON)
 	show := &cobra.Command{
 		Use:   "show USER DEVICE",
 		Short: "Show one device (DEVICE is its id, name or serial)",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			d, err := findListed(cmd, svc, args[0], args[1])
 			if err != nil {
 				return err
@@ -185,7 +177,7 @@ func (a *app) deviceCommand() *cobra.Command {
 			t.row("created", when(d.Created))
 			t.row("last used", when(d.LastUsed))
 			return t.flush()
-		},
+		}),
 	}
 	jsonFlag(show, &showJSON)
 	simple := func(use, short string, action service.DeviceAction, verb string) *cobra.Command {
@@ -193,46 +185,34 @@ func (a *app) deviceCommand() *cobra.Command {
 			Use:   use + " USER DEVICE",
 			Short: short,
 			Args:  cobra.ExactArgs(2),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				svc, err := a.service(cmd)
-				if err != nil {
-					return err
-				}
+			RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 				d, err := svc.ChangeDevice(cmd.Context(), args[0], args[1], action, "")
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: device %d (%s) %s\n", safe(args[0]), d.ID, safe(d.Name), verb)
 				return nil
-			},
+			}),
 		}
 	}
 	rename := &cobra.Command{
 		Use:   "rename USER DEVICE NEW-NAME",
 		Short: "Rename a device",
 		Args:  cobra.ExactArgs(3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			d, err := svc.ChangeDevice(cmd.Context(), args[0], args[1], service.ActionRename, args[2])
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: device %d renamed to %s\n", safe(args[0]), d.ID, safe(d.Name))
 			return nil
-		},
+		}),
 	}
 	rm := &cobra.Command{
 		Use:   "rm USER DEVICE",
 		Short: "Remove a device",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			d, err := findListed(cmd, svc, args[0], args[1])
 			if err != nil {
 				return err
@@ -247,7 +227,7 @@ func (a *app) deviceCommand() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: device %d (%s) removed\n", safe(args[0]), d.ID, safe(d.Name))
 			return nil
-		},
+		}),
 	}
 	rm.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.AddCommand(list, show, rename, rm,

@@ -40,11 +40,7 @@ command line, where other users could see it). Nothing is stored until a
 correct code confirms the device, so an abandoned enrollment leaves nothing
 behind.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			user := args[0]
 			if hotp {
 				opt.Kind = devices.HOTP
@@ -74,7 +70,7 @@ behind.`,
 				fmt.Fprintf(out, "Enrolling %s serial %s for %s.\n", e.Device.KindLabel(), safe(e.Device.Serial), safe(user))
 			}
 			return a.confirmEnrollment(cmd, svc, e, opt.CreateUser)
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opt.Name, "name", "", "device name (default: authenticator, hotp or token)")
@@ -164,11 +160,7 @@ func (a *app) backupCodesCommand() *cobra.Command {
 		Use:   "backup-codes USER",
 		Short: "Generate (or replace) a user's 10 single-use backup codes and show them once",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			codes, err := svc.BackupCodes(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -183,7 +175,7 @@ func (a *app) backupCodesCommand() *cobra.Command {
 				fmt.Fprintf(out, "  %2d. %s\n", i+1, c)
 			}
 			return nil
-		},
+		}),
 	}
 	jsonFlag(cmd, &asJSON)
 	return cmd

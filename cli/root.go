@@ -238,3 +238,14 @@ func safe(s string) string { return termsafe.Clean(s) }
 func jsonFlag(cmd *cobra.Command, target *bool) {
 	cmd.Flags().BoolVar(target, "json", false, "print JSON")
 }
+
+// withService adapts a command body that needs the store, opening it first.
+func (a *app) withService(fn func(cmd *cobra.Command, args []string, svc *service.Service) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		svc, err := a.service(cmd)
+		if err != nil {
+			return err
+		}
+		return fn(cmd, args, svc)
+	}
+}

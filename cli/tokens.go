@@ -148,11 +148,7 @@ func (a *app) tokensCommand() *cobra.Command {
 		Use:   "tokens",
 		Short: "List hardware tokens in the inventory (unassigned; --all for every token)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			f.Unassigned = !all
 			toks, err := svc.Store.Tokens(cmd.Context(), f)
 			if err != nil {
@@ -191,7 +187,7 @@ func (a *app) tokensCommand() *cobra.Command {
 					dash(safe(d.User)), tokenState(d), d.Created.Local().Format("2006-01-02"))
 			}
 			return t.flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "include assigned tokens")
 	cmd.Flags().BoolVar(&f.Retired, "retired", false, "include retired tokens")
@@ -204,49 +200,37 @@ func (a *app) assignCommands() []*cobra.Command {
 		Use:   "assign SERIAL USER",
 		Short: "Give an inventory token to a user (active at once)",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			if err := svc.Store.AssignToken(cmd.Context(), svc.Actor, args[0], args[1]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "token %s assigned to %s\n", safe(args[0]), safe(args[1]))
 			return nil
-		},
+		}),
 	}
 	unassign := &cobra.Command{
 		Use:   "unassign SERIAL",
 		Short: "Take a token back from its user into the inventory",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			if err := svc.Store.UnassignToken(cmd.Context(), svc.Actor, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "token %s is back in the inventory\n", safe(args[0]))
 			return nil
-		},
+		}),
 	}
 	retire := &cobra.Command{
 		Use:   "retire SERIAL",
 		Short: "Take a token out of service for good (lost, broken, flat battery)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			if err := svc.Store.RetireToken(cmd.Context(), svc.Actor, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "token %s retired\n", safe(args[0]))
 			return nil
-		},
+		}),
 	}
 	var all, asJSON bool
 	identify := &cobra.Command{
@@ -256,11 +240,7 @@ func (a *app) assignCommands() []*cobra.Command {
 consecutive codes, within a few steps of its known drift. Exit 1 if none
 matches.`,
 		Args: cobra.RangeArgs(2, 3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			found, err := svc.Identify(cmd.Context(), args, all)
 			if err != nil {
 				return err
@@ -298,7 +278,7 @@ matches.`,
 				return rejected(fmt.Errorf("no %s show these codes", where))
 			}
 			return nil
-		},
+		}),
 	}
 	identify.Flags().BoolVar(&all, "all", false, "search assigned tokens too")
 	jsonFlag(identify, &asJSON)

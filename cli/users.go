@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/two-factor/two-factor/service"
 )
 
 func (a *app) initCommand() *cobra.Command {
@@ -33,11 +35,7 @@ func (a *app) statusCommand() *cobra.Command {
 when they have at least one confirmed, enabled authenticator app or token
 (backup codes alone do not count). Unknown users are reported after the
 others are printed, and the exit code is then 1.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			sts, err := svc.Status(cmd.Context(), args)
 			if err != nil {
 				return err
@@ -75,7 +73,7 @@ others are printed, and the exit code is then 1.`,
 				return rejected(fmt.Errorf("%s", notFoundList("user", missing)))
 			}
 			return nil
-		},
+		}),
 	}
 	jsonFlag(cmd, &asJSON)
 	return cmd
@@ -103,11 +101,7 @@ to the inventory (retire a lost one with: two-factor retire). All or nothing: if
 user is unknown, nothing is removed. Asks first on a terminal; scripts pass
 --yes. Audited.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			sts, err := svc.Status(cmd.Context(), args)
 			if err != nil {
 				return err
@@ -142,7 +136,7 @@ user is unknown, nothing is removed. Asks first on a terminal; scripts pass
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: disabled (%d device(s) removed)\n", safe(n), counts[i])
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
@@ -155,11 +149,7 @@ func (a *app) userCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List users with their devices and 2FA status",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			users, err := svc.Store.Users(cmd.Context())
 			if err != nil {
 				return err
@@ -192,18 +182,14 @@ func (a *app) userCommand() *cobra.Command {
 				w.row(safe(u.Name), status, fmt.Sprint(u.Devices), fmt.Sprint(u.BackupCodes), when(u.LastUsed))
 			}
 			return w.flush()
-		},
+		}),
 	}
 	jsonFlag(list, &listJSON)
 	add := &cobra.Command{
 		Use:   "add USER...",
 		Short: "Add users",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			for _, n := range args {
 				if _, err := svc.Store.AddUser(cmd.Context(), svc.Actor, n); err != nil {
 					return err
@@ -211,17 +197,13 @@ func (a *app) userCommand() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "added %s\n", safe(n))
 			}
 			return nil
-		},
+		}),
 	}
 	rm := &cobra.Command{
 		Use:   "rm USER",
 		Short: "Remove a user and all their devices",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			ds, err := svc.Store.Devices(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -236,7 +218,7 @@ func (a *app) userCommand() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", safe(args[0]))
 			return nil
-		},
+		}),
 	}
 	rm.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.AddCommand(add, list, rm)

@@ -107,11 +107,7 @@ new drift (or counter). The TOTP search covers the resync window (setting
 resync-window, default ±1 day of 30 s steps; --window up to ±1 year); HOTP
 looks 1000 counters ahead. The codes used can never be replayed.`,
 		Args: cobra.RangeArgs(3, 4),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := a.service(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			res, d, err := svc.Resync(cmd.Context(), args[0], args[1:], opt)
 			if err != nil {
 				return err
@@ -133,7 +129,7 @@ looks 1000 counters ahead. The codes used can never be replayed.`,
 					safe(args[0]), safe(d.Name), res.OldCounter, res.NewCounter)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&opt.Device, "device", "", "the device (id, name or serial); needed when the user has several")
 	cmd.Flags().Int64Var(&opt.Window, "window", 0, "search radius in steps (TOTP) or look-ahead in counters (HOTP)")
