@@ -151,12 +151,12 @@ func appendPadded(dst []byte, v uint32, digits int) []byte {
 	return append(dst, buf[:digits]...)
 }
 
-// matches compares the code for counter with want in constant time. want
-// must already be normalised to exactly g.digits ASCII digits.
-func (g *Generator) matches(counter uint64, want []byte) bool {
-	var buf [MaxDigits]byte
-	got := appendPadded(buf[:0], g.Value(counter), g.digits)
-	return subtle.ConstantTimeCompare(got, want) == 1
+// matches compares the code for counter with want in constant time.
+// Comparing the integers rather than their zero-padded digits is the same
+// test (a code of exactly g.digits digits names one integer) without
+// formatting a string per candidate.
+func (g *Generator) matches(counter uint64, want uint32) bool {
+	return subtle.ConstantTimeEq(int32(g.Value(counter)), int32(want)) == 1
 }
 
 // HOTP is a convenience for one-off generation; hot paths should keep a

@@ -74,7 +74,7 @@ func (g *Generator) VerifyTOTP(code Code, p TOTPParams, unix int64, w Window) (M
 	now := p.StepAt(unix)
 	expected := now + w.Drift
 	tol := int64(max(w.Tolerance, 0))
-	want := code.b[:code.n]
+	want := code.value()
 	for i := int64(0); i <= 2*tol; i++ {
 		// 0, -1, +1, -2, +2 ...
 		off := (i + 1) / 2
@@ -99,7 +99,7 @@ func (g *Generator) VerifyHOTP(code Code, next uint64, lookAhead int) (Match, bo
 	if int(code.n) != g.digits {
 		return Match{}, false
 	}
-	want := code.b[:code.n]
+	want := code.value()
 	for i := 0; i <= max(lookAhead, 0); i++ {
 		c := next + uint64(i)
 		if c < next { // wrapped
