@@ -173,39 +173,18 @@ type ResyncOptions struct {
 }
 
 // Resync finds a drifted token from consecutive codes and stores its new
-// position.
+// position: a ResyncPreview applied at once. The search runs outside the
+// store's write lock, so a year-wide search does not hold up logins.
 func (s *Service) Resync(ctx context.Context, userName string, codes []string, opt ResyncOptions) (devices.ResyncResult, *devices.Device, error) {
-	var (
-		res devices.ResyncResult
-		out *devices.Device
-	)
-	err := s.Store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
-		d, err := pick(u, opt.Device, func(d *devices.Device) bool { return d.Kind.IsOTP() }, "TOTP/HOTP device")
-		if err != nil {
-			return err
-		}
-		window := opt.Window
-		if window == 0 {
-			window = u.Settings.ResyncWindow
-			if d.Kind == devices.HOTP {
-				window = 1000
-			}
-		}
-		res, err = d.Resync(codes, s.now(), window)
-		if err != nil {
-			return fmt.Errorf("resync of %s: %w", d.Name, err)
-		}
-		u.Save(d)
-		if d.Kind == devices.TOTP {
-			u.RecordDrift(d, devices.DriftSample{At: s.now(), Drift: d.Drift})
-			u.Audit("device.resync", d, "ok", fmt.Sprintf("drift %+d -> %+d steps", res.OldDrift, res.NewDrift))
-		} else {
-			u.Audit("device.resync", d, "ok", fmt.Sprintf("counter %d -> %d", res.OldCounter, res.NewCounter))
-		}
-		out = stripped(d)
-		return nil
-	})
-	return res, out, err
+	plan, err := s.ResyncPreview(ctx, userName, codes, opt)
+	if err != nil {
+		return devices.ResyncResult{}, nil, err
+	}
+	d, err := s.ApplyResync(ctx, plan)
+	if err != nil {
+		return devices.ResyncResult{}, nil, err
+	}
+	return plan.Result, d, nil
 }
 
 // DeviceAction is a change an admin makes to one device.
