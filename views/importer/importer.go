@@ -1,0 +1,452 @@
+// Package importer imports a vendor's seed file from the console: the
+// administrator types the file's path (tab completes it), keeps the
+// detected format or picks one, and chooses the options of `two-factor
+// import`. A dry run always comes first and shows its plan (how many
+// tokens are added, replaced and skipped, the first rows and why any are
+// skipped); only enter on that plan imports, in one transaction, from the
+// very bytes that were planned. An encrypted PSKC file asks for its
+// password in a masked field that is wiped once the import is over.
+package importer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/seedfile"
+	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/tui"
+)
+
+type state int
+
+const (
+	stateForm      state = iota // path, format and options
+	statePassword               // the file is encrypted: its password
+	stateChecking               // the dry run runs
+	statePlan                   // the dry run's plan; enter imports
+	stateImporting              // the import runs
+)
+
+// Fields of the form, top to bottom.
+const (
+	fPath = iota
+	fFormat
+	fAssign
+	fCreateUsers
+	fReplace
+	nFields
+)
+
+// Formats are the choices of the format field, auto first.
+var Formats = []seedfile.Format{
+	seedfile.FormatAuto, seedfile.FormatAzure, seedfile.FormatOATHCSV,
+	seedfile.FormatPSKC, seedfile.FormatURIList, seedfile.FormatCSV,
+}
+
+// Model is the import screen.
+type Model struct {
+	c    *tui.Common
+	keys KeyMap
+	spin spinner.Model
+
+	state state
+	gen   int
+
+	path        textinput.Model
+	focus       int
+	format      int // index into Formats
+	assign      bool
+	createUsers bool
+	replace     bool
+	password    secret
+	note        string // the last problem or hint, safe to draw
+	bad         bool   // note is a problem
+
+	// What the dry run read and planned. data belongs to the screen
+	// between runs and to the running command while one runs.
+	file     string
+	data     []byte
+	detected seedfile.Format
+	plan     []db.ImportResult
+
+	width, height int
+}
+
+// New returns the import screen.
+func New(c *tui.Common) *Model {
+	m := &Model{c: c, keys: DefaultKeyMap(), assign: true, password: newSecret()}
+	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
+	m.path = textinput.New()
+	m.path.Prompt = ""
+	m.path.Placeholder = "path of the seed file, e.g. ~/tokens.csv"
+	m.path.CharLimit = 4096
+	m.path.SetStyles(c.Styles.Input)
+	return m
+}
+
+func (m *Model) Title() string { return "Import" }
+
+// Capturing: the form and the password take text, and a running import
+// is not left by q.
+func (m *Model) Capturing() bool { return m.state != statePlan }
+
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.path.SetWidth(max(20, w-18))
+}
+
+func (m *Model) Init() tea.Cmd { return m.path.Focus() }
+
+// Plan returns the dry run's plan, for tests.
+func (m *Model) Plan() []db.ImportResult { return m.plan }
+
+// Options returns the import options the form describes.
+func (m *Model) Options(dry bool) service.ImportOptions {
+	return service.ImportOptions{
+		Parse:         seedfile.Options{Format: Formats[m.format]},
+		ImportOptions: db.ImportOptions{DryRun: dry, Replace: m.replace, Assign: m.assign, CreateUsers: m.createUsers},
+	}
+}
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case ranMsg:
+		return m.ran(msg)
+	case tea.BackgroundColorMsg:
+		m.path.SetStyles(m.c.Styles.Input)
+		return nil
+	case spinner.TickMsg:
+		if m.state != stateChecking && m.state != stateImporting {
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return cmd
+	case tea.PasteMsg:
+		switch {
+		case m.state == statePassword:
+			m.password.insert(msg.Content)
+		case m.state == stateForm && m.focus == fPath:
+			var cmd tea.Cmd
+			m.path, cmd = m.path.Update(msg)
+			return cmd
+		}
+	case tea.KeyPressMsg:
+		switch m.state {
+		case stateForm:
+			return m.formKey(msg)
+		case statePassword:
+			return m.passwordKey(msg)
+		case statePlan:
+			return m.planKey(msg)
+		case stateChecking:
+			if key.Matches(msg, m.keys.Cancel) {
+				m.gen++ // the dry run finishes unheard (and changed nothing)
+				m.state = stateForm
+				m.setNote(false, "dry run stopped")
+				return m.focusCmd()
+			}
+		}
+	}
+	return nil
+}
+
+func (m *Model) setNote(bad bool, format string, a ...any) {
+	m.bad, m.note = bad, fmt.Sprintf(format, a...)
+}
+
+func (m *Model) focusCmd() tea.Cmd {
+	if m.focus == fPath {
+		return m.path.Focus()
+	}
+	m.path.Blur()
+	return nil
+}
+
+func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Cancel):
+		m.wipe()
+		return tui.Back(m)
+	case key.Matches(msg, k.Run):
+		return m.dryRun(nil)
+	case m.focus == fPath && key.Matches(msg, k.Complete):
+		return m.completePath()
+	case key.Matches(msg, k.Next):
+		m.focus = (m.focus + 1) % nFields
+		return m.focusCmd()
+	case key.Matches(msg, k.Prev):
+		m.focus = (m.focus + nFields - 1) % nFields
+		return m.focusCmd()
+	}
+	if m.focus == fPath {
+		var cmd tea.Cmd
+		m.path, cmd = m.path.Update(msg)
+		return cmd
+	}
+	if !key.Matches(msg, k.Toggle) {
+		return nil
+	}
+	switch m.focus {
+	case fFormat:
+		d := 1
+		if msg.String() == "left" {
+			d = len(Formats) - 1
+		}
+		m.format = (m.format + d) % len(Formats)
+	case fAssign:
+		m.assign = !m.assign
+	case fCreateUsers:
+		m.createUsers = !m.createUsers
+	case fReplace:
+		m.replace = !m.replace
+	}
+	return nil
+}
+
+func (m *Model) completePath() tea.Cmd {
+	typed := m.path.Value()
+	done, names := complete(typed)
+	switch {
+	case len(names) == 0:
+		m.setNote(true, "nothing here starts with %s", tui.Quoted(typed))
+	case done != typed:
+		m.path.SetValue(done)
+		m.path.CursorEnd()
+		m.note = ""
+	case len(names) > 1:
+		shown := names[:min(len(names), 8)]
+		for i := range shown {
+			shown[i] = tui.Safe(shown[i])
+		}
+		more := ""
+		if len(names) > len(shown) {
+			more = fmt.Sprintf(" … (%d in all)", len(names))
+		}
+		m.setNote(false, "%s%s", strings.Join(shown, "  "), more)
+	default:
+		m.note = ""
+	}
+	return nil
+}
+
+func (m *Model) passwordKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.keys.Cancel):
+		m.password.wipe()
+		m.wipeData()
+		m.state, m.note = stateForm, ""
+		return m.focusCmd()
+	case key.Matches(msg, m.keys.Unlock):
+		if m.password.Len() == 0 {
+			m.setNote(true, "type the password of %s", tui.Safe(m.file))
+			return nil
+		}
+		data := m.data
+		m.data = nil
+		return m.dryRun(data)
+	}
+	m.password.key(msg)
+	return nil
+}
+
+func (m *Model) planKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.keys.Edit):
+		m.wipeData()
+		m.password.wipe()
+		m.plan, m.state, m.note = nil, stateForm, ""
+		return m.focusCmd()
+	case key.Matches(msg, m.keys.Import):
+		if n := m.changes(); n == 0 {
+			return tui.Status(tui.Info, "nothing to import: every token in the file is skipped")
+		}
+		return m.run(false, m.file, m.data)
+	}
+	return nil
+}
+
+// changes is how many tokens the plan adds or replaces.
+func (m *Model) changes() int {
+	n := 0
+	for _, r := range m.plan {
+		if r.Action != db.ImportSkipped {
+			n++
+		}
+	}
+	return n
+}
+
+// dryRun plans the import: of data when the file was read already (a
+// password was asked for), otherwise of the file read afresh.
+func (m *Model) dryRun(data []byte) tea.Cmd {
+	path := strings.TrimSpace(m.path.Value())
+	if path == "" {
+		m.focus = fPath
+		m.setNote(true, "type the path of the seed file to import")
+		return m.focusCmd()
+	}
+	if data == nil {
+		m.password.wipe() // a new file: a password typed for another one is no use
+	}
+	return m.run(true, path, data)
+}
+
+// run starts a dry run or the import in a command; the command owns data
+// until its message comes back.
+func (m *Model) run(dry bool, path string, data []byte) tea.Cmd {
+	m.gen++
+	m.state, m.note, m.bad = stateImporting, "", false
+	if dry {
+		m.state = stateChecking
+	}
+	m.path.Blur()
+	m.data = nil
+	opt := m.Options(dry)
+	opt.Parse.Password = m.password.String()
+	gen, c := m.gen, m.c
+	return tea.Batch(m.spin.Tick, func() tea.Msg {
+		msg := ranMsg{gen: gen, dry: dry, path: path, data: data}
+		if msg.data == nil {
+			if msg.data, msg.err = readFile(expand(path)); msg.err != nil {
+				return msg
+			}
+		}
+		msg.detected = opt.Parse.Format
+		if msg.detected == seedfile.FormatAuto {
+			msg.detected, _ = seedfile.Detect(msg.data)
+		}
+		msg.results, msg.err = c.Svc.Import(c.Ctx, bytes.NewReader(msg.data), opt)
+		return msg
+	})
+}
+
+// readFile reads a seed file whole, refusing what no seed file is.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, errors.New("it is a directory")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, seedfile.DefaultMaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > seedfile.DefaultMaxBytes {
+		clear(data)
+		return nil, fmt.Errorf("it is larger than %d MiB, more than any seed file", seedfile.DefaultMaxBytes>>20)
+	}
+	return data, nil
+}
+
+func (m *Model) ran(msg ranMsg) tea.Cmd {
+	if msg.gen != m.gen || (m.state != stateChecking && m.state != stateImporting) {
+		clear(msg.data) // a run given up on: its bytes are no one's now
+		return nil
+	}
+	m.file, m.data, m.detected = msg.path, msg.data, msg.detected
+	switch {
+	case msg.err == nil && msg.dry:
+		m.state, m.plan = statePlan, msg.results
+		return nil
+	case msg.err == nil:
+		counts := count(msg.results)
+		text := fmt.Sprintf("imported %s from %s: %d added, %d replaced, %d skipped",
+			tui.Plural(len(msg.results), "token", "tokens"), tui.Safe(msg.path),
+			counts[db.ImportAdded], counts[db.ImportReplaced], counts[db.ImportSkipped])
+		m.wipe()
+		return tui.Changed(m, "%s", text)
+	case errors.Is(msg.err, seedfile.ErrPasswordRequired):
+		m.state = statePassword
+		m.setNote(false, "")
+		return nil
+	case (errors.Is(msg.err, seedfile.ErrWrongKey) || errors.Is(msg.err, seedfile.ErrMACMismatch)) && m.password.Len() > 0:
+		m.password.wipe()
+		m.state = statePassword
+		m.setNote(true, "%s does not open with this password (%s); type it again", tui.Safe(msg.path), tui.Safe(msg.err.Error()))
+		return nil
+	}
+	// Anything else: back to the form, the file's bytes and the password
+	// wiped, the error (which names the file and the line) on show.
+	m.wipe()
+	m.state, m.focus = stateForm, fPath
+	text := fmt.Sprintf("import %s: %s; nothing was imported", msg.path, consoleWords(msg.err.Error()))
+	if errors.Is(msg.err, seedfile.ErrKeyRequired) {
+		text = fmt.Sprintf("%s is encrypted with a pre-shared key, which the console does not take: run two-factor import --psk-file KEYFILE %s", msg.path, msg.path)
+	}
+	m.setNote(true, "%s", tui.Safe(text))
+	return tea.Batch(m.focusCmd(), func() tea.Msg { return tui.StatusMsg{Text: tui.Safe(text), Level: tui.Error} })
+}
+
+// consoleWords rewrites the command line's advice for the console.
+var consoleWords = strings.NewReplacer(
+	"use --replace to overwrite", "tick Replace to overwrite",
+	"pass --create-users to add it, or --no-assign", "tick Create users to add it, or untick Assign",
+).Replace
+
+func count(rs []db.ImportResult) map[db.ImportAction]int {
+	out := map[db.ImportAction]int{}
+	for _, r := range rs {
+		out[r.Action]++
+	}
+	return out
+}
+
+func (m *Model) wipeData() {
+	clear(m.data)
+	m.data = nil
+}
+
+// wipe forgets the file's bytes, the password and the plan.
+func (m *Model) wipe() {
+	m.wipeData()
+	m.password.wipe()
+	m.plan = nil
+}
+
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch m.state {
+	case statePassword:
+		return []key.Binding{k.Unlock, k.Cancel}
+	case statePlan:
+		if m.changes() == 0 {
+			return []key.Binding{k.Edit}
+		}
+		return []key.Binding{tui.WithHelp(k.Import, "enter", "import "+tui.Plural(m.changes(), "token", "tokens")), k.Edit}
+	case stateChecking:
+		return []key.Binding{tui.WithHelp(k.Cancel, "esc", "stop")}
+	case stateImporting:
+		return nil
+	}
+	if m.focus == fPath {
+		return []key.Binding{k.Run, k.Complete, tui.WithHelp(k.Next, "↓", "options"), k.Cancel}
+	}
+	return []key.Binding{k.Run, k.Toggle, k.Next, k.Cancel}
+}
+
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{
+		{k.Run, k.Complete, k.Next, k.Prev, tui.WithHelp(k.Toggle, "space/←/→", "change the choice"), k.Cancel},
+		{k.Import, k.Edit, k.Unlock},
+	}
+}
