@@ -1,0 +1,35 @@
+package tokens
+
+import (
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/service"
+)
+
+// loadedMsg carries every hardware token, retired ones included, without
+// secrets; the views (stock, all, retired) are filters over it.
+type loadedMsg struct {
+	gen  int
+	toks []*devices.Device
+	err  error
+}
+
+// namesMsg carries the user names offered when assigning, sorted.
+type namesMsg struct {
+	names []string
+	err   error
+}
+
+// assignFailedMsg reports an assignment the store refused; the prompt
+// stays open so the name can be corrected. Success is a tui.ChangedMsg.
+type assignFailedMsg struct {
+	serial string
+	err    error
+}
+
+// identifiedMsg carries the tokens that showed the typed codes.
+type identifiedMsg struct {
+	gen   int
+	codes int
+	found []service.Identified
+	err   error
+}
