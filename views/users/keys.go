@@ -17,6 +17,7 @@ type KeyMap struct {
 	Disable   key.Binding
 	Audit     key.Binding
 	Drift     key.Binding
+	Tokens    key.Binding
 	Reload    key.Binding
 	Apply     key.Binding // leave the filter, keeping it
 	Clear     key.Binding // leave the filter, dropping it
@@ -36,6 +37,7 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Disable:      key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "disable 2FA")),
 		Audit:        key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "audit log")),
 		Drift:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "token drift")),
+		Tokens:       key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "token inventory")),
 		Reload:       key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
 		Apply:        key.NewBinding(key.WithKeys("enter", "down", "up"), key.WithHelp("enter", "keep filter")),
 		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),

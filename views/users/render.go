@@ -144,6 +144,7 @@ func (m *Model) emptyView() string {
 		"   " + k("n") + s.Text.Render("then, on their row, enroll their authenticator app (they"),
 		"   " + k("") + s.Text.Render("scan a QR code) or a hardware token;"),
 		"   " + k("b") + s.Text.Render("and give them backup codes for the day the phone is lost."),
+		"   " + k("i") + s.Text.Render("the hardware-token inventory: import a vendor's seed file, assign tokens."),
 		"",
 		" " + s.Muted.Render("From a shell: two-factor user add NAME, then two-factor enroll NAME"),
 		" " + s.Muted.Render("(two-factor --help lists every command)."),

@@ -24,6 +24,7 @@ import (
 	"github.com/two-factor/two-factor/views/disable"
 	"github.com/two-factor/two-factor/views/drift"
 	"github.com/two-factor/two-factor/views/enroll"
+	"github.com/two-factor/two-factor/views/tokens"
 	"github.com/two-factor/two-factor/views/userdetail"
 )
 
@@ -293,6 +294,8 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tui.Push(drift.New(m.c))
 	case key.Matches(msg, k.Audit):
 		return tui.Push(audit.New(m.c, ""))
+	case key.Matches(msg, k.Tokens):
+		return tui.Push(tokens.New(m.c))
 	case name == "":
 		return nil
 	case key.Matches(msg, k.Open):
@@ -475,7 +478,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.Submit, k.CancelAdd}
 	}
 	if m.state == stateReady && m.total == 0 {
-		return []key.Binding{k.Add, k.Audit, k.Drift}
+		return []key.Binding{k.Add, k.Tokens, k.Audit, k.Drift}
 	}
 	short := []key.Binding{tui.WithHelp(k.Open, "enter", "open"), k.Filter, k.Sort,
 		tui.WithHelp(k.Add, "a", "add"), tui.WithHelp(k.Enroll, "n", "enroll"), tui.WithHelp(k.Remove, "x", "remove")}
@@ -491,6 +494,6 @@ func (m *Model) FullHelp() [][]key.Binding {
 		k.Navigation(),
 		{tui.WithHelp(k.Open, "enter", "open user"), k.Filter, k.Clear, k.Sort, k.Reload},
 		{k.Add, k.Remove, k.Enroll, k.Backup, k.Disable},
-		{k.Audit, k.Drift},
+		{k.Audit, k.Drift, k.Tokens},
 	}
 }
