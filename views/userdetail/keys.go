@@ -17,6 +17,7 @@ type KeyMap struct {
 	Remove  key.Binding
 	Enroll  key.Binding
 	Backup  key.Binding
+	Token   key.Binding
 	Disable key.Binding
 	Audit   key.Binding
 	Reload  key.Binding
@@ -35,6 +36,7 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Remove:       key.NewBinding(key.WithKeys("x", "delete"), key.WithHelp("x", "remove")),
 		Enroll:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "enroll")),
 		Backup:       key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "backup codes")),
+		Token:        key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "token from inventory")),
 		Disable:      key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "disable 2FA")),
 		Audit:        key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "audit log")),
 		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),

@@ -40,6 +40,7 @@ func (m *Model) View() string {
 	if len(m.devs) == 0 {
 		b.WriteString("\n " + s.Text.Render(tui.Safe(m.user)+" has no devices: two-factor authentication is off.") +
 			"\n\n " + s.Text.Render("Press ") + s.Key.Render("n") + s.Text.Render(" to enroll an authenticator app or a hardware token,") +
+			"\n " + s.Key.Render("i") + s.Text.Render(" to give them a hardware token from the inventory,") +
 			"\n " + s.Key.Render("b") + s.Text.Render(" to give them backup codes."))
 		return b.String()
 	}

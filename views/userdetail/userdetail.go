@@ -24,6 +24,7 @@ import (
 	"github.com/two-factor/two-factor/views/disable"
 	"github.com/two-factor/two-factor/views/enroll"
 	"github.com/two-factor/two-factor/views/resync"
+	"github.com/two-factor/two-factor/views/tokens"
 )
 
 type state int
@@ -183,6 +184,8 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tui.Push(enroll.New(m.c, m.user))
 	case key.Matches(msg, k.Backup):
 		return tui.Push(backupcodes.New(m.c, m.user))
+	case key.Matches(msg, k.Token):
+		return tui.Push(tokens.NewPicker(m.c, m.user))
 	case key.Matches(msg, k.Disable):
 		return disable.Start(m.c, m.user)
 	case key.Matches(msg, k.Audit):
@@ -311,7 +314,12 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		out = append(out, k.Remove)
 	}
-	return append(out, k.Enroll, k.Backup, k.Disable, k.Back)
+	if len(m.devs) == 0 {
+		out = append(out, k.Enroll, tui.WithHelp(k.Token, "i", "token"))
+	} else {
+		out = append(out, k.Enroll)
+	}
+	return append(out, k.Backup, k.Disable, k.Back)
 }
 
 func (m *Model) toggleHelp(d *devices.Device) key.Binding {
@@ -326,6 +334,6 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom},
 		{k.Rename, tui.WithHelp(k.Toggle, "e/space", "enable or disable"), k.Unlock, k.Resync, k.Remove},
-		{tui.WithHelp(k.Enroll, "n", "enroll a device"), k.Backup, k.Disable, k.Audit, k.Reload, k.Back},
+		{tui.WithHelp(k.Enroll, "n", "enroll a device"), tui.WithHelp(k.Token, "i", "give a token from the inventory"), k.Backup, k.Disable, k.Audit, k.Reload, k.Back},
 	}
 }
