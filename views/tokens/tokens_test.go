@@ -19,6 +19,7 @@ import (
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/importer"
 	"github.com/two-factor/two-factor/views/tokens"
+	"github.com/two-factor/two-factor/views/userdetail"
 	"github.com/two-factor/two-factor/views/users"
 )
 
@@ -499,5 +500,31 @@ func TestStockCSVParses(t *testing.T) {
 	toks, err := seedfile.Parse(bytes.NewReader([]byte(stockCSV([5]string{"", "A1", "m", "v", "30"}))), seedfile.Options{})
 	if err != nil || len(toks) != 1 || string(toks[0].Secret) != string(seed("A1")) {
 		t.Fatalf("%v %v", toks, err)
+	}
+}
+
+// TestPickerFromUserDetail gives carol, who has no device, a token from
+// the inventory: i on her detail screen, enter on the token.
+func TestPickerFromUserDetail(t *testing.T) {
+	e := stock(t)
+	c := e.Common(80, 24)
+	a := tuitest.NewApp(c, users.New(c))
+	detail := userdetail.New(c, "carol")
+	a.Send(tui.PushMsg{View: detail})
+	a.Keys("i")
+	m, ok := a.Root.Top().(*tokens.Model)
+	if !ok || m.Title() != "Tokens for carol" || !strings.Contains(a.Frame(), "Give a token to carol  3 unassigned") ||
+		!strings.Contains(a.Frame(), "enter give to carol") {
+		t.Fatalf("i on carol's detail:\n%s", a.Frame())
+	}
+	a.Keys("down", "enter")
+	if got := assignedTo(t, e, "GALT10000001"); got != "carol" {
+		t.Fatalf("GALT10000001 assigned to %q\n%s", got, a.Frame())
+	}
+	if a.Root.Top() != tui.View(detail) || !strings.Contains(a.Frame(), "✓ 2FA enabled") || !strings.Contains(a.Frame(), "GALT10000001") {
+		t.Errorf("back on carol's detail after the assignment:\n%s", a.Frame())
+	}
+	if got := a.Root.StatusLine().Text; got != "token GALT10000001 assigned to carol: active at once" {
+		t.Errorf("status %q", got)
 	}
 }
