@@ -16,6 +16,7 @@ import (
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/seedfile"
 	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/themes"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/importer"
@@ -343,5 +344,26 @@ func TestEscGoesBack(t *testing.T) {
 	a.Keys("esc")
 	if a.Root.Top() == tui.View(m) {
 		t.Error("esc should close the import screen")
+	}
+}
+
+// TestNoColour: with NO_COLOR the plan draws no colour and says each
+// row's fate in words.
+func TestNoColour(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	t.Chdir(t.TempDir())
+	e.Svc.Import(context.Background(), strings.NewReader(msCSV([2]string{"", "GALT0002"})), service.ImportOptions{})
+	c := e.Common(120, 40, themes.Choice{Name: themes.Auto, NoColor: true})
+	a := tuitest.NewApp(c, users.New(c))
+	a.Send(tui.PushMsg{View: importer.New(c)})
+	a.Type(write(t, "t.csv", msCSV([2]string{"", "GALT0001"}, [2]string{"", "GALT0002"})))
+	a.Keys("enter")
+	if tuitest.HasColour(a.Root.Render()) {
+		t.Error("colour in a NO_COLOR frame")
+	}
+	for _, want := range []string{"added    GALT0001", "skipped  GALT0002", "serial already known"} {
+		if !strings.Contains(a.Frame(), want) {
+			t.Errorf("NO_COLOR plan lacks %q:\n%s", want, a.Frame())
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/seedfile"
 	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/themes"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/importer"
@@ -526,5 +527,25 @@ func TestPickerFromUserDetail(t *testing.T) {
 	}
 	if got := a.Root.StatusLine().Text; got != "token GALT10000001 assigned to carol: active at once" {
 		t.Errorf("status %q", got)
+	}
+}
+
+// TestNoColour: with NO_COLOR the inventory draws no colour and still
+// says in words which tokens are retired, assigned or in stock.
+func TestNoColour(t *testing.T) {
+	e := stock(t)
+	c := e.Common(120, 40, themes.Choice{Name: themes.Auto, NoColor: true})
+	a := tuitest.NewApp(c, users.New(c))
+	a.Send(tui.PushMsg{View: tokens.New(c)})
+	a.Keys("A", "R", "x")
+	a.Keys("esc")
+	raw := a.Root.Render()
+	if tuitest.HasColour(raw) {
+		t.Error("colour in a NO_COLOR frame")
+	}
+	for _, want := range []string{"✗ retired", "alice", "–", "› "} {
+		if !strings.Contains(a.Frame(), want) {
+			t.Errorf("NO_COLOR frame lacks %q:\n%s", want, a.Frame())
+		}
 	}
 }
