@@ -89,7 +89,7 @@ func (m *Model) infoLine() string {
 	s := m.c.Styles
 	switch m.mode {
 	case modeFilter:
-		return m.filter.View() + "  " + s.Muted.Render(m.counts())
+		return m.filter.View() + "  " + s.Muted.Render(m.matches())
 	case modeAssign:
 		line := m.assign.View()
 		if m.pending {
@@ -125,15 +125,24 @@ func (m *Model) counts() string {
 	if m.retired > 0 {
 		parts = append(parts, tui.Thousands(m.retired)+" retired")
 	}
-	info := strings.Join(parts, " · ")
-	n := len(m.visible)
 	if m.query != "" {
-		info = fmt.Sprintf("%s of %s match · %s", tui.Thousands(n), tui.Thousands(m.inViewCount()), info)
+		return m.matches()
 	}
-	if n > 0 {
-		info += fmt.Sprintf(" · %s–%s", tui.Thousands(m.cursor.Offset+1), tui.Thousands(m.cursor.End(n, m.listHeight())))
+	return strings.Join(parts, " · ") + m.rows()
+}
+
+// matches says how many tokens the filter lets through, and which show.
+func (m *Model) matches() string {
+	return fmt.Sprintf("%s of %s match", tui.Thousands(len(m.visible)), tui.Thousands(m.inViewCount())) + m.rows()
+}
+
+// rows says which rows are on screen: " · 1–21".
+func (m *Model) rows() string {
+	n := len(m.visible)
+	if n == 0 {
+		return ""
 	}
-	return info
+	return fmt.Sprintf(" · %s–%s", tui.Thousands(m.cursor.Offset+1), tui.Thousands(m.cursor.End(n, m.listHeight())))
 }
 
 func (m *Model) inViewCount() int {
