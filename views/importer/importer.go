@@ -317,7 +317,7 @@ func (m *Model) run(dry bool, path string, data []byte) tea.Cmd {
 	opt.Parse.Password = m.password.String()
 	gen, c := m.gen, m.c
 	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		msg := ranMsg{gen: gen, dry: dry, path: path, data: data}
+		msg := ranMsg{from: m, gen: gen, dry: dry, path: path, data: data}
 		if msg.data == nil {
 			if msg.data, msg.err = readFile(expand(path)); msg.err != nil {
 				return msg
@@ -358,6 +358,9 @@ func readFile(path string) ([]byte, error) {
 }
 
 func (m *Model) ran(msg ranMsg) tea.Cmd {
+	if msg.from != m {
+		return nil
+	}
 	if msg.gen != m.gen || (m.state != stateChecking && m.state != stateImporting) {
 		clear(msg.data) // a run given up on: its bytes are no one's now
 		return nil

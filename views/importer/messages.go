@@ -10,6 +10,7 @@ import (
 // can keep them for the import (the very bytes that were planned) or wipe
 // them.
 type ranMsg struct {
+	from     *Model // the screen that asked
 	gen      int
 	dry      bool
 	path     string

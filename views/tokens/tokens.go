@@ -157,7 +157,7 @@ func (m *Model) load() tea.Cmd {
 	gen, c := m.gen, m.c
 	return func() tea.Msg {
 		toks, err := c.Store().Tokens(c.Ctx, db.TokenFilter{Retired: true})
-		return loadedMsg{gen: gen, toks: toks, err: err}
+		return loadedMsg{from: m, gen: gen, toks: toks, err: err}
 	}
 }
 
@@ -180,21 +180,21 @@ func (m *Model) loadNames() tea.Cmd {
 	return func() tea.Msg {
 		us, err := svc.AllUsers(ctx)
 		if err != nil {
-			return namesMsg{err: err}
+			return namesMsg{from: m, err: err}
 		}
 		names := make([]string, len(us))
 		for i := range us {
 			names[i] = us[i].Name
 		}
 		slices.Sort(names)
-		return namesMsg{names: names}
+		return namesMsg{from: m, names: names}
 	}
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.gen != m.gen {
+		if msg.from != m || msg.gen != m.gen {
 			return nil
 		}
 		if msg.err != nil {
@@ -208,15 +208,18 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.setRows(msg.toks)
 		return nil
 	case namesMsg:
-		if msg.err != nil {
+		if msg.from != m || msg.err != nil {
 			return nil // no suggestions; the store still checks the name
 		}
 		m.names = msg.names
 		m.suggest()
 		return nil
 	case assignFailedMsg:
+		if msg.from != m {
+			return nil
+		}
 		m.pending = false
-		return func() tea.Msg { return tui.ErrorStatus(assignError(msg.serial, m.assign.Value(), msg.err)) }
+		return func() tea.Msg { return tui.ErrorStatus(assignError(msg.serial, msg.err)) }
 	case identifiedMsg:
 		return m.identified(msg)
 	case tui.ChangedMsg:
@@ -410,7 +413,7 @@ func (m *Model) assignCmd(serial, user string, close tui.View) tea.Cmd {
 	c := m.c
 	return func() tea.Msg {
 		if err := c.Store().AssignToken(c.Ctx, c.Svc.Actor, serial, user); err != nil {
-			return assignFailedMsg{serial: serial, err: err}
+			return assignFailedMsg{from: m, serial: serial, err: err}
 		}
 		return tui.ChangedMsg{Status: fmt.Sprintf("token %s assigned to %s: active at once", tui.Safe(serial), tui.Safe(user)), Close: close}
 	}
@@ -418,7 +421,7 @@ func (m *Model) assignCmd(serial, user string, close tui.View) tea.Cmd {
 
 // assignError explains a refused assignment; an unknown user is the
 // common case and gets its own advice.
-func assignError(serial, user string, err error) error {
+func assignError(serial string, err error) error {
 	var nf *db.NotFoundError
 	if errors.As(err, &nf) && nf.What == "user" {
 		return unknownUser(nf.Name)
@@ -578,12 +581,12 @@ func (m *Model) search() tea.Cmd {
 	gen, c := m.idGen, m.c
 	return tea.Batch(m.spin.Tick, func() tea.Msg {
 		found, err := c.Svc.Identify(c.Ctx, codes, true)
-		return identifiedMsg{gen: gen, codes: len(codes), found: found, err: err}
+		return identifiedMsg{from: m, gen: gen, codes: len(codes), found: found, err: err}
 	})
 }
 
 func (m *Model) identified(msg identifiedMsg) tea.Cmd {
-	if msg.gen != m.idGen || m.mode != modeSearching {
+	if msg.from != m || msg.gen != m.idGen || m.mode != modeSearching {
 		return nil
 	}
 	m.mode = modeIdentify
