@@ -146,7 +146,7 @@ func (a *app) confirmEnrollment(cmd *cobra.Command, svc *service.Service, e *ser
 			return err
 		}
 		if r.Accepted() {
-			fmt.Fprintf(out, "Confirmed: %s now has %s %q (device %d).\n", safe(e.User), e.Device.KindLabel(), safe(e.Device.Name), e.Device.ID)
+			fmt.Fprintf(out, "Confirmed: %s now has %s %q (device %d).\n", safe(e.User), r.Device.KindLabel(), safe(r.Device.Name), r.Device.ID)
 			return nil
 		}
 		fmt.Fprintln(out, "That code is not right; check the device's clock and try again.")

@@ -102,8 +102,8 @@ func freeName(existing []*devices.Device, base string, explicit bool) string {
 }
 
 // Confirm checks the first code of an enrollment and, when it is right,
-// stores the device confirmed. A wrong code changes nothing; the caller may
-// ask again.
+// stores the device confirmed and returns it (without its secret) in the
+// result. A wrong code changes nothing; the caller may ask again.
 func (s *Service) Confirm(ctx context.Context, e *Enrollment, code string, createUser bool) (VerifyResult, error) {
 	now := s.now()
 	trial := *e.Device
@@ -133,7 +133,8 @@ func (s *Service) Confirm(ctx context.Context, e *Enrollment, code string, creat
 	if err != nil {
 		return VerifyResult{}, err
 	}
-	*e.Device = trial
+	// e is left as it was: a console may be drawing it from another
+	// goroutine. The stored device, with its id, is in the result.
 	return VerifyResult{Outcome: devices.Accepted, Device: stripped(&trial), Match: r.Match}, nil
 }
 

@@ -320,7 +320,7 @@ func (m *Model) confirmed(msg confirmedMsg) tea.Cmd {
 		m.note, m.bad = "That code is not right. Check the device's clock (or, for HOTP, press once) and type the new code.", true
 		return nil
 	}
-	d := m.e.Device
+	d := msg.r.Device
 	m.forget()
 	return tui.Changed(m, "confirmed: %s now has %s %s (device %d)",
 		tui.Safe(m.user), tui.Safe(d.KindLabel()), tui.Quoted(d.Name), d.ID)
