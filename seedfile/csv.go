@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,6 +67,60 @@ func (c *csvRows) next() ([]string, int, error) {
 
 func lineRef(n int) string { return "line " + strconv.Itoa(n) }
 
+// mapHeader finds which field each header column names: col[field] is the
+// column index, or -1 when the header lacks the field. An unknown or
+// repeated column is an error naming the column.
+func mapHeader(head []string, hline, fields int, field func(normalized string) (int, bool), known string) ([]int, error) {
+	col := make([]int, fields)
+	for i := range col {
+		col[i] = -1
+	}
+	for i, h := range head {
+		c, ok := field(normHeader(h))
+		if !ok {
+			return nil, errAt(lineRef(hline), "column %d of the header is not one of %s", i+1, known)
+		}
+		if col[c] >= 0 {
+			return nil, errAt(lineRef(hline), "columns %d and %d of the header name the same field", col[c]+1, i+1)
+		}
+		col[c] = i
+	}
+	return col, nil
+}
+
+// headedRecords reads the data rows after a header of width columns,
+// mapped by mapHeader, and turns each into a token with parse, which gets
+// the row's place for messages and the row's value of a field.
+func (c *csvRows) headedRecords(width int, col []int, parse func(where string, get func(field int) string) (Token, error)) ([]Token, error) {
+	var toks []Token
+	for {
+		rec, line, err := c.next()
+		if err == io.EOF {
+			return toks, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		where := lineRef(line)
+		if len(toks) >= c.max {
+			return nil, tooMany(where, c.max)
+		}
+		if len(rec) > width {
+			return nil, errAt(where, "has %d fields but the header has %d", len(rec), width)
+		}
+		t, err := parse(where, func(f int) string {
+			if i := col[f]; i >= 0 && i < len(rec) {
+				return rec[i]
+			}
+			return ""
+		})
+		if err != nil {
+			return nil, err
+		}
+		toks = append(toks, t)
+	}
+}
+
 // ---------------------------------------------------------------------------
 // Microsoft Entra hardware OATH CSV.
 
@@ -101,19 +156,12 @@ func parseAzure(data []byte, opt *Options) ([]Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	var col [azColumns]int
-	for i := range col {
-		col[i] = -1
-	}
-	for i, h := range head {
-		c, ok := azureHeader[normHeader(h)]
-		if !ok {
-			return nil, errAt(lineRef(hline), "column %d of the header is not one of upn, serial number, secret key, time interval, manufacturer, model (is the header row missing?)", i+1)
-		}
-		if col[c] >= 0 {
-			return nil, errAt(lineRef(hline), "columns %d and %d of the header name the same field", col[c]+1, i+1)
-		}
-		col[c] = i
+	col, err := mapHeader(head, hline, azColumns, func(name string) (int, bool) {
+		c, ok := azureHeader[name]
+		return c, ok
+	}, "upn, serial number, secret key, time interval, manufacturer, model (is the header row missing?)")
+	if err != nil {
+		return nil, err
 	}
 	if col[azSerial] < 0 || col[azSecret] < 0 {
 		return nil, errAt(lineRef(hline), "the header needs the columns serial number and secret key")
@@ -123,28 +171,8 @@ func parseAzure(data []byte, opt *Options) ([]Token, error) {
 		return nil, &Error{Err: errors.New("the hash algorithm option is not SHA1, SHA256 or SHA512")}
 	}
 	digits := opt.digits()
-	var toks []Token
-	for {
-		rec, line, err := rows.next()
-		if err == io.EOF {
-			return toks, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		where := lineRef(line)
-		if len(toks) >= rows.max {
-			return nil, tooMany(where, rows.max)
-		}
-		if len(rec) > len(head) {
-			return nil, errAt(where, "has %d fields but the header has %d", len(rec), len(head))
-		}
-		get := func(c int) string {
-			if i := col[c]; i >= 0 && i < len(rec) {
-				return rec[i]
-			}
-			return ""
-		}
+	return rows.headedRecords(len(head), col, func(where string, get func(int) string) (Token, error) {
+		var err error
 		t := Token{
 			Origin:       where,
 			Serial:       get(azSerial),
@@ -156,19 +184,19 @@ func parseAzure(data []byte, opt *Options) ([]Token, error) {
 			User:         get(azUPN),
 		}
 		if t.Serial == "" {
-			return nil, errAt(where, "serial number is empty")
+			return Token{}, errAt(where, "serial number is empty")
 		}
 		if scientific.MatchString(t.Serial) {
-			return nil, errAt(where, "serial number is in scientific notation: a spreadsheet rewrote it and the real serial is lost; take the original file again and do not open it in a spreadsheet")
+			return Token{}, errAt(where, "serial number is in scientific notation: a spreadsheet rewrote it and the real serial is lost; take the original file again and do not open it in a spreadsheet")
 		}
 		t.Secret, err = decodeAzureSecret(get(azSecret), opt.SecretEncoding)
 		if err != nil {
-			return nil, errAt(where, "secret key: %v", err)
+			return Token{}, errAt(where, "secret key: %v", err)
 		}
 		if s := get(azInterval); s != "" {
 			t.Period, err = strconv.ParseInt(s, 10, 64)
 			if err != nil || t.Period <= 0 {
-				return nil, errAt(where, "time interval must be a positive whole number of seconds")
+				return Token{}, errAt(where, "time interval must be a positive whole number of seconds")
 			}
 		}
 		t.Algorithm = alg
@@ -181,10 +209,10 @@ func parseAzure(data []byte, opt *Options) ([]Token, error) {
 			}
 		}
 		if err := t.Validate(); err != nil {
-			return nil, &Error{Where: where, Err: err}
+			return Token{}, &Error{Where: where, Err: err}
 		}
-		toks = append(toks, t)
-	}
+		return t, nil
+	})
 }
 
 func decodeAzureSecret(s string, enc Encoding) ([]byte, error) {
@@ -350,53 +378,20 @@ func parseNativeCSV(data []byte, opt *Options) ([]Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	var col [ncColumns]int
-	for i := range col {
-		col[i] = -1
-	}
-	for i, h := range head {
-		c := -1
-		n := normHeader(h)
-		for j, name := range nativeHeader {
-			if n == name {
-				c = j
-			}
-		}
-		if c < 0 {
-			return nil, errAt(lineRef(hline), "column %d of the header is not one of %s", i+1, strings.Join(nativeHeader, ", "))
-		}
-		if col[c] >= 0 {
-			return nil, errAt(lineRef(hline), "columns %d and %d of the header name the same field", col[c]+1, i+1)
-		}
-		col[c] = i
+	col, err := mapHeader(head, hline, ncColumns, func(name string) (int, bool) {
+		i := slices.Index(nativeHeader, name)
+		return i, i >= 0
+	}, strings.Join(nativeHeader, ", "))
+	if err != nil {
+		return nil, err
 	}
 	for _, c := range []int{ncSecret, ncType, ncAlgorithm, ncDigits} {
 		if col[c] < 0 {
 			return nil, errAt(lineRef(hline), "the header has no %s column", nativeHeader[c])
 		}
 	}
-	var toks []Token
-	for {
-		rec, line, err := rows.next()
-		if err == io.EOF {
-			return toks, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		where := lineRef(line)
-		if len(toks) >= rows.max {
-			return nil, tooMany(where, rows.max)
-		}
-		if len(rec) > len(head) {
-			return nil, errAt(where, "has %d fields but the header has %d", len(rec), len(head))
-		}
-		get := func(c int) string {
-			if i := col[c]; i >= 0 && i < len(rec) {
-				return rec[i]
-			}
-			return ""
-		}
+	return rows.headedRecords(len(head), col, func(where string, get func(int) string) (Token, error) {
+		var err error
 		t := Token{
 			Origin:       where,
 			Serial:       get(ncSerial),
@@ -406,7 +401,7 @@ func parseNativeCSV(data []byte, opt *Options) ([]Token, error) {
 			Issuer:       get(ncIssuer),
 		}
 		if t.Secret, err = otpcore.DecodeBase32(get(ncSecret)); err != nil {
-			return nil, errAt(where, "secret: not base32: %s", strings.TrimPrefix(err.Error(), "base32 key: "))
+			return Token{}, errAt(where, "secret: not base32: %s", strings.TrimPrefix(err.Error(), "base32 key: "))
 		}
 		switch strings.ToLower(get(ncType)) {
 		case "totp":
@@ -414,13 +409,13 @@ func parseNativeCSV(data []byte, opt *Options) ([]Token, error) {
 		case "hotp":
 			t.Kind = otpcore.KindHOTP
 		default:
-			return nil, errAt(where, "type must be totp or hotp")
+			return Token{}, errAt(where, "type must be totp or hotp")
 		}
 		if t.Algorithm, err = otpcore.ParseAlgorithm(get(ncAlgorithm)); err != nil {
-			return nil, errAt(where, "algorithm must be SHA1, SHA256 or SHA512")
+			return Token{}, errAt(where, "algorithm must be SHA1, SHA256 or SHA512")
 		}
 		if t.Digits, err = strconv.Atoi(get(ncDigits)); err != nil {
-			return nil, errAt(where, "digits is not a whole number")
+			return Token{}, errAt(where, "digits is not a whole number")
 		}
 		ints := []struct {
 			c   int
@@ -429,23 +424,23 @@ func parseNativeCSV(data []byte, opt *Options) ([]Token, error) {
 		for _, f := range ints {
 			if s := get(f.c); s != "" {
 				if *f.dst, err = strconv.ParseInt(s, 10, 64); err != nil {
-					return nil, errAt(where, "%s is not a whole number", nativeHeader[f.c])
+					return Token{}, errAt(where, "%s is not a whole number", nativeHeader[f.c])
 				}
 			}
 		}
 		if s := get(ncCounter); s != "" {
 			if t.Counter, err = strconv.ParseUint(s, 10, 64); err != nil {
-				return nil, errAt(where, "counter must be a whole number, 0 or more")
+				return Token{}, errAt(where, "counter must be a whole number, 0 or more")
 			}
 		}
 		if t.Kind == otpcore.KindTOTP && get(ncPeriod) == "" {
 			t.Period = DefaultPeriod
 		}
 		if err := t.Validate(); err != nil {
-			return nil, &Error{Where: where, Err: err}
+			return Token{}, &Error{Where: where, Err: err}
 		}
-		toks = append(toks, t)
-	}
+		return t, nil
+	})
 }
 
 // WriteCSV writes tokens in two-factor's own CSV (header serial, secret,
