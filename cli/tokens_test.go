@@ -155,6 +155,18 @@ func TestAssignUnassignRetireAndDisableReturnsTokens(t *testing.T) {
 	if toks := h.tokens(); len(toks) != 1 || toks[0]["state"] != "unassigned" {
 		t.Fatalf("disable should return the token to the inventory: %v", toks)
 	}
+	// Removing the device, or the user, also hands the token back.
+	h.run("assign", "TK001", "alice")
+	h.run("device", "rm", "--yes", "alice", "TK001")
+	if toks := h.tokens(); len(toks) != 1 || toks[0]["state"] != "unassigned" {
+		t.Fatalf("device rm should return the token to the inventory: %v", toks)
+	}
+	h.run("assign", "TK001", "alice")
+	h.run("user", "rm", "--yes", "alice")
+	if toks := h.tokens(); len(toks) != 1 || toks[0]["state"] != "unassigned" {
+		t.Fatalf("user rm should return the token to the inventory: %v", toks)
+	}
+	h.run("user", "add", "alice")
 	h.run("assign", "TK001", "alice")
 	h.run("unassign", "TK001")
 	h.run("retire", "TK001")
