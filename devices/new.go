@@ -69,22 +69,35 @@ type TokenSpec struct {
 // NewHardwareToken makes a hardware token device from its spec. A token
 // assigned to a user is confirmed by its first good code, like an app.
 func NewHardwareToken(name string, spec TokenSpec, s Settings, now time.Time) (*Device, error) {
+	if spec.SeedSource == "" {
+		spec.SeedSource = SeedFactory
+	}
+	return fromSpec(name, spec, true, s, now)
+}
+
+// NewImportedSeed makes an authenticator device from a seed migrated from
+// another system (an otpauth URI): the parameters are the seed's, the
+// rest as for any new device.
+func NewImportedSeed(name string, spec TokenSpec, s Settings, now time.Time) (*Device, error) {
+	spec.Serial, spec.Model, spec.Manufacturer, spec.SeedSource = "", "", "", SeedImported
+	return fromSpec(name, spec, false, s, now)
+}
+
+func fromSpec(name string, spec TokenSpec, hardware bool, s Settings, now time.Time) (*Device, error) {
 	tol := s.Tolerance
 	if spec.Kind == HOTP {
 		tol = s.HOTPTolerance
 	}
-	if spec.SeedSource == "" {
-		spec.SeedSource = SeedFactory
-	}
 	d := &Device{
-		Name: name, Kind: spec.Kind, Hardware: true,
+		Name: name, Kind: spec.Kind, Hardware: hardware,
 		Serial: spec.Serial, Model: spec.Model, Manufacturer: spec.Manufacturer, SeedSource: spec.SeedSource,
 		Algorithm: spec.Algorithm, Digits: spec.Digits, Step: spec.Step, T0: spec.T0,
 		Counter: spec.Counter, Drift: spec.Drift, Secret: spec.Secret,
 		Tolerance: tol, Enabled: true, LastStep: otpcore.NoFloor, Created: now,
 	}
 	if d.Kind == HOTP {
-		d.Step = 0
+		// A counter-based token has no clock.
+		d.Step, d.T0, d.Drift = 0, 0, 0
 	}
 	return d, d.Validate()
 }

@@ -49,9 +49,6 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) ([
 // it has a serial, otherwise an authenticator seed (an otpauth URI
 // migrated from another system) for the user it names.
 func tokenDevice(t seedfile.Token, settings devices.Settings, now time.Time) (*devices.Device, error) {
-	if t.Serial == "" {
-		return appDevice(t, settings, now)
-	}
 	spec := devices.TokenSpec{
 		Kind: devices.TOTP, Serial: t.Serial, Model: t.Model, Manufacturer: t.Manufacturer,
 		SeedSource: devices.SeedFactory, Algorithm: t.Algorithm, Digits: t.Digits,
@@ -60,31 +57,27 @@ func tokenDevice(t seedfile.Token, settings devices.Settings, now time.Time) (*d
 	if t.Kind == otpcore.KindHOTP {
 		spec.Kind = devices.HOTP
 	}
-	d, err := devices.NewHardwareToken(t.Serial, spec, settings, now)
+	var (
+		d   *devices.Device
+		err error
+	)
+	if t.Serial != "" {
+		d, err = devices.NewHardwareToken(t.Serial, spec, settings, now)
+	} else {
+		if t.User == "" {
+			return nil, errors.New("no serial number and no account: nothing says whose seed this is")
+		}
+		name := t.Issuer
+		if name == "" {
+			name = "imported"
+		}
+		d, err = devices.NewImportedSeed(name, spec, settings, now)
+	}
 	if err != nil {
 		return nil, err
 	}
 	d.User = t.User
 	return d, nil
-}
-
-func appDevice(t seedfile.Token, settings devices.Settings, now time.Time) (*devices.Device, error) {
-	if t.User == "" {
-		return nil, errors.New("no serial number and no account: nothing says whose seed this is")
-	}
-	name := t.Issuer
-	if name == "" {
-		name = "imported"
-	}
-	d := &devices.Device{
-		Name: name, User: t.User, Kind: devices.TOTP, SeedSource: devices.SeedImported,
-		Algorithm: t.Algorithm, Digits: t.Digits, Step: t.Period, T0: t.T0, Drift: t.Drift, Secret: t.Secret,
-		Tolerance: settings.Tolerance, Enabled: true, LastStep: otpcore.NoFloor, Created: now,
-	}
-	if t.Kind == otpcore.KindHOTP {
-		d.Kind, d.Step, d.T0, d.Drift, d.Counter, d.Tolerance = devices.HOTP, 0, 0, 0, t.Counter, settings.HOTPTolerance
-	}
-	return d, d.Validate()
 }
 
 // IdentifyWindow is how far from its stored drift (or counter) a token in
