@@ -4,41 +4,58 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/two-factor/two-factor/devices"
 )
 
+// missingUser says what update does when the user does not exist.
+type missingUser int
+
+const (
+	failMissing   missingUser = iota // ErrNotFound
+	createMissing                    // add the user
+	emptyMissing                     // run fn on an empty unit (see UpdateAnyName)
+)
+
 func (s *SQLite) Update(ctx context.Context, actor, user string, fn func(*Unit) error) error {
-	return s.update(ctx, actor, user, false, fn)
+	return s.update(ctx, actor, user, failMissing, fn)
 }
 
 func (s *SQLite) UpdateOrCreate(ctx context.Context, actor, user string, fn func(*Unit) error) error {
-	return s.update(ctx, actor, user, true, fn)
+	return s.update(ctx, actor, user, createMissing, fn)
 }
 
-func (s *SQLite) update(ctx context.Context, actor, user string, create bool, fn func(*Unit) error) error {
+func (s *SQLite) UpdateAnyName(ctx context.Context, actor, user string, fn func(*Unit) error) error {
+	return s.update(ctx, actor, user, emptyMissing, fn)
+}
+
+func (s *SQLite) update(ctx context.Context, actor, user string, missing missingUser, fn func(*Unit) error) error {
 	settings, err := s.Settings(ctx)
 	if err != nil {
 		return err
 	}
 	var committed bool
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		u, err := userByName(ctx, tx, user)
-		if errors.Is(err, ErrNotFound) && create {
-			u, err = insertUser(ctx, tx, user, s.now())
-			if err == nil {
-				err = s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.add", User: user, Outcome: "ok"})
-			}
+		u, err := s.findOrAddUser(ctx, tx, actor, user, missing == createMissing, "")
+		if errors.Is(err, ErrNotFound) && missing == emptyMissing {
+			u, err = User{Name: AuditName(user)}, nil
 		}
 		if err != nil {
 			return err
 		}
+		// For an unknown user too: the same query, finding nothing.
 		ds, err := queryDevices(ctx, tx, "WHERE d.user_id = ? ORDER BY d.id", u.ID)
 		if err != nil {
 			return err
 		}
 		unit := &Unit{User: u, Devices: ds, Settings: settings}
 		var seal *sealer
+		if missing == emptyMissing && len(ds) == 0 {
+			// Read the key as a user with devices would, so that a
+			// caller cannot time the difference; nothing is decrypted.
+			s.sealer(ctx, tx, false)
+		}
 		if len(ds) > 0 {
 			if seal, err = s.sealer(ctx, tx, false); err != nil {
 				return err
@@ -70,6 +87,9 @@ func (s *SQLite) update(ctx context.Context, actor, user string, create bool, fn
 }
 
 func (s *SQLite) apply(ctx context.Context, tx *sql.Tx, seal *sealer, actor string, u *Unit) error {
+	if u.User.ID == 0 && len(u.added)+len(u.saved)+len(u.removed)+len(u.samples) > 0 {
+		return fmt.Errorf("%w: user %q", ErrNotFound, u.User.Name) // only audit entries can be kept for no user
+	}
 	for _, d := range u.added {
 		d.User = u.User.Name
 		if err := insertDevice(ctx, tx, seal, u.User.ID, d); err != nil {
