@@ -35,7 +35,7 @@ func (s *SQLite) update(ctx context.Context, actor, user string, missing missing
 	if err != nil {
 		return err
 	}
-	var committed bool
+	var committed, keyTaken bool
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		u, err := s.findOrAddUser(ctx, tx, actor, user, missing == createMissing, "")
 		if errors.Is(err, ErrNotFound) && missing == emptyMissing {
@@ -71,6 +71,7 @@ func (s *SQLite) update(ctx context.Context, actor, user string, missing missing
 			if seal, err = s.sealer(ctx, tx, true); err != nil {
 				return err
 			}
+			keyTaken = true
 		}
 		if err := s.apply(ctx, tx, seal, actor, unit); err != nil {
 			return err
@@ -78,7 +79,7 @@ func (s *SQLite) update(ctx context.Context, actor, user string, missing missing
 		committed = true
 		return nil
 	})
-	if err != nil || !committed {
+	if err != nil || !committed || !keyTaken {
 		return err
 	}
 	// A key adopted or created in this transaction is now recorded.
