@@ -50,7 +50,7 @@ func enroll(t *testing.T, s *Service, c *clock, user string) []byte {
 	return e.Device.Secret
 }
 
-func code(t *testing.T, secret []byte, at time.Time, drift int64) string {
+func code(t testing.TB, secret []byte, at time.Time, drift int64) string {
 	t.Helper()
 	c, err := otpcore.HOTP(otpcore.SHA1, secret, uint64(at.Unix()/30+drift), 6)
 	if err != nil {
