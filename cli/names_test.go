@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -79,5 +80,27 @@ func TestUserNamesAreNormalisedOnEveryPath(t *testing.T) {
 	audit := h.run("audit", "--json")
 	if strings.Contains(audit, "jose\\u0301") || strings.Contains(audit, "jose\u0301") || strings.Contains(audit, `" jos`) {
 		t.Fatalf("the audit log holds a name as typed, not as stored:\n%s", audit)
+	}
+}
+
+// Look-alikes stored before names were checked (as the migration leaves
+// them: the later ones without a key) are flagged in the user list.
+func TestUserListFlagsLegacyLookAlikes(t *testing.T) {
+	h := newHarness(t)
+	h.run("user", "add", "alice")
+	raw, err := sql.Open("sqlite", h.env("TWO_FACTOR_DB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("INSERT INTO users(name, created_at) VALUES ('ALICE', 1)"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	out := h.run("user", "list")
+	if !strings.Contains(out, "ALICE") || strings.Count(out, "looks like another user") != 1 {
+		t.Fatalf("user list:\n%s", out)
+	}
+	if js := h.run("user", "list", "--json"); strings.Count(js, `"look_alike": true`) != 1 {
+		t.Fatalf("user list --json:\n%s", js)
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/otpcore"
 )
 
 // forms returns spellings of base that must all be one user: padded,
@@ -140,5 +142,31 @@ func TestLegacyLookAlikesSurviveTheMigration(t *testing.T) {
 	}
 	if _, err := s.AddUser(ctx, "t", "carol"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// import --create-users goes through the same insert: a look-alike is
+// refused, a padded spelling of an existing name finds that user.
+func TestImportCreateUsersRefusesLookAlikes(t *testing.T) {
+	s := newFixture(t).open(t)
+	if _, err := s.AddUser(ctx, "t", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	item := func(user, serial string) []ImportItem {
+		return []ImportItem{{Origin: "line 1", Device: &devices.Device{Name: "token", Kind: devices.TOTP, Hardware: true,
+			Serial: serial, User: user, Algorithm: otpcore.SHA1, Digits: 6, Step: 30, Secret: seed, Tolerance: 1,
+			Enabled: true, LastStep: otpcore.NoFloor, Created: time.Now()}}}
+	}
+	opt := ImportOptions{Assign: true, CreateUsers: true}
+	var la *LookAlikeError
+	if _, err := s.ImportTokens(ctx, "t", item("\uff21LICE", "T1"), opt); !errors.As(err, &la) || la.Existing != "alice" {
+		t.Fatalf("import of a look-alike: %v", err)
+	}
+	if _, err := s.ImportTokens(ctx, "t", item(" alice ", "T2"), opt); err != nil {
+		t.Fatal(err)
+	}
+	us, _ := s.Users(ctx)
+	if len(us) != 1 || us[0].Devices != 1 {
+		t.Fatalf("users after import: %+v", us)
 	}
 }
