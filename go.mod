@@ -13,8 +13,9 @@ require (
 	github.com/mdp/qrterminal/v3 v3.2.1
 	github.com/pquerna/otp v1.5.0
 	github.com/spf13/cobra v1.10.1
-	golang.org/x/sync v0.24.0
+	golang.org/x/sync v0.25.0
 	golang.org/x/term v0.37.0
+	golang.org/x/text v0.44.0
 	modernc.org/sqlite v1.61.1
 )
 

@@ -163,10 +163,11 @@ func (a *app) userCommand() *cobra.Command {
 					LockedOut   int        `json:"locked_out_devices"`
 					Created     time.Time  `json:"created"`
 					LastUsed    *time.Time `json:"last_used,omitempty"`
+					LookAlike   bool       `json:"look_alike,omitempty"`
 				}
 				rows := make([]row, len(users))
 				for i, u := range users {
-					rows[i] = row{u.Name, u.Enabled(), u.Devices, u.BackupCodes, u.LockedOut, u.Created, timePtr(u.LastUsed)}
+					rows[i] = row{u.Name, u.Enabled(), u.Devices, u.BackupCodes, u.LockedOut, u.Created, timePtr(u.LastUsed), u.LookAlike}
 				}
 				return printJSON(cmd.OutOrStdout(), rows)
 			}
@@ -178,6 +179,10 @@ func (a *app) userCommand() *cobra.Command {
 				}
 				if u.LockedOut > 0 {
 					status += ", locked out"
+				}
+				if u.LookAlike {
+					// Stored before names were checked; an admin merges them.
+					status += ", looks like another user"
 				}
 				w.row(safe(u.Name), status, fmt.Sprint(u.Devices), fmt.Sprint(u.BackupCodes), when(u.LastUsed))
 			}

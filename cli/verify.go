@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
 )
@@ -22,8 +21,11 @@ func (a *app) verifyCommand() *cobra.Command {
 		Use:   "verify USER [CODE]",
 		Short: "Check a code for a user (from standard input when CODE is omitted)",
 		Long: `Checks a one-time code or a backup code for USER. Exit status: 0 accepted,
-1 rejected (wrong code, throttled, locked out, unknown user), 2 error. Read
-the code from standard input to keep it out of the process list.`,
+1 rejected (wrong code, throttled, locked out, unknown user), 2 error (a
+malformed code: not 6 to 8 digits nor a backup code). An unknown user, a
+user without a confirmed device and a wrong code all print the same
+"rejected" and exit 1; the audit log says which it was. Read the code from
+standard input to keep it out of the process list.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			code := ""
@@ -41,9 +43,6 @@ the code from standard input to keep it out of the process list.`,
 				return err
 			}
 			r, err := svc.Verify(cmd.Context(), args[0], device, code)
-			if errors.Is(err, db.ErrNotFound) || errors.Is(err, service.ErrNoDevice) {
-				return rejected(err)
-			}
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/termsafe"
 )
 
 // audit appends an entry inside the caller's transaction, so the log and
@@ -88,4 +92,28 @@ func (s *SQLite) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 		out = append(out, e)
 	}
 	return out, s.wrap(rows.Err())
+}
+
+// AuditName makes a user name that may not be valid (a login attempt for an
+// unknown user can carry anything) safe to store and show: normalised,
+// control and format characters escaped, and bounded. Valid names come
+// back normalised and otherwise unchanged.
+func AuditName(name string) string {
+	const limit = devices.MaxNameLen
+	if len(name) > 4*limit {
+		name = name[:4*limit] // bound the work before normalising
+	}
+	n := devices.NormalizeUserName(name)
+	if devices.ValidateName("user name", n) == nil {
+		return n
+	}
+	n = termsafe.Clean(n)
+	if len(n) <= limit {
+		return n
+	}
+	cut := limit - len("…")
+	for cut > 0 && !utf8.RuneStart(n[cut]) {
+		cut--
+	}
+	return n[:cut] + "…"
 }

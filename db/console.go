@@ -63,7 +63,7 @@ func (s *SQLite) AllUsers(ctx context.Context) ([]UserSummary, error) {
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		rows, err := s.db.QueryContext(gctx, "SELECT id, name, created_at FROM users ORDER BY name")
+		rows, err := s.db.QueryContext(gctx, "SELECT u.id, u.name, u.created_at, "+lookAlikeSQL+" FROM users u ORDER BY u.name")
 		if err != nil {
 			return err
 		}
@@ -71,7 +71,7 @@ func (s *SQLite) AllUsers(ctx context.Context) ([]UserSummary, error) {
 		for rows.Next() {
 			var u UserSummary
 			var created sql.NullInt64
-			if err := rows.Scan(&u.ID, &u.Name, &created); err != nil {
+			if err := rows.Scan(&u.ID, &u.Name, &created, &u.LookAlike); err != nil {
 				return err
 			}
 			u.Created = fromMillis(created)

@@ -140,14 +140,16 @@ func storeSecret(ctx context.Context, q querier, seal *sealer, d *devices.Device
 }
 
 // updateDevice writes a device's configuration and state back.
+const updateDeviceSQL = `UPDATE devices SET user_id = ?, name = ?, serial = ?, model = ?, manufacturer = ?,
+		tolerance = ?, confirmed = ?, enabled = ?, drift = ?, last_step = ?, counter = ?, failures = ?,
+		last_failure_at = ?, locked_out = ?, last_used_at = ? WHERE id = ?`
+
 func updateDevice(ctx context.Context, tx *sql.Tx, d *devices.Device) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}
 	uid := sql.NullInt64{Int64: d.UserID, Valid: d.UserID != 0}
-	_, err := tx.ExecContext(ctx, `UPDATE devices SET user_id = ?, name = ?, serial = ?, model = ?, manufacturer = ?,
-		tolerance = ?, confirmed = ?, enabled = ?, drift = ?, last_step = ?, counter = ?, failures = ?,
-		last_failure_at = ?, locked_out = ?, last_used_at = ? WHERE id = ?`,
+	_, err := tx.ExecContext(ctx, updateDeviceSQL,
 		uid, d.Name, nullString(d.Serial), d.Model, d.Manufacturer, d.Tolerance, d.Confirmed, d.Enabled,
 		d.Drift, nullStep(d.LastStep), int64(d.Counter), d.Failures, toMillis(d.LastFailure), d.LockedOut,
 		toMillis(d.LastUsed), d.ID)

@@ -80,16 +80,11 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 			if id, ok := users[name]; ok {
 				return id, nil
 			}
-			u, err := userByName(ctx, tx, name)
-			if errors.Is(err, ErrNotFound) && opt.CreateUsers {
-				if u, err = insertUser(ctx, tx, name, s.now()); err != nil {
-					return 0, err
-				}
-				if err := s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.add", User: name, Outcome: "ok", Detail: "created by import"}); err != nil {
-					return 0, err
-				}
-			} else if err != nil {
+			u, err := s.findOrAddUser(ctx, tx, actor, name, opt.CreateUsers, "created by import")
+			if errors.Is(err, ErrNotFound) && !opt.CreateUsers {
 				return 0, fmt.Errorf("%w (pass --create-users to add it, or --no-assign)", err)
+			} else if err != nil {
+				return 0, err
 			}
 			users[name] = u.ID
 			return u.ID, nil
@@ -307,7 +302,7 @@ func (s *SQLite) AssignToken(ctx context.Context, actor, serial, user string) er
 		if _, err := tx.ExecContext(ctx, "UPDATE devices SET user_id = ?, confirmed = 1, enabled = 1 WHERE id = ?", u.ID, d.ID); err != nil {
 			return uniqueErr(err, d)
 		}
-		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "token.assign", User: user, DeviceID: d.ID, Device: d.Name, Outcome: "ok", Detail: "serial " + serial})
+		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "token.assign", User: u.Name, DeviceID: d.ID, Device: d.Name, Outcome: "ok", Detail: "serial " + serial})
 	})
 }
 

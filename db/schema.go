@@ -90,6 +90,21 @@ CREATE INDEX audit_user ON audit(user_name, id);
 	`
 ALTER TABLE devices ADD COLUMN retired_at INTEGER;
 `,
+	// 4: look-alike user names. name_key is the name with case and
+	// compatibility forms folded (devices.UserNameKey, registered with the
+	// driver as two_factor_name_key because SQL cannot compute NFKC), and
+	// its UNIQUE index makes refusing a look-alike atomic across
+	// processes. Users who already shared a key before names were checked
+	// are left as they are, so the store still opens: the oldest keeps the
+	// key, the others keep a NULL one (NULLs never collide) and the user
+	// list flags them for an administrator to sort out.
+	`
+ALTER TABLE users ADD COLUMN name_key TEXT;
+UPDATE users SET name_key = k.key
+	FROM (SELECT min(id) AS id, two_factor_name_key(name) AS key FROM users GROUP BY key) AS k
+	WHERE users.id = k.id;
+CREATE UNIQUE INDEX users_name_key ON users(name_key);
+`,
 }
 
 // SchemaVersion is the schema this build writes.

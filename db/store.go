@@ -35,6 +35,20 @@ type NotFoundError struct {
 func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q does not exist", e.What, e.Name) }
 func (e *NotFoundError) Unwrap() error { return ErrNotFound }
 
+// LookAlikeError is a user name that is not stored but reads like one that
+// is ("ALICE", "Ａlice" for "alice"). Looking it up finds no user
+// (ErrNotFound); adding it is refused (ErrExists), so that one person can
+// never end up as two users with different devices.
+type LookAlikeError struct {
+	Name     string // as given
+	Existing string // the stored user it looks like
+}
+
+func (e *LookAlikeError) Error() string {
+	return fmt.Sprintf("user %q looks like the existing user %q; use that name", e.Name, e.Existing)
+}
+func (e *LookAlikeError) Unwrap() []error { return []error{ErrNotFound, ErrExists} }
+
 // User is a person who signs in with a second factor.
 type User struct {
 	ID      int64
@@ -45,6 +59,7 @@ type User struct {
 // UserSummary is one row of the user list.
 type UserSummary struct {
 	User
+	LookAlike   bool      // shares its folded name with an older user (stores from before names were checked)
 	Devices     int       // all devices
 	Active      int       // confirmed, enabled TOTP/HOTP devices: 2FA is on when > 0
 	BackupCodes int       // unused backup codes
@@ -125,6 +140,12 @@ type Store interface {
 	// UpdateOrCreate is Update for a user who may not exist yet: the user
 	// is added in the same transaction, and only if fn succeeds.
 	UpdateOrCreate(ctx context.Context, actor, user string, fn func(*Unit) error) error
+	// UpdateAnyName is Update for a name that may belong to no user, for
+	// operations (verify) that must cost and look the same either way: for
+	// an unknown name fn gets a Unit with no devices and User.ID 0 whose
+	// User.Name is the name made safe to log (AuditName), and only its
+	// audit entries are written, in the same kind of write transaction.
+	UpdateAnyName(ctx context.Context, actor, user string, fn func(*Unit) error) error
 
 	// DriftHistory returns a device's drift samples, oldest first.
 	DriftHistory(ctx context.Context, deviceID int64) ([]devices.DriftSample, error)

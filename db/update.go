@@ -4,41 +4,56 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/two-factor/two-factor/devices"
 )
 
+// missingUser says what update does when the user does not exist.
+type missingUser int
+
+const (
+	failMissing   missingUser = iota // ErrNotFound
+	createMissing                    // add the user
+	emptyMissing                     // run fn on an empty unit (see UpdateAnyName)
+)
+
 func (s *SQLite) Update(ctx context.Context, actor, user string, fn func(*Unit) error) error {
-	return s.update(ctx, actor, user, false, fn)
+	return s.update(ctx, actor, user, failMissing, fn)
 }
 
 func (s *SQLite) UpdateOrCreate(ctx context.Context, actor, user string, fn func(*Unit) error) error {
-	return s.update(ctx, actor, user, true, fn)
+	return s.update(ctx, actor, user, createMissing, fn)
 }
 
-func (s *SQLite) update(ctx context.Context, actor, user string, create bool, fn func(*Unit) error) error {
+func (s *SQLite) UpdateAnyName(ctx context.Context, actor, user string, fn func(*Unit) error) error {
+	return s.update(ctx, actor, user, emptyMissing, fn)
+}
+
+func (s *SQLite) update(ctx context.Context, actor, user string, missing missingUser, fn func(*Unit) error) error {
 	settings, err := s.Settings(ctx)
 	if err != nil {
 		return err
 	}
-	var committed bool
+	var committed, keyTaken bool
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		u, err := userByName(ctx, tx, user)
-		if errors.Is(err, ErrNotFound) && create {
-			u, err = insertUser(ctx, tx, user, s.now())
-			if err == nil {
-				err = s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.add", User: user, Outcome: "ok"})
-			}
+		u, err := s.findOrAddUser(ctx, tx, actor, user, missing == createMissing, "")
+		if errors.Is(err, ErrNotFound) && missing == emptyMissing {
+			u, err = User{Name: AuditName(user)}, nil
 		}
 		if err != nil {
 			return err
 		}
+		// For an unknown user too: the same query, finding nothing.
 		ds, err := queryDevices(ctx, tx, "WHERE d.user_id = ? ORDER BY d.id", u.ID)
 		if err != nil {
 			return err
 		}
 		unit := &Unit{User: u, Devices: ds, Settings: settings}
 		var seal *sealer
+		if missing == emptyMissing && len(ds) == 0 {
+			s.shadowDeviceWork(ctx, tx)
+		}
 		if len(ds) > 0 {
 			if seal, err = s.sealer(ctx, tx, false); err != nil {
 				return err
@@ -54,6 +69,7 @@ func (s *SQLite) update(ctx context.Context, actor, user string, create bool, fn
 			if seal, err = s.sealer(ctx, tx, true); err != nil {
 				return err
 			}
+			keyTaken = true
 		}
 		if err := s.apply(ctx, tx, seal, actor, unit); err != nil {
 			return err
@@ -61,7 +77,7 @@ func (s *SQLite) update(ctx context.Context, actor, user string, create bool, fn
 		committed = true
 		return nil
 	})
-	if err != nil || !committed {
+	if err != nil || !committed || !keyTaken {
 		return err
 	}
 	// A key adopted or created in this transaction is now recorded.
@@ -69,7 +85,30 @@ func (s *SQLite) update(ctx context.Context, actor, user string, create bool, fn
 	return err
 }
 
+// shadowDeviceWork does for a name with no device what reading and saving
+// a device costs (the key, the secret's query and decryption, the row
+// update), matching no row, so that timing does not tell an unknown name
+// or a user without devices from a wrong code. Errors are of no interest:
+// nothing here can change the store.
+func (s *SQLite) shadowDeviceWork(ctx context.Context, tx *sql.Tx) {
+	const noDevice = 0
+	var blob []byte
+	tx.QueryRowContext(ctx, "SELECT secret FROM devices WHERE id = ?", noDevice).Scan(&blob)
+	if seal, err := s.sealer(ctx, tx, false); err == nil {
+		seal.open(noDevice, shadowCiphertext)
+	}
+	tx.ExecContext(ctx, updateDeviceSQL, nil, "", nil, "", "", 0, false, false, 0, nil, 0, 0, nil, false, nil, noDevice)
+}
+
+// shadowCiphertext is shaped like a sealed 20-byte seed: version byte,
+// 12-byte nonce, seed, 16-byte tag. It never opens (the tag is wrong), but
+// AES-GCM checks the tag over the whole text first, as for a real one.
+var shadowCiphertext = append([]byte{sealVersion}, make([]byte, 12+20+16)...)
+
 func (s *SQLite) apply(ctx context.Context, tx *sql.Tx, seal *sealer, actor string, u *Unit) error {
+	if u.User.ID == 0 && len(u.added)+len(u.saved)+len(u.removed)+len(u.samples) > 0 {
+		return fmt.Errorf("%w: user %q", ErrNotFound, u.User.Name) // only audit entries can be kept for no user
+	}
 	for _, d := range u.added {
 		d.User = u.User.Name
 		if err := insertDevice(ctx, tx, seal, u.User.ID, d); err != nil {

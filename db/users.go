@@ -3,11 +3,14 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"time"
+
+	"modernc.org/sqlite"
 
 	"github.com/two-factor/two-factor/devices"
 )
@@ -52,29 +55,53 @@ func (s *SQLite) SetSetting(ctx context.Context, actor, key, value string) error
 }
 
 func (s *SQLite) AddUser(ctx context.Context, actor, name string) (User, error) {
-	if err := devices.ValidateName("user name", name); err != nil {
-		return User{}, err
-	}
 	var u User
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
 		if u, err = insertUser(ctx, tx, name, s.now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.add", User: name, Outcome: "ok"})
+		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.add", User: u.Name, Outcome: "ok"})
 	})
 	return u, err
 }
 
+// findOrAddUser looks name up and, when it is missing and create is set,
+// adds it with its audit entry in the caller's transaction. Every path that
+// can create a user goes through insertUser, here or in AddUser.
+func (s *SQLite) findOrAddUser(ctx context.Context, tx querier, actor, name string, create bool, detail string) (User, error) {
+	u, err := userByName(ctx, tx, name)
+	if !create || !errors.Is(err, ErrNotFound) {
+		return u, err
+	}
+	if u, err = insertUser(ctx, tx, name, s.now()); err != nil {
+		return u, err
+	}
+	return u, s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.add", User: u.Name, Outcome: "ok", Detail: detail})
+}
+
+// insertUser is the one place a user row is made. The name is stored
+// normalised, and a name that reads like an existing one is refused. The
+// check is a courtesy that names the existing user; the UNIQUE index on
+// name_key is what makes it hold when two processes add look-alikes at the
+// same moment.
 func insertUser(ctx context.Context, q querier, name string, now time.Time) (User, error) {
-	if err := devices.ValidateName("user name", name); err != nil {
+	norm := devices.NormalizeUserName(name)
+	if err := devices.ValidateName("user name", norm); err != nil {
 		return User{}, err
 	}
-	u := User{Name: name, Created: now}
-	res, err := q.ExecContext(ctx, "INSERT INTO users(name, created_at) VALUES (?, ?)", name, now.UnixMilli())
+	key := devices.UserNameKey(norm)
+	if err := refuseLookAlike(ctx, q, name, norm, key); err != nil {
+		return User{}, err
+	}
+	u := User{Name: norm, Created: now}
+	res, err := q.ExecContext(ctx, "INSERT INTO users(name, name_key, created_at) VALUES (?, ?, ?)", norm, key, now.UnixMilli())
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
-			return u, fmt.Errorf("user %q %w", name, ErrExists)
+			if lerr := refuseLookAlike(ctx, q, name, norm, key); lerr != nil {
+				return u, lerr
+			}
+			return u, fmt.Errorf("user %q %w", norm, ErrExists)
 		}
 		return u, err
 	}
@@ -82,15 +109,59 @@ func insertUser(ctx context.Context, q querier, name string, now time.Time) (Use
 	return u, err
 }
 
+// refuseLookAlike reports a stored user named norm, or whose key is key.
+// Legacy look-alikes have no key, hence the test on the name as well.
+func refuseLookAlike(ctx context.Context, q querier, name, norm, key string) error {
+	var existing string
+	err := q.QueryRowContext(ctx, "SELECT name FROM users WHERE name_key = ? OR name = ? ORDER BY name = ? DESC, id LIMIT 1",
+		key, norm, norm).Scan(&existing)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	case existing == norm:
+		return fmt.Errorf("user %q %w", norm, ErrExists)
+	}
+	return &LookAlikeError{Name: name, Existing: existing}
+}
+
+// userByName finds a user by name as typed: the exact stored name first
+// (so a user stored before names were normalised can still be reached),
+// then the normalised name. A miss that reads like a stored user names it.
 func userByName(ctx context.Context, q querier, name string) (User, error) {
 	var u User
 	var created sql.NullInt64
-	err := q.QueryRowContext(ctx, "SELECT id, name, created_at FROM users WHERE name = ?", name).Scan(&u.ID, &u.Name, &created)
+	norm := devices.NormalizeUserName(name)
+	err := q.QueryRowContext(ctx, "SELECT id, name, created_at FROM users WHERE name IN (?, ?) ORDER BY name = ? DESC LIMIT 1",
+		name, norm, name).Scan(&u.ID, &u.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
+		var existing string
+		err := q.QueryRowContext(ctx, "SELECT name FROM users WHERE name_key = ?", devices.UserNameKey(norm)).Scan(&existing)
+		if err == nil {
+			return u, &LookAlikeError{Name: name, Existing: existing}
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return u, err
+		}
 		return u, &NotFoundError{What: "user", Name: name}
 	}
 	u.Created = fromMillis(created)
 	return u, err
+}
+
+// init lets SQL compute a name's key, for the migration that adds name_key.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("two_factor_name_key", 1,
+		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			switch v := args[0].(type) {
+			case string:
+				return devices.UserNameKey(v), nil
+			case []byte:
+				return devices.UserNameKey(string(v)), nil
+			}
+			return nil, nil
+		})
 }
 
 func (s *SQLite) RemoveUser(ctx context.Context, actor, name string) error {
@@ -106,7 +177,7 @@ func (s *SQLite) RemoveUser(ctx context.Context, actor, name string) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", u.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.remove", User: name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)})
+		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.remove", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)})
 	})
 }
 
@@ -168,8 +239,13 @@ func (s *SQLite) DisableUsers(ctx context.Context, actor string, names []string)
 
 // The user list aggregates in SQL so that 100,000 users come back in one
 // pass over the devices table.
+// lookAlikeSQL flags a user u that reads like another one: only users kept
+// from before names were checked have no key (see migration 4), so the key
+// is computed for those alone.
+const lookAlikeSQL = `(u.name_key IS NULL AND EXISTS (SELECT 1 FROM users o WHERE o.name_key = two_factor_name_key(u.name)))`
+
 const userSummaryQuery = `
-SELECT u.id, u.name, u.created_at,
+SELECT u.id, u.name, u.created_at, ` + lookAlikeSQL + `,
 	count(d.id),
 	coalesce(sum(d.kind IN ('totp', 'hotp') AND d.confirmed AND d.enabled), 0),
 	coalesce(sum((SELECT count(*) FROM backup_codes b WHERE b.device_id = d.id)), 0),
@@ -199,7 +275,7 @@ func scanUserSummaries(rows *sql.Rows, sizeHint int) ([]UserSummary, error) {
 			u                          UserSummary
 			created, lastFail, lastUse sql.NullInt64
 		)
-		if err := rows.Scan(&u.ID, &u.Name, &created, &u.Devices, &u.Active, &u.BackupCodes, &u.LockedOut, &u.MaxFailures, &lastFail, &lastUse); err != nil {
+		if err := rows.Scan(&u.ID, &u.Name, &created, &u.LookAlike, &u.Devices, &u.Active, &u.BackupCodes, &u.LockedOut, &u.MaxFailures, &lastFail, &lastUse); err != nil {
 			return nil, err
 		}
 		u.Created, u.LastFailure, u.LastUsed = fromMillis(created), fromMillis(lastFail), fromMillis(lastUse)
@@ -239,6 +315,14 @@ func (s *SQLite) Statuses(ctx context.Context, names []string) ([]UserStatus, er
 	out := make([]UserStatus, len(names))
 	for i, n := range names {
 		on, ok := all[n]
+		if !ok {
+			// As userByName: the exact stored name, else the normalised one.
+			if norm := devices.NormalizeUserName(n); norm != n {
+				if on, ok = all[norm]; ok {
+					n = norm
+				}
+			}
+		}
 		out[i] = UserStatus{Name: n, Exists: ok, Enabled: on}
 	}
 	return out, nil

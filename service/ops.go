@@ -30,10 +30,15 @@ type EnrollOptions struct {
 
 // StartEnrollment prepares a device and its otpauth URI.
 func (s *Service) StartEnrollment(ctx context.Context, userName string, opt EnrollOptions) (*Enrollment, error) {
+	userName = devices.NormalizeUserName(userName) // as the store keeps it, for the URI's label
 	if err := devices.ValidateName("user name", userName); err != nil {
 		return nil, err
 	}
 	existing, err := s.Store.Devices(ctx, userName)
+	var lookAlike *db.LookAlikeError
+	if errors.As(err, &lookAlike) {
+		return nil, err // refused now, not after the code has been typed
+	}
 	if errors.Is(err, db.ErrNotFound) && opt.CreateUser {
 		existing, err = nil, nil
 	}

@@ -49,7 +49,7 @@ func CurrentActor() string {
 	return fmt.Sprintf("uid %d", os.Getuid())
 }
 
-// ErrNoDevice means the user has no device that could accept the code.
+// ErrNoDevice means the user has no device of the kind an operation needs.
 var ErrNoDevice = errors.New("no device can check this code")
 
 // VerifyResult is the outcome of checking one code for a user.
@@ -70,26 +70,35 @@ func (r VerifyResult) Accepted() bool { return r.Outcome == devices.Accepted }
 // only it changes; when none does, each device tried counts a failure. It
 // all happens in one store transaction, so a code is accepted at most once
 // even when several processes verify it at the same moment.
+//
+// A code that cannot be right for the name (no such user, no confirmed
+// device, no device of that name, no device taking codes of that length)
+// is rejected exactly like a wrong one: same result, an audit entry, the
+// same kind of transaction and a verification against a dummy key. Only
+// the audit log says which it was, so a caller cannot learn which names
+// exist. Whether a code is malformed depends on its shape alone.
 func (s *Service) Verify(ctx context.Context, userName, deviceRef, code string) (VerifyResult, error) {
 	backup := devices.LooksLikeBackupCode(code)
-	if !backup && !looksNumeric(code) {
-		return VerifyResult{}, fmt.Errorf("%w: the code must be digits (or a backup code of letters and 2-7)", devices.ErrMalformedCode)
+	if !backup && !looksLikeOTP(code) {
+		return VerifyResult{}, fmt.Errorf("%w: the code must be %d to %d digits (or a backup code of letters and 2-7)",
+			devices.ErrMalformedCode, otpcore.MinDigits, otpcore.MaxDigits)
 	}
 	now := s.now()
 	var res VerifyResult
-	err := s.Store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
-		candidates, err := verifyCandidates(u, deviceRef, backup)
-		if err != nil {
-			return err
-		}
+	err := s.Store.UpdateAnyName(ctx, s.Actor, userName, func(u *db.Unit) error {
 		policy := u.Settings.Policy()
+		candidates, why := verifyCandidates(u, deviceRef, backup)
+		if len(candidates) == 0 {
+			res = cannotBeRight(u, why, code, now, policy)
+			return nil
+		}
 		type trial struct{ stored, tried *devices.Device }
 		var failed []trial
 		var blocked []VerifyResult
 		for _, d := range candidates {
 			tried := *d
 			r, err := tried.Verify(code, now, policy)
-			if errors.Is(err, devices.ErrMalformedCode) && deviceRef == "" {
+			if errors.Is(err, devices.ErrMalformedCode) {
 				continue // e.g. 8 digits typed for a 6-digit device
 			}
 			if err != nil {
@@ -128,19 +137,29 @@ func (s *Service) Verify(ctx context.Context, userName, deviceRef, code string) 
 		}
 		switch {
 		case len(failed) > 0:
-			res = VerifyResult{Outcome: devices.Rejected, Device: stripped(failed[0].stored)}
+			// No device in the result: an unknown name has none to show.
+			res = VerifyResult{Outcome: devices.Rejected}
 		case len(blocked) > 0:
 			res = mostInformative(blocked)
 			u.Audit("device.verify", res.Device, string(res.Outcome), "")
 		default:
-			return fmt.Errorf("%w: the code does not fit any of %s's devices", devices.ErrMalformedCode, u.User.Name)
+			res = cannotBeRight(u, "the code fits none of the user's devices", code, now, policy)
 		}
 		return nil
 	})
 	return res, err
 }
 
-func looksNumeric(code string) bool {
+// looksLikeOTP reports whether code is shaped like a one-time password of
+// a length some device could have, whatever devices the user has.
+func looksLikeOTP(code string) bool {
+	n := otpDigits(code)
+	return n >= otpcore.MinDigits && n <= otpcore.MaxDigits
+}
+
+// otpDigits counts the digits of a code typed with optional blanks, or
+// returns -1 when it holds anything else.
+func otpDigits(code string) int {
 	digits := 0
 	for i := 0; i < len(code); i++ {
 		switch c := code[i]; {
@@ -148,22 +167,57 @@ func looksNumeric(code string) bool {
 			digits++
 		case c == ' ' || c == '\t':
 		default:
-			return false
+			return -1
 		}
 	}
-	return digits > 0
+	return digits
 }
 
-func verifyCandidates(u *db.Unit, ref string, backup bool) ([]*devices.Device, error) {
+// cannotBeRight rejects a code that no device of the name could accept,
+// after doing the work a real device would (see Verify), and audits why.
+func cannotBeRight(u *db.Unit, why, code string, now time.Time, policy devices.Policy) VerifyResult {
+	dummyVerify(code, now, u.Settings, policy)
+	u.Audit("device.verify", nil, string(devices.Rejected), why)
+	return VerifyResult{Outcome: devices.Rejected}
+}
+
+// dummyKey stands in for a seed when there is no device to check a code
+// against. Its value does not matter: the result is thrown away.
+var dummyKey = []byte("two-factor dummy verification key")
+
+// dummyVerify checks code against a throwaway device shaped like a real
+// one (TOTP over the organisation's tolerance, or a full set of backup
+// codes), so that a code for an unknown name costs what a wrong one does.
+func dummyVerify(code string, now time.Time, set devices.Settings, policy devices.Policy) {
+	d := devices.Device{Kind: devices.TOTP, Algorithm: otpcore.SHA1, Digits: otpcore.MinDigits, Step: 30,
+		Tolerance: set.Tolerance, Enabled: true, Confirmed: true, LastStep: otpcore.NoFloor, Secret: dummyKey}
+	if devices.LooksLikeBackupCode(code) {
+		d.Kind = devices.Backup
+		d.Codes = make([]devices.BackupCode, devices.BackupCodeCount)
+		for i := range d.Codes {
+			d.Codes[i].Hash = make([]byte, 32)
+		}
+	} else if looksLikeOTP(code) {
+		d.Digits = otpDigits(code)
+	}
+	d.Verify(code, now, policy) //nolint:errcheck // only the work counts
+}
+
+// verifyCandidates returns the devices that may check a code, or none and
+// why not (for the audit log only: the caller must not learn it).
+func verifyCandidates(u *db.Unit, ref string, backup bool) ([]*devices.Device, string) {
+	if u.User.ID == 0 {
+		return nil, "unknown user"
+	}
 	if ref != "" {
 		d, err := u.Find(ref)
 		if err != nil {
-			return nil, err
+			return nil, err.Error()
 		}
 		if !d.Confirmed {
-			return nil, fmt.Errorf("device %s of %s is not confirmed yet: finish its enrollment first", d.Name, u.User.Name)
+			return nil, fmt.Sprintf("device %s is not confirmed yet", d.Name)
 		}
-		return []*devices.Device{d}, nil
+		return []*devices.Device{d}, ""
 	}
 	var out []*devices.Device
 	for _, d := range u.Devices {
@@ -176,9 +230,9 @@ func verifyCandidates(u *db.Unit, ref string, backup bool) ([]*devices.Device, e
 		if backup {
 			kind = "backup codes"
 		}
-		return nil, fmt.Errorf("%w: %s has no confirmed %s", ErrNoDevice, u.User.Name, kind)
+		return nil, "no confirmed " + kind
 	}
-	return out, nil
+	return out, ""
 }
 
 // mostInformative picks what to tell a user none of whose devices could be

@@ -50,7 +50,7 @@ func enroll(t *testing.T, s *Service, c *clock, user string) []byte {
 	return e.Device.Secret
 }
 
-func code(t *testing.T, secret []byte, at time.Time, drift int64) string {
+func code(t testing.TB, secret []byte, at time.Time, drift int64) string {
 	t.Helper()
 	c, err := otpcore.HOTP(otpcore.SHA1, secret, uint64(at.Unix()/30+drift), 6)
 	if err != nil {
@@ -177,11 +177,15 @@ func TestMalformedCodesAndUnknownUsers(t *testing.T) {
 			t.Errorf("code %q: %v", bad, err)
 		}
 	}
-	if _, err := s.Verify(ctx, "nobody", "", "123456"); !errors.Is(err, db.ErrNotFound) {
-		t.Fatalf("unknown user: %v", err)
+	// Unknown names and devices are rejected like wrong codes (see Verify).
+	if r, err := s.Verify(ctx, "nobody", "", "123456"); err != nil || r.Outcome != devices.Rejected || r.Device != nil {
+		t.Fatalf("unknown user: %+v %v", r, err)
 	}
-	if _, err := s.Verify(ctx, "alice", "nope", "123456"); !errors.Is(err, db.ErrNotFound) {
-		t.Fatalf("unknown device: %v", err)
+	if r, err := s.Verify(ctx, "alice", "nope", "123456"); err != nil || r.Outcome != devices.Rejected || r.Device != nil {
+		t.Fatalf("unknown device: %+v %v", r, err)
+	}
+	if es, _ := s.Store.Audit(ctx, db.AuditFilter{Action: "device.verify"}); len(es) != 2 || es[1].Detail != "unknown user" || !strings.Contains(es[0].Detail, "nope") {
+		t.Fatalf("rejections of unknown names not audited with the reason: %+v", es)
 	}
 	ds, _ := s.Store.Devices(ctx, "alice")
 	if ds[0].Failures != 0 {
