@@ -18,10 +18,10 @@ type AuditProblem struct {
 // AuditVerification is the result of walking the audit chain.
 type AuditVerification struct {
 	Intact  bool          `json:"intact"`
-	Checked int           `json:"checked"`          // chained rows whose MAC held
-	Start   int64         `json:"starts_after"`     // the prune anchor (0: never pruned)
-	Head    int64         `json:"head"`             // the newest chained row
-	Pending int           `json:"pending"`          // rows written without a key, not chained yet
+	Checked int           `json:"checked"`           // chained rows whose MAC held
+	Start   int64         `json:"starts_after"`      // the prune anchor (0: never pruned)
+	Head    int64         `json:"head"`              // the newest chained row
+	Pending int           `json:"pending"`           // rows written without a key, not chained yet
 	Problem *AuditProblem `json:"problem,omitempty"` // the first one found
 }
 
