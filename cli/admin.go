@@ -42,7 +42,7 @@ func (a *app) auditCommand() *cobra.Command {
 				if e.DeviceID != 0 {
 					dev = fmt.Sprintf("%d %s", e.DeviceID, safe(e.Device))
 				}
-				t.row(e.At.Local().Format("2006-01-02 15:04:05"), safe(e.Actor), e.Action, dash(safe(e.User)), dev, dash(e.Outcome), safe(e.Detail))
+				t.row(e.At.Local().Format("2006-01-02 15:04:05"), safe(e.Actor), safe(e.Action), dash(safe(e.User)), dev, dash(safe(e.Outcome)), safe(e.Detail))
 			}
 			return t.flush()
 		}),
@@ -53,6 +53,7 @@ func (a *app) auditCommand() *cobra.Command {
 	cmd.Flags().DurationVar(&since, "since", 0, "only entries from this long ago (e.g. 24h)")
 	cmd.Flags().IntVar(&f.Limit, "limit", 100, "at most this many entries")
 	jsonFlag(cmd, &asJSON)
+	cmd.AddCommand(a.auditVerifyCommand(), a.auditPruneCommand())
 	return cmd
 }
 

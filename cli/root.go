@@ -223,12 +223,15 @@ func (a *app) service(cmd *cobra.Command) (*service.Service, error) {
 	return a.open(cmd.Context(), false)
 }
 
-// printJSON writes v as indented JSON. encoding/json escapes control
-// characters, so store text is safe here too.
+// printJSON writes v as indented JSON, with every rune a terminal would
+// act on escaped by termsafe (encoding/json alone lets C1 controls through).
 func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(termsafe.JSON(b), '\n'))
+	return err
 }
 
 // safe is termsafe.Clean under a short name: every string from the store

@@ -17,7 +17,14 @@ func newTable(w io.Writer, headers ...string) *table {
 	return t
 }
 
-func (t *table) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
+// row writes one line. Every cell goes through safe, so no column can be
+// left unescaped (escaping is idempotent: an escaped cell stays as it is).
+func (t *table) row(cols ...string) {
+	for i, c := range cols {
+		cols[i] = safe(c)
+	}
+	fmt.Fprintln(t.tw, strings.Join(cols, "\t"))
+}
 
 func (t *table) flush() error { return t.tw.Flush() }
 

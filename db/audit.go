@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -13,36 +14,17 @@ import (
 // audit appends an entry inside the caller's transaction, so the log and
 // the change it records commit or fail together.
 func (s *SQLite) audit(ctx context.Context, tx querier, e AuditEntry) error {
-	if e.At.IsZero() {
-		e.At = s.now()
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit (at, actor, action, user_name, device_id, device_name, outcome, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.At.UnixMilli(), e.Actor, e.Action, e.User, e.DeviceID, e.Device, e.Outcome, e.Detail)
-	return err
+	return s.auditBatch(ctx, tx, []AuditEntry{e})
 }
 
-// auditBatch appends many entries with few statements, for bulk imports.
+// auditBatch appends many entries, chained in Go and inserted with few
+// statements, for bulk imports.
 func (s *SQLite) auditBatch(ctx context.Context, tx querier, entries []AuditEntry) error {
-	const perStatement = 100 // 9 columns each: well under SQLite's variable limit
-	for len(entries) > 0 {
-		n := min(len(entries), perStatement)
-		q := "INSERT INTO audit (at, actor, action, user_name, device_id, device_name, outcome, detail) VALUES " +
-			strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?),", n-1) + "(?, ?, ?, ?, ?, ?, ?, ?)"
-		args := make([]any, 0, 8*n)
-		now := s.now().UnixMilli()
-		for _, e := range entries[:n] {
-			at := now
-			if !e.At.IsZero() {
-				at = e.At.UnixMilli()
-			}
-			args = append(args, at, e.Actor, e.Action, e.User, e.DeviceID, e.Device, e.Outcome, e.Detail)
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-		entries = entries[n:]
+	seal, err := s.auditSealer(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("the audit log needs the master key: %w", err)
 	}
-	return nil
+	return s.appendAudit(ctx, tx, seal, entries)
 }
 
 func (s *SQLite) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {

@@ -30,6 +30,9 @@ const keyFileHeader = "two-factor master key v1"
 type sealer struct {
 	aead        cipher.AEAD
 	fingerprint string
+	// auditKey MACs the audit chain; derived (HKDF) from the master key
+	// under its own label, so it reveals nothing about the seeds' key.
+	auditKey []byte
 }
 
 const sealVersion = 1
@@ -46,7 +49,11 @@ func newSealer(key []byte) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sealer{aead: aead, fingerprint: fingerprint(key)}, nil
+	auditKey, err := deriveAuditKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return &sealer{aead: aead, fingerprint: fingerprint(key), auditKey: auditKey}, nil
 }
 
 // fingerprint identifies a key without revealing it: an HMAC of a fixed
@@ -62,23 +69,32 @@ func deviceAAD(id int64) []byte {
 }
 
 func (s *sealer) seal(id int64, plain []byte) ([]byte, error) {
+	return s.sealAAD(deviceAAD(id), plain)
+}
+
+// sealAAD encrypts plain bound to aad (what the ciphertext belongs to).
+func (s *sealer) sealAAD(aad, plain []byte) ([]byte, error) {
 	ns := s.aead.NonceSize()
 	out := make([]byte, 1+ns, 1+ns+len(plain)+s.aead.Overhead())
 	out[0] = sealVersion
 	if _, err := rand.Read(out[1 : 1+ns]); err != nil {
 		return nil, err
 	}
-	return s.aead.Seal(out, out[1:1+ns], plain, deviceAAD(id)), nil
+	return s.aead.Seal(out, out[1:1+ns], plain, aad), nil
 }
 
 var errUndecryptable = errors.New("secret does not decrypt with this master key (wrong key, or the row was tampered with)")
 
 func (s *sealer) open(id int64, blob []byte) ([]byte, error) {
+	return s.openAAD(deviceAAD(id), blob)
+}
+
+func (s *sealer) openAAD(aad, blob []byte) ([]byte, error) {
 	ns := s.aead.NonceSize()
 	if len(blob) < 1+ns+s.aead.Overhead() || blob[0] != sealVersion {
 		return nil, errUndecryptable
 	}
-	plain, err := s.aead.Open(nil, blob[1:1+ns], blob[1+ns:], deviceAAD(id))
+	plain, err := s.aead.Open(nil, blob[1:1+ns], blob[1+ns:], aad)
 	if err != nil {
 		return nil, errUndecryptable
 	}

@@ -80,6 +80,15 @@ func (s *SQLite) Rekey(ctx context.Context, actor string) error {
 			}
 		}
 		count = len(all)
+		// The rekey entry is the last one MACed with the old key; then the
+		// audit chain moves to the new key (db/auditchain.go).
+		if err := s.appendAudit(ctx, tx, old, []AuditEntry{{Actor: actor, Action: "rekey", Outcome: "ok",
+			Detail: fmt.Sprintf("%d secret(s) re-encrypted; key %s replaced by %s", count, old.fingerprint, next.fingerprint)}}); err != nil {
+			return err
+		}
+		if err := s.rotateAuditKey(ctx, tx, old, next); err != nil {
+			return err
+		}
 		if err := metaSet(ctx, tx, "key_fingerprint", next.fingerprint); err != nil {
 			return err
 		}
@@ -88,8 +97,7 @@ func (s *SQLite) Rekey(ctx context.Context, actor string) error {
 				return err
 			}
 		}
-		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "rekey", Outcome: "ok",
-			Detail: fmt.Sprintf("%d secret(s) re-encrypted; key %s replaced by %s", count, old.fingerprint, next.fingerprint)})
+		return nil
 	})
 	if err != nil {
 		os.Remove(newPath)

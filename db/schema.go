@@ -105,6 +105,25 @@ UPDATE users SET name_key = k.key
 	WHERE users.id = k.id;
 CREATE UNIQUE INDEX users_name_key ON users(name_key);
 `,
+	// 5 (audit chain): tamper-evident audit log. Each row carries an HMAC
+	// chaining it to the row before (db/auditchain.go). Triggers are only a
+	// guard against mistakes; the MACs are what an attacker cannot redo.
+	// An update may only fill in the MAC of a row written without a key;
+	// a delete may only remove rows up to the pruned-to anchor.
+	`
+ALTER TABLE audit ADD COLUMN mac BLOB;
+DROP TRIGGER audit_no_update;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+WHEN OLD.mac IS NOT NULL OR NEW.mac IS NULL OR NEW.id IS NOT OLD.id OR NEW.at IS NOT OLD.at
+	OR NEW.actor IS NOT OLD.actor OR NEW.action IS NOT OLD.action OR NEW.user_name IS NOT OLD.user_name
+	OR NEW.device_id IS NOT OLD.device_id OR NEW.device_name IS NOT OLD.device_name
+	OR NEW.outcome IS NOT OLD.outcome OR NEW.detail IS NOT OLD.detail
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+DROP TRIGGER audit_no_delete;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+WHEN OLD.id > coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit_anchor'), 0)
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (old entries go with: two-factor audit prune)'); END;
+`,
 }
 
 // SchemaVersion is the schema this build writes.

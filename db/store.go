@@ -154,6 +154,12 @@ type Store interface {
 	TOTPTokens(ctx context.Context, hardwareOnly bool) ([]TokenRow, error)
 
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// VerifyAudit walks the audit chain and reports the first entry that
+	// was deleted, edited, moved or added behind the program's back.
+	VerifyAudit(ctx context.Context) (AuditVerification, error)
+	// PruneAudit removes the entries older than before, keeping the rest
+	// verifiable; it is audited itself.
+	PruneAudit(ctx context.Context, actor string, before time.Time) (int, error)
 
 	// Rekey re-encrypts every secret under a new master key in one
 	// transaction and then replaces the key file.

@@ -16,6 +16,7 @@ import (
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/otpcore"
+	"github.com/two-factor/two-factor/termsafe"
 )
 
 // Service runs operations on a store on behalf of an actor.
@@ -41,7 +42,9 @@ func (s *Service) now() time.Time {
 // when run through it, otherwise the OS user.
 func CurrentActor() string {
 	if su := os.Getenv("SUDO_USER"); su != "" && os.Geteuid() == 0 {
-		return su
+		// The environment is outside input: escape it (the store also
+		// bounds and escapes every actor it records).
+		return termsafe.Clean(su)
 	}
 	if u, err := user.Current(); err == nil {
 		return u.Username

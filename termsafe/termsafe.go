@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -25,9 +26,9 @@ func Clean(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r < 0x80 && unsafeRune(r):
+		case r < 0x80 && Unsafe(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case unsafeRune(r):
+		case Unsafe(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteRune(r)
@@ -37,7 +38,11 @@ func Clean(s string) string {
 	return b.String()
 }
 
-func unsafeRune(r rune) bool {
+// Unsafe reports whether r must not reach a terminal as it is: control
+// characters (C0, DEL and the 8-bit C1 set such as U+009B, a CSI), format
+// characters such as the bidirectional overrides, line and paragraph
+// separators, and the replacement for invalid UTF-8.
+func Unsafe(r rune) bool {
 	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError ||
 		r == '\u2028' || r == '\u2029'
 }
@@ -46,6 +51,43 @@ func isClean(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// JSON makes JSON text from encoding/json safe for a terminal by the same
+// rule as Clean: every Unsafe rune becomes a \uXXXX escape (a surrogate
+// pair beyond U+FFFF). encoding/json already escapes C0 controls but not
+// DEL, the C1 controls or the bidirectional overrides. Such runes can only
+// occur inside JSON strings, where the escape is valid and decodes to the
+// same text; the newlines of indentation are kept.
+func JSON(b []byte) []byte {
+	if isCleanText(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == '\n' || !Unsafe(r):
+			out = append(out, b[i:i+size]...)
+		case r > 0xffff:
+			hi, lo := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
+		default: // including a stray invalid byte, which becomes U+FFFD
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += size
+	}
+	return out
+}
+
+// isCleanText reports whether b is printable ASCII and newlines only.
+func isCleanText(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 && c != '\n') || c >= 0x7f {
 			return false
 		}
 	}

@@ -1,6 +1,7 @@
 package termsafe
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -36,6 +37,47 @@ func FuzzClean(f *testing.F) {
 		got := Clean(s)
 		if strings.ContainsAny(got, "\x1b\x07\x00\r\n\u009b\u202e") {
 			t.Fatalf("Clean(%q) = %q keeps a control character", s, got)
+		}
+	})
+}
+
+// TestJSONEscapesWhatEncodingJSONLetsThrough: C1 controls (U+009B is an
+// 8-bit CSI), DEL, bidirectional overrides and tag characters pass through
+// encoding/json; after JSON they are escapes, and the text decodes to the
+// same value.
+func TestJSONEscapesWhatEncodingJSONLetsThrough(t *testing.T) {
+	for _, s := range []string{"csi\u009b31m", "del\x7f", "bidi\u202egnp", "tag\U000e0041", "nel\u0085", "ok Zoë", "sep\u2028", "ufffd\ufffd"} {
+		raw, err := json.MarshalIndent(map[string]string{"v": s}, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		safe := JSON(raw)
+		for _, r := range string(safe) {
+			if r != '\n' && Unsafe(r) {
+				t.Errorf("JSON(%q) keeps %U: %s", s, r, safe)
+			}
+		}
+		var back map[string]string
+		if err := json.Unmarshal(safe, &back); err != nil || back["v"] != s {
+			t.Errorf("JSON(%q) = %s decodes to %q, %v", s, safe, back["v"], err)
+		}
+	}
+}
+
+func FuzzJSON(f *testing.F) {
+	f.Add("alice\u009b\x1b[31m\u202e")
+	f.Fuzz(func(t *testing.T, s string) {
+		raw, _ := json.Marshal([]string{s})
+		safe := JSON(raw)
+		for _, r := range string(safe) {
+			if Unsafe(r) {
+				t.Fatalf("JSON keeps %U of %q", r, s)
+			}
+		}
+		var a, b []string
+		json.Unmarshal(raw, &a)
+		if err := json.Unmarshal(safe, &b); err != nil || a[0] != b[0] {
+			t.Fatalf("JSON changed %q to %q (%v)", a[0], b, err)
 		}
 	})
 }
