@@ -57,7 +57,7 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 	err := s.write(ctx, func(sqlTx *sql.Tx) error {
 		tx := newStmtCache(sqlTx)
 		defer tx.close()
-		seal, err := s.sealer(ctx, tx, !opt.DryRun)
+		seal, err := s.currentSealer(ctx, tx, !opt.DryRun)
 		if opt.DryRun && errors.Is(err, ErrKeyMissing) {
 			// A dry run on a store that has no key yet must not create
 			// one; it encrypts under a throwaway key and rolls back.
@@ -189,7 +189,7 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 		return nil, err
 	}
 	// A key created by this import is now recorded.
-	_, err = s.sealer(ctx, s.db, false)
+	_, err = s.currentSealer(ctx, s.db, false)
 	return results, err
 }
 
@@ -243,7 +243,7 @@ func (s *SQLite) TokenSecrets(ctx context.Context, f TokenFilter) ([]*devices.De
 	if err != nil || len(ds) == 0 {
 		return ds, s.wrap(err)
 	}
-	seal, err := s.sealer(ctx, s.db, false)
+	seal, err := s.currentSealer(ctx, s.db, false)
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
 	case st.IsDir():
 		return nil, fmt.Errorf("store %s is a directory, not a file", path)
 	}
-	dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate",
+	dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_txlock=immediate",
 		path, opt.BusyTimeout.Milliseconds())
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -176,45 +176,54 @@ func (s *SQLite) wrap(err error) error {
 	return err
 }
 
-// sealer returns the master key's sealer, loading the key file on first
-// use. With create, a store that has no key yet gets one: an existing key
-// file is adopted, or a new one is written. It never overwrites a key file,
-// and it refuses one that does not match the store.
-func (s *SQLite) sealer(ctx context.Context, q querier, create bool) (*sealer, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.seal != nil {
-		return s.seal, nil
-	}
+// currentSealer returns the sealer for the key the store belongs to now.
+// It reads the store's key fingerprint through q, so a caller inside a
+// write transaction gets the key that transaction will commit under: a
+// handle left open across another process's rekey notices the change here
+// and loads the new key (see settleKeyFile) instead of sealing secrets
+// under the retired one. The cached sealer saves reading the key file; the
+// fingerprint check is one indexed row per call.
+//
+// With create, a store that has no key yet gets one: an existing key file
+// is adopted, or a new one is written, and its fingerprint is recorded in
+// q's transaction. A key file is never overwritten.
+func (s *SQLite) currentSealer(ctx context.Context, q querier, create bool) (*sealer, error) {
 	if s.keyPath == "" {
 		return nil, fmt.Errorf("%w: no key file configured (--key-file or TWO_FACTOR_KEY_FILE)", ErrKeyMissing)
 	}
 	want, err := metaGet(ctx, q, "key_fingerprint")
 	if err != nil {
+		return nil, s.wrap(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if want == "" {
+		return s.firstKey(ctx, q, create)
+	}
+	if s.seal != nil && s.seal.fingerprint == want {
+		return s.seal, nil
+	}
+	key, err := settleKeyFile(s.keyPath, want, s.path)
+	if err != nil {
 		return nil, err
 	}
+	seal, err := newSealer(key)
+	clear(key)
+	if err != nil {
+		return nil, err
+	}
+	s.seal = seal
+	return seal, nil
+}
+
+// firstKey provides the key of a store that has none recorded yet. It is
+// recorded (in q's transaction) only with create, that is when a secret is
+// about to be written; the fingerprint check of the next call caches it.
+func (s *SQLite) firstKey(ctx context.Context, q querier, create bool) (*sealer, error) {
 	key, err := readKeyFile(s.keyPath)
 	switch {
-	case err == nil && (want == "" || fingerprint(key) == want):
-	case errors.Is(err, ErrKeyMissing) || err == nil:
-		// A rekey that committed but crashed before replacing the key
-		// file leaves the new key beside it: finish the job.
-		if k2, err2 := readKeyFile(s.keyPath + ".new"); err2 == nil && want != "" && fingerprint(k2) == want {
-			if err := os.Rename(s.keyPath+".new", s.keyPath); err != nil {
-				return nil, fmt.Errorf("completing an interrupted rekey: %w", err)
-			}
-			key, err = k2, nil
-			break
-		}
-		if err == nil {
-			return nil, fmt.Errorf("%w: %s has fingerprint %s, the store %s wants %s", ErrKeyMismatch, s.keyPath, fingerprint(key), s.path, want)
-		}
-		if want != "" {
-			return nil, fmt.Errorf("%w: %s; the seeds in %s are encrypted under key %s: restore that file (a new key cannot decrypt them)", ErrKeyMissing, s.keyPath, s.path, want)
-		}
-		if !create {
-			return nil, err
-		}
+	case err == nil:
+	case errors.Is(err, ErrKeyMissing) && create:
 		if key, err = newMasterKey(); err != nil {
 			return nil, err
 		}
@@ -225,22 +234,11 @@ func (s *SQLite) sealer(ctx context.Context, q querier, create bool) (*sealer, e
 		return nil, err
 	}
 	seal, err := newSealer(key)
-	if err != nil {
-		return nil, err
+	clear(key)
+	if err != nil || !create {
+		return seal, err
 	}
-	if want == "" {
-		if !create {
-			return seal, nil // nothing encrypted yet; do not record until we write
-		}
-		if err := metaSet(ctx, q, "key_fingerprint", seal.fingerprint); err != nil {
-			return nil, err
-		}
-		// The fingerprint is written in the caller's transaction; cache
-		// the sealer only once that has committed.
-		return seal, nil
-	}
-	s.seal = seal
-	return seal, nil
+	return seal, metaSet(ctx, q, "key_fingerprint", seal.fingerprint)
 }
 
 type querier interface {

@@ -21,7 +21,6 @@ func (s *SQLite) update(ctx context.Context, actor, user string, create bool, fn
 	if err != nil {
 		return err
 	}
-	var committed bool
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		u, err := userByName(ctx, tx, user)
 		if errors.Is(err, ErrNotFound) && create {
@@ -40,32 +39,25 @@ func (s *SQLite) update(ctx context.Context, actor, user string, create bool, fn
 		unit := &Unit{User: u, Devices: ds, Settings: settings}
 		var seal *sealer
 		if len(ds) > 0 {
-			if seal, err = s.sealer(ctx, tx, false); err != nil {
+			if seal, err = s.currentSealer(ctx, tx, false); err != nil {
 				return err
 			}
 			if err := loadSecrets(ctx, tx, seal, ds); err != nil {
 				return err
 			}
+			unit.loaded = snapshotSecrets(ds)
+			defer unit.forgetLoaded()
 		}
 		if err := fn(unit); err != nil {
 			return err
 		}
 		if len(unit.added) > 0 && seal == nil {
-			if seal, err = s.sealer(ctx, tx, true); err != nil {
+			if seal, err = s.currentSealer(ctx, tx, true); err != nil {
 				return err
 			}
 		}
-		if err := s.apply(ctx, tx, seal, actor, unit); err != nil {
-			return err
-		}
-		committed = true
-		return nil
+		return s.apply(ctx, tx, seal, actor, unit)
 	})
-	if err != nil || !committed {
-		return err
-	}
-	// A key adopted or created in this transaction is now recorded.
-	_, err = s.sealer(ctx, s.db, false)
 	return err
 }
 
@@ -96,6 +88,11 @@ func (s *SQLite) apply(ctx context.Context, tx *sql.Tx, seal *sealer, actor stri
 		}
 		if err := updateDevice(ctx, tx, d); err != nil {
 			return err
+		}
+		if u.secretChanged(d) {
+			if err := storeSecret(ctx, tx, seal, d); err != nil {
+				return err
+			}
 		}
 	}
 	for _, smp := range u.samples {
