@@ -239,16 +239,36 @@ func (s *SQLite) Tokens(ctx context.Context, f TokenFilter) ([]*devices.Device, 
 // TokenSecrets lists hardware tokens with their secrets decrypted, for
 // identifying a token in hand and for export.
 func (s *SQLite) TokenSecrets(ctx context.Context, f TokenFilter) ([]*devices.Device, error) {
-	ds, err := queryDevices(ctx, s.db, tokenWhere(f)+" ORDER BY d.serial")
+	for range settleAttempts - 1 {
+		ds, err := s.tokenSecretsOnce(ctx, f)
+		if !errors.Is(err, ErrKeyMismatch) {
+			return ds, err
+		}
+		// A rekey committed and replaced the key file after our
+		// snapshot began: read again from a newer snapshot.
+	}
+	return s.tokenSecretsOnce(ctx, f)
+}
+
+// tokenSecretsOnce reads in one read transaction, so the key fingerprint
+// and the ciphertexts come from the same snapshot even if another process
+// rekeys meanwhile.
+func (s *SQLite) tokenSecretsOnce(ctx context.Context, f TokenFilter) ([]*devices.Device, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer tx.Rollback()
+	ds, err := queryDevices(ctx, tx, tokenWhere(f)+" ORDER BY d.serial")
 	if err != nil || len(ds) == 0 {
 		return ds, s.wrap(err)
 	}
-	seal, err := s.currentSealer(ctx, s.db, false)
+	seal, err := s.currentSealer(ctx, tx, false)
 	if err != nil {
 		return nil, err
 	}
 	// One query for all secrets rather than one per token.
-	rows, err := s.db.QueryContext(ctx, "SELECT d.id, d.secret FROM devices d "+tokenWhere(f))
+	rows, err := tx.QueryContext(ctx, "SELECT d.id, d.secret FROM devices d "+tokenWhere(f))
 	if err != nil {
 		return nil, s.wrap(err)
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,4 +173,117 @@ func TestRekeyLeavesNoOldCiphertext(t *testing.T) {
 			t.Fatal("a current ciphertext is not in the files: the search is broken")
 		}
 	}
+}
+
+// TestMain lets the race test below re-run this binary as another process.
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_DB_CHILD") == "open-and-read" {
+		os.Exit(childOpenAndRead())
+	}
+	os.Exit(m.Run())
+}
+
+// openAndRead is what a verifying process does to the key: open the
+// store, load alice's secrets under the write lock, list token secrets.
+func openAndRead(dbPath, keyPath string) error {
+	s, err := Open(ctx, dbPath, Options{KeyFile: keyPath, BusyTimeout: 20 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	err = s.Update(ctx, "t", "alice", func(u *Unit) error {
+		if !bytes.Equal(u.Devices[0].Secret, seed) {
+			return errors.New("alice's secret changed")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	toks, err := s.TokenSecrets(ctx, TokenFilter{})
+	if err == nil && (len(toks) != 1 || string(toks[0].Secret) != "token-secret-R1-bytes") {
+		err = errors.New("the token's secret changed")
+	}
+	return err
+}
+
+func childOpenAndRead() int {
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := openAndRead(os.Getenv("TF_DB_STORE"), os.Getenv("TF_DB_KEY")); err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// Rekeys racing openers and verifications in other handles and another
+// process: every party follows the one recovery protocol, so nobody sees
+// a false alarm and the store and key file agree afterwards.
+func TestRekeyRacingOpensHasNoFalseAlarms(t *testing.T) {
+	f := newFixture(t)
+	s := f.open(t)
+	addTOTP(t, s, "alice", "phone", seed)
+	if _, err := s.ImportTokens(ctx, "t", []ImportItem{hardwareToken(t, "R1", []byte("token-secret-R1-bytes"))}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), "TF_DB_CHILD=open-and-read", "TF_DB_STORE="+f.dbPath, "TF_DB_KEY="+f.keyPath)
+	var childOut bytes.Buffer
+	child.Stdout, child.Stderr = &childOut, &childOut
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	stop := make(chan struct{})
+	errs := make(chan error, 100)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := openAndRead(f.dbPath, f.keyPath); err != nil {
+					errs <- fmt.Errorf("opener: %w", err)
+					return
+				}
+			}
+		})
+	}
+	for range 8 {
+		r := f.openSecond(t)
+		if err := r.Rekey(ctx, "t"); err != nil {
+			errs <- fmt.Errorf("rekey: %w", err)
+		}
+		r.Close()
+	}
+	close(stop)
+	wg.Wait()
+	if err := child.Wait(); err != nil {
+		errs <- fmt.Errorf("child process: %v: %s", err, childOut.String())
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+
+	final := f.openSecond(t)
+	want, err := metaGet(ctx, final.db, "key_fingerprint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := readKeyFile(f.keyPath)
+	if err != nil || fingerprint(key) != want {
+		t.Fatalf("after the race the key file does not match the store (%v)", err)
+	}
+	if _, err := os.Stat(f.keyPath + ".new"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("KEY.new left behind: %v", err)
+	}
+	allSecretsDecrypt(t, f)
 }
