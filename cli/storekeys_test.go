@@ -2,7 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,5 +61,26 @@ func TestRegeneratedBackupCodesVerify(t *testing.T) {
 	h.now = h.now.Add(time.Hour) // past the throttle the refused codes earned
 	if out, errs, code := h.exec("", "verify", "alice", third[9]); code != 0 {
 		t.Fatalf("the last code of the set was refused: exit %d %s%s", code, out, errs)
+	}
+}
+
+// An empty store file is more likely damaged than new: neither init nor
+// any other command initialises it; a device is refused by name.
+func TestEmptyOrSpecialStoreRefused(t *testing.T) {
+	h := newHarness(t)
+	empty := filepath.Join(h.dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--db", empty, "init"}, {"--db", empty, "status"}} {
+		if _, errs, code := h.exec("", args...); code != ExitError || !strings.Contains(errs, "empty") || !strings.Contains(errs, "remove it") {
+			t.Fatalf("%v on an empty file: exit %d %q", args, code, errs)
+		}
+	}
+	if st, _ := os.Stat(empty); st.Size() != 0 {
+		t.Fatal("the empty store file was initialised")
+	}
+	if _, errs, code := h.exec("", "--db", "/dev/null", "init"); code != ExitError || !strings.Contains(errs, "/dev/null is not a regular file") {
+		t.Fatalf("init on /dev/null: exit %d %q", code, errs)
 	}
 }

@@ -105,6 +105,9 @@ func readKeyFile(path string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("master key file %s is not a regular file", path)
 	}
+	if err := checkOwnedFile("master key file", path, euid()); err != nil {
+		return nil, err
+	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("master key file %s can be read by other users (mode %04o); run: chmod 600 %s", path, st.Mode().Perm(), path)
 	}
@@ -131,6 +134,9 @@ func writeKeyFile(path string, key []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating the directory for the master key: %w", err)
+	}
+	if err := checkDirectory(dir, path, euid()); err != nil {
+		return err
 	}
 	f, err := os.CreateTemp(dir, ".two-factor-key-*") // mode 0600
 	if err != nil {

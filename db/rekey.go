@@ -202,18 +202,30 @@ var purgeWait = 30 * time.Second
 func (s *SQLite) purgeOldPages(ctx context.Context) error {
 	deadline := time.Now().Add(purgeWait)
 	for {
-		var busy, logFrames, done int
-		err := s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
-		if err == nil && busy == 0 {
+		err := s.checkpoint(ctx)
+		if err == nil {
 			return nil
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			why := "another process kept reading it"
-			if err != nil {
-				why = s.wrap(err).Error()
-			}
-			return fmt.Errorf("the new key is in place, but old ciphertexts may remain in %s-wal (%s): run `two-factor rekey` again when the store is quiet", s.path, why)
+		if !errors.Is(err, errCheckpointBusy) || time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("the new key is in place, but old ciphertexts may remain in %s-wal (%w): run `two-factor rekey` again when the store is quiet", s.path, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+var errCheckpointBusy = errors.New("another process is reading the store")
+
+// checkpoint copies every page in the WAL into the store file and cuts the
+// WAL to zero bytes, or fails with errCheckpointBusy while a reader still
+// needs older pages.
+func (s *SQLite) checkpoint(ctx context.Context) error {
+	var busy, logFrames, done int
+	err := s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if busy != 0 {
+		return errCheckpointBusy
+	}
+	return nil
 }
