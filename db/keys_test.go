@@ -2,6 +2,7 @@ package db
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -286,4 +287,36 @@ func TestRekeyRacingOpensHasNoFalseAlarms(t *testing.T) {
 		t.Fatalf("KEY.new left behind: %v", err)
 	}
 	allSecretsDecrypt(t, f)
+}
+
+// A reader on an older snapshot keeps WAL frames alive; the rekey then
+// says so instead of claiming the old ciphertexts are gone, and a rekey
+// once the store is quiet clears them.
+func TestRekeyWithAReaderSaysOldCiphertextMayRemain(t *testing.T) {
+	f := newFixture(t)
+	s := f.open(t)
+	addTOTP(t, s, "alice", "phone", seed)
+	old := secretBlobs(t, s)
+	reader := f.openSecond(t)
+	tx, err := reader.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow("SELECT count(*) FROM devices").Scan(&n); err != nil { // takes the snapshot
+		t.Fatal(err)
+	}
+	defer func(w time.Duration) { purgeWait = w }(purgeWait)
+	purgeWait = 200 * time.Millisecond
+	wantErr(t, s.Rekey(ctx, "t"), f.dbPath+"-wal", "rekey` again")
+	tx.Rollback()
+	if err := s.Rekey(ctx, "t"); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range storeBytes(t, f) {
+		if bytes.Contains(b, old[0][:20]) {
+			t.Fatalf("old ciphertext still in %s", name)
+		}
+	}
+	checkSecret(t, s, "alice", seed)
 }

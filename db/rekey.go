@@ -206,7 +206,8 @@ func (s *SQLite) purgeOldPages(ctx context.Context) error {
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, errCheckpointBusy) || time.Now().After(deadline) || ctx.Err() != nil {
+		retry := errors.Is(err, errCheckpointBusy) || errors.Is(err, ErrLocked)
+		if !retry || time.Now().After(deadline) || ctx.Err() != nil {
 			return fmt.Errorf("the new key is in place, but old ciphertexts may remain in %s-wal (%w): run `two-factor rekey` again when the store is quiet", s.path, err)
 		}
 		time.Sleep(50 * time.Millisecond)
