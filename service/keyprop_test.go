@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strconv"
 	"slices"
 	"testing"
 	"time"
@@ -29,7 +31,13 @@ type keyModel struct {
 // backup code shown is accepted exactly once, and replaced ones never.
 func TestSecretsWrittenCanBeReadBack(t *testing.T) {
 	seed := time.Now().UnixNano()
-	t.Logf("seed %d (rerun with the same seed by editing it in)", seed)
+	if v := os.Getenv("TF_TEST_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseInt(v, 10, 64); err != nil {
+			t.Fatalf("TF_TEST_SEED: %v", err)
+		}
+	}
+	t.Logf("seed %d (reproduce with TF_TEST_SEED=%d)", seed, seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
 	for run := range 4 {
 		t.Run(fmt.Sprint(run), func(t *testing.T) { keyPropertyRun(t, rng, 40) })
