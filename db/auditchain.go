@@ -125,7 +125,7 @@ func (s *SQLite) auditSealer(ctx context.Context, tx querier) (*sealer, error) {
 	if s.keyPath == "" {
 		return nil, nil
 	}
-	return s.sealer(ctx, tx, true)
+	return s.currentSealer(ctx, tx, true)
 }
 
 // appendAudit chains entries after the current head and inserts them with

@@ -28,7 +28,7 @@ type AuditVerification struct {
 // VerifyAudit walks the audit chain from its anchor to its head and
 // reports the first row that is missing, altered, moved or added.
 func (s *SQLite) VerifyAudit(ctx context.Context) (AuditVerification, error) {
-	seal, err := s.sealer(ctx, s.db, false)
+	seal, err := s.currentSealer(ctx, s.db, false)
 	if errors.Is(err, ErrKeyMissing) {
 		// A store that never had a key has nothing chained yet: every row
 		// is pending. One that had a key needs it back.
@@ -149,7 +149,7 @@ var ErrAuditTampered = errors.New("the audit log fails verification")
 func (s *SQLite) PruneAudit(ctx context.Context, actor string, before time.Time) (int, error) {
 	var removed int
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		seal, err := s.sealer(ctx, tx, true)
+		seal, err := s.currentSealer(ctx, tx, true)
 		if err != nil {
 			return err
 		}

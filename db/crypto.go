@@ -121,6 +121,9 @@ func readKeyFile(path string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("master key file %s is not a regular file", path)
 	}
+	if err := checkOwnedFile("master key file", path, euid()); err != nil {
+		return nil, err
+	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("master key file %s can be read by other users (mode %04o); run: chmod 600 %s", path, st.Mode().Perm(), path)
 	}
@@ -139,30 +142,38 @@ func readKeyFile(path string) ([]byte, error) {
 	return key, nil
 }
 
-// writeKeyFile creates path (never overwriting) with mode 0600 and syncs it.
+// writeKeyFile creates path (never overwriting) with mode 0600 and syncs
+// it. The key is written to a temporary file that is linked into place
+// when complete, so another process never reads a half-written key file
+// (the key recovery protocol in rekey.go relies on it).
 func writeKeyFile(path string, key []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating the directory for the master key: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err := checkDirectory(dir, path, euid()); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".two-factor-key-*") // mode 0600
 	if err != nil {
 		return fmt.Errorf("creating master key file: %w", err)
 	}
+	defer os.Remove(f.Name())
 	content := keyFileHeader + "\n" + base64.StdEncoding.EncodeToString(key) + "\n"
-	if _, err := f.WriteString(content); err != nil {
-		f.Close()
-		os.Remove(path)
+	_, err = f.WriteString(content)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("writing master key file %s: %w", path, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return fmt.Errorf("writing master key file %s: %w", path, err)
+	if err := os.Link(f.Name(), path); err != nil {
+		return fmt.Errorf("creating master key file: %w", err)
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+	return syncDir(dir)
 }
 
 func syncDir(dir string) error {

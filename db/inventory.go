@@ -57,7 +57,7 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 	err := s.write(ctx, func(sqlTx *sql.Tx) error {
 		tx := newStmtCache(sqlTx)
 		defer tx.close()
-		seal, err := s.sealer(ctx, tx, !opt.DryRun)
+		seal, err := s.currentSealer(ctx, tx, !opt.DryRun)
 		if opt.DryRun && errors.Is(err, ErrKeyMissing) {
 			// A dry run on a store that has no key yet must not create
 			// one; it encrypts under a throwaway key and rolls back.
@@ -184,7 +184,7 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 		return nil, err
 	}
 	// A key created by this import is now recorded.
-	_, err = s.sealer(ctx, s.db, false)
+	_, err = s.currentSealer(ctx, s.db, false)
 	return results, err
 }
 
@@ -234,16 +234,36 @@ func (s *SQLite) Tokens(ctx context.Context, f TokenFilter) ([]*devices.Device, 
 // TokenSecrets lists hardware tokens with their secrets decrypted, for
 // identifying a token in hand and for export.
 func (s *SQLite) TokenSecrets(ctx context.Context, f TokenFilter) ([]*devices.Device, error) {
-	ds, err := queryDevices(ctx, s.db, tokenWhere(f)+" ORDER BY d.serial")
+	for range settleAttempts - 1 {
+		ds, err := s.tokenSecretsOnce(ctx, f)
+		if !errors.Is(err, ErrKeyMismatch) {
+			return ds, err
+		}
+		// A rekey committed and replaced the key file after our
+		// snapshot began: read again from a newer snapshot.
+	}
+	return s.tokenSecretsOnce(ctx, f)
+}
+
+// tokenSecretsOnce reads in one read transaction, so the key fingerprint
+// and the ciphertexts come from the same snapshot even if another process
+// rekeys meanwhile.
+func (s *SQLite) tokenSecretsOnce(ctx context.Context, f TokenFilter) ([]*devices.Device, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer tx.Rollback()
+	ds, err := queryDevices(ctx, tx, tokenWhere(f)+" ORDER BY d.serial")
 	if err != nil || len(ds) == 0 {
 		return ds, s.wrap(err)
 	}
-	seal, err := s.sealer(ctx, s.db, false)
+	seal, err := s.currentSealer(ctx, tx, false)
 	if err != nil {
 		return nil, err
 	}
 	// One query for all secrets rather than one per token.
-	rows, err := s.db.QueryContext(ctx, "SELECT d.id, d.secret FROM devices d "+tokenWhere(f))
+	rows, err := tx.QueryContext(ctx, "SELECT d.id, d.secret FROM devices d "+tokenWhere(f))
 	if err != nil {
 		return nil, s.wrap(err)
 	}

@@ -57,42 +57,44 @@ func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && opt.Create:
-		if err := createFile(path); err != nil {
+		if err := createStore(ctx, path, opt.BusyTimeout); err != nil {
 			return nil, err
+		}
+		if st, err = os.Stat(path); err != nil {
+			return nil, fmt.Errorf("store %s: %w", path, err)
 		}
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%w: %s (create it with: two-factor init --db %s)", ErrStoreMissing, path, path)
 	case err != nil:
 		return nil, fmt.Errorf("store %s: %w", path, err)
-	case st.IsDir():
-		return nil, fmt.Errorf("store %s is a directory, not a file", path)
 	}
-	dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate",
-		path, opt.BusyTimeout.Milliseconds())
-	sdb, err := sql.Open("sqlite", dsn)
+	if err := checkStoreFile(path, st); err != nil {
+		return nil, err
+	}
+	s, err := openSQLite(path, opt.BusyTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("store %s: %w", path, err)
+		return nil, err
 	}
-	s := &SQLite{db: sdb, path: path, keyPath: opt.KeyFile, now: opt.Now}
+	s.keyPath, s.now = opt.KeyFile, opt.Now
 	if err := s.migrate(ctx); err != nil {
-		sdb.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// createFile makes an empty store file that only its owner can read, so
-// SQLite (which copies the database's mode to its WAL and shared-memory
-// files) never creates anything more open.
-func createFile(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("creating the store's directory: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+// openSQLite connects to the store file at path. secure_delete makes
+// SQLite zero what a deleted or rewritten row leaves behind, so a removed
+// device's seed, or a ciphertext under a retired key, does not linger in
+// free space (see purgeOldPages).
+func openSQLite(path string, busy time.Duration) (*SQLite, error) {
+	dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_txlock=immediate",
+		path, busy.Milliseconds())
+	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return fmt.Errorf("creating store %s: %w", path, err)
+		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	return f.Close()
+	return &SQLite{db: sdb, path: path, now: time.Now}, nil
 }
 
 func (s *SQLite) Path() string { return s.path }
@@ -160,61 +162,83 @@ func (s *SQLite) wrap(err error) error {
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return fmt.Errorf("%w: %s (another two-factor is writing to it; try again)", ErrLocked, s.path)
-		case sqlite3.SQLITE_NOTADB:
-			return fmt.Errorf("%s: %w (the file is not an SQLite database)", s.path, ErrNotAStore)
-		case sqlite3.SQLITE_CORRUPT:
-			return fmt.Errorf("store %s is corrupt: %v (restore it from a backup)", s.path, err)
-		case sqlite3.SQLITE_READONLY:
-			return fmt.Errorf("store %s is read-only for this user", s.path)
-		case sqlite3.SQLITE_CANTOPEN:
-			return fmt.Errorf("store %s cannot be opened: %v", s.path, err)
-		}
+		return s.explain(se.Code(), err)
 	}
 	return err
 }
 
-// sealer returns the master key's sealer, loading the key file on first
-// use. With create, a store that has no key yet gets one: an existing key
-// file is adopted, or a new one is written. It never overwrites a key file,
-// and it refuses one that does not match the store.
-func (s *SQLite) sealer(ctx context.Context, q querier, create bool) (*sealer, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.seal != nil {
-		return s.seal, nil
+// explain maps an SQLite result code (primary or extended) to a message
+// naming the store and what to do.
+func (s *SQLite) explain(code int, err error) error {
+	switch code & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return fmt.Errorf("%w: %s (another two-factor is writing to it; try again)", ErrLocked, s.path)
+	case sqlite3.SQLITE_NOTADB:
+		return fmt.Errorf("%s: %w (the file is not an SQLite database)", s.path, ErrNotAStore)
+	case sqlite3.SQLITE_CORRUPT:
+		return fmt.Errorf("store %s is corrupt: %v (restore it from a backup)", s.path, err)
+	case sqlite3.SQLITE_READONLY:
+		return fmt.Errorf("store %s (or its %s-wal / %s-shm) is read-only for this user: check the owner and mode with: ls -l %s*", s.path, s.path, s.path, s.path)
+	case sqlite3.SQLITE_CANTOPEN:
+		return fmt.Errorf("store %s cannot be opened: %v", s.path, err)
+	case sqlite3.SQLITE_FULL:
+		return fmt.Errorf("store %s: the disk is full: free some space (df %s) and try again", s.path, filepath.Dir(s.path))
+	case sqlite3.SQLITE_IOERR:
+		// Running out of space often shows as an I/O error (growing the
+		// WAL or the shared-memory file), so say both.
+		return fmt.Errorf("I/O error on store %s (SQLite code %d): the disk may be full or failing; check free space (df %s) and the system log", s.path, code, filepath.Dir(s.path))
 	}
+	return err
+}
+
+// currentSealer returns the sealer for the key the store belongs to now.
+// It reads the store's key fingerprint through q, so a caller inside a
+// write transaction gets the key that transaction will commit under: a
+// handle left open across another process's rekey notices the change here
+// and loads the new key (see settleKeyFile) instead of sealing secrets
+// under the retired one. The cached sealer saves reading the key file; the
+// fingerprint check is one indexed row per call.
+//
+// With create, a store that has no key yet gets one: an existing key file
+// is adopted, or a new one is written, and its fingerprint is recorded in
+// q's transaction. A key file is never overwritten.
+func (s *SQLite) currentSealer(ctx context.Context, q querier, create bool) (*sealer, error) {
 	if s.keyPath == "" {
 		return nil, fmt.Errorf("%w: no key file configured (--key-file or TWO_FACTOR_KEY_FILE)", ErrKeyMissing)
 	}
 	want, err := metaGet(ctx, q, "key_fingerprint")
 	if err != nil {
+		return nil, s.wrap(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if want == "" {
+		return s.firstKey(ctx, q, create)
+	}
+	if s.seal != nil && s.seal.fingerprint == want {
+		return s.seal, nil
+	}
+	key, err := settleKeyFile(s.keyPath, want, s.path)
+	if err != nil {
 		return nil, err
 	}
+	seal, err := newSealer(key)
+	clear(key)
+	if err != nil {
+		return nil, err
+	}
+	s.seal = seal
+	return seal, nil
+}
+
+// firstKey provides the key of a store that has none recorded yet. It is
+// recorded (in q's transaction) only with create, that is when a secret is
+// about to be written; the fingerprint check of the next call caches it.
+func (s *SQLite) firstKey(ctx context.Context, q querier, create bool) (*sealer, error) {
 	key, err := readKeyFile(s.keyPath)
 	switch {
-	case err == nil && (want == "" || fingerprint(key) == want):
-	case errors.Is(err, ErrKeyMissing) || err == nil:
-		// A rekey that committed but crashed before replacing the key
-		// file leaves the new key beside it: finish the job.
-		if k2, err2 := readKeyFile(s.keyPath + ".new"); err2 == nil && want != "" && fingerprint(k2) == want {
-			if err := os.Rename(s.keyPath+".new", s.keyPath); err != nil {
-				return nil, fmt.Errorf("completing an interrupted rekey: %w", err)
-			}
-			key, err = k2, nil
-			break
-		}
-		if err == nil {
-			return nil, fmt.Errorf("%w: %s has fingerprint %s, the store %s wants %s", ErrKeyMismatch, s.keyPath, fingerprint(key), s.path, want)
-		}
-		if want != "" {
-			return nil, fmt.Errorf("%w: %s; the seeds in %s are encrypted under key %s: restore that file (a new key cannot decrypt them)", ErrKeyMissing, s.keyPath, s.path, want)
-		}
-		if !create {
-			return nil, err
-		}
+	case err == nil:
+	case errors.Is(err, ErrKeyMissing) && create:
 		if key, err = newMasterKey(); err != nil {
 			return nil, err
 		}
@@ -225,22 +249,11 @@ func (s *SQLite) sealer(ctx context.Context, q querier, create bool) (*sealer, e
 		return nil, err
 	}
 	seal, err := newSealer(key)
-	if err != nil {
-		return nil, err
+	clear(key)
+	if err != nil || !create {
+		return seal, err
 	}
-	if want == "" {
-		if !create {
-			return seal, nil // nothing encrypted yet; do not record until we write
-		}
-		if err := metaSet(ctx, q, "key_fingerprint", seal.fingerprint); err != nil {
-			return nil, err
-		}
-		// The fingerprint is written in the caller's transaction; cache
-		// the sealer only once that has committed.
-		return seal, nil
-	}
-	s.seal = seal
-	return seal, nil
+	return seal, metaSet(ctx, q, "key_fingerprint", seal.fingerprint)
 }
 
 type querier interface {

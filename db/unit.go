@@ -1,6 +1,7 @@
 package db
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 
@@ -21,6 +22,35 @@ type Unit struct {
 	audits  []AuditEntry
 
 	pendingAudit []pending
+
+	// loaded holds a copy of each device's secret as it was read, so that
+	// saving re-encrypts only a secret that changed (backup codes
+	// regenerated): a verification saves its device on every login and
+	// need not pay for a new ciphertext.
+	loaded map[*devices.Device][]byte
+}
+
+func snapshotSecrets(ds []*devices.Device) map[*devices.Device][]byte {
+	m := make(map[*devices.Device][]byte, len(ds))
+	for _, d := range ds {
+		m[d] = bytes.Clone(d.Secret)
+	}
+	return m
+}
+
+// secretChanged reports whether d's secret differs from the one loaded.
+// A device the unit did not load has nothing stored to compare with.
+func (u *Unit) secretChanged(d *devices.Device) bool {
+	orig, ok := u.loaded[d]
+	return ok && !bytes.Equal(orig, d.Secret)
+}
+
+// forgetLoaded wipes the copies once the transaction is over.
+func (u *Unit) forgetLoaded() {
+	for _, s := range u.loaded {
+		clear(s)
+	}
+	u.loaded = nil
 }
 
 // pending links an audit entry to a device that has no ID yet.

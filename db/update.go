@@ -35,7 +35,6 @@ func (s *SQLite) update(ctx context.Context, actor, user string, missing missing
 	if err != nil {
 		return err
 	}
-	var committed, keyTaken bool
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		u, err := s.findOrAddUser(ctx, tx, actor, user, missing == createMissing, "")
 		if errors.Is(err, ErrNotFound) && missing == emptyMissing {
@@ -55,33 +54,25 @@ func (s *SQLite) update(ctx context.Context, actor, user string, missing missing
 			s.shadowDeviceWork(ctx, tx)
 		}
 		if len(ds) > 0 {
-			if seal, err = s.sealer(ctx, tx, false); err != nil {
+			if seal, err = s.currentSealer(ctx, tx, false); err != nil {
 				return err
 			}
 			if err := loadSecrets(ctx, tx, seal, ds); err != nil {
 				return err
 			}
+			unit.loaded = snapshotSecrets(ds)
+			defer unit.forgetLoaded()
 		}
 		if err := fn(unit); err != nil {
 			return err
 		}
 		if len(unit.added) > 0 && seal == nil {
-			if seal, err = s.sealer(ctx, tx, true); err != nil {
+			if seal, err = s.currentSealer(ctx, tx, true); err != nil {
 				return err
 			}
-			keyTaken = true
 		}
-		if err := s.apply(ctx, tx, seal, actor, unit); err != nil {
-			return err
-		}
-		committed = true
-		return nil
+		return s.apply(ctx, tx, seal, actor, unit)
 	})
-	if err != nil || !committed || !keyTaken {
-		return err
-	}
-	// A key adopted or created in this transaction is now recorded.
-	_, err = s.sealer(ctx, s.db, false)
 	return err
 }
 
@@ -94,7 +85,7 @@ func (s *SQLite) shadowDeviceWork(ctx context.Context, tx *sql.Tx) {
 	const noDevice = 0
 	var blob []byte
 	tx.QueryRowContext(ctx, "SELECT secret FROM devices WHERE id = ?", noDevice).Scan(&blob)
-	if seal, err := s.sealer(ctx, tx, false); err == nil {
+	if seal, err := s.currentSealer(ctx, tx, false); err == nil {
 		seal.open(noDevice, shadowCiphertext)
 	}
 	tx.ExecContext(ctx, updateDeviceSQL, nil, "", nil, "", "", 0, false, false, 0, nil, 0, 0, nil, false, nil, noDevice)
@@ -135,6 +126,11 @@ func (s *SQLite) apply(ctx context.Context, tx *sql.Tx, seal *sealer, actor stri
 		}
 		if err := updateDevice(ctx, tx, d); err != nil {
 			return err
+		}
+		if u.secretChanged(d) {
+			if err := storeSecret(ctx, tx, seal, d); err != nil {
+				return err
+			}
 		}
 	}
 	for _, smp := range u.samples {
