@@ -47,7 +47,7 @@ func (d *Device) Resync(codes []string, now time.Time, radius int64) (ResyncResu
 			return r, err
 		}
 		r.Match = m
-		d.Counter = uint64(m.Step) + 1
+		d.AdvanceCounter(uint64(m.Step) + 1)
 	} else {
 		// The codes were read one step apart and the last one is on the
 		// token's display now, so the first was shown len-1 steps ago.
@@ -60,7 +60,10 @@ func (d *Device) Resync(codes []string, now time.Time, radius int64) (ResyncResu
 		m.Offset = m.Drift - d.Drift
 		r.Match = m
 		d.Drift = m.Drift
-		d.LastStep = m.Step
+		// The floor never goes down: after a backwards resync the
+		// token's codes are accepted again once its clock passes the
+		// steps already used.
+		d.RaiseFloor(m.Step)
 	}
 	r.NewDrift, r.NewCounter = d.Drift, d.Counter
 	d.Failures = 0

@@ -146,7 +146,7 @@ func (d *Device) verifyOTP(code string, now time.Time, p Policy) (Result, bool, 
 	if d.Kind == HOTP {
 		m, ok := g.VerifyHOTP(c, d.Counter, d.Tolerance)
 		if ok {
-			d.Counter = uint64(m.Step) + 1
+			d.AdvanceCounter(uint64(m.Step) + 1)
 		}
 		return Result{Match: m}, ok, nil
 	}
@@ -154,7 +154,7 @@ func (d *Device) verifyOTP(code string, now time.Time, p Policy) (Result, bool, 
 	if !ok {
 		return Result{}, false, nil
 	}
-	d.LastStep = m.Step
+	d.RaiseFloor(m.Step)
 	if p.FollowDrift {
 		d.Drift = m.Drift
 	}
