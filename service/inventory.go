@@ -25,6 +25,9 @@ type ImportOptions struct {
 // Import reads a vendor seed file and adds its hardware tokens to the
 // inventory in one transaction: all or nothing.
 func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) ([]db.ImportResult, error) {
+	if opt.Parse.Now == nil {
+		opt.Parse.Now = s.now // start times are judged by the service's clock
+	}
 	toks, err := seedfile.Parse(r, opt.Parse)
 	if err != nil {
 		return nil, err
