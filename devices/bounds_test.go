@@ -85,7 +85,7 @@ func TestValidateBoundsCounterDriftAndStartTime(t *testing.T) {
 		value int64
 	}{
 		{"counter 2^64-1", func(d *Device) { d.Kind, d.Step, d.Counter = HOTP, 0, math.MaxUint64 }, "counter", -1},
-		{"counter 2^63", func(d *Device) { d.Kind, d.Step, d.Counter = HOTP, 0, 1 << 63 }, "counter", -1},
+		{"counter 2^63", func(d *Device) { d.Kind, d.Step, d.Counter = HOTP, 0, 1<<63 }, "counter", -1},
 		{"drift +2^63-1", func(d *Device) { d.Drift = math.MaxInt64 }, "drift", math.MaxInt64},
 		{"drift -2^63", func(d *Device) { d.Drift = math.MinInt64 }, "drift", math.MinInt64},
 		{"drift a year and a step", func(d *Device) { d.Drift = -wantMaxDrift - 1 }, "drift", -wantMaxDrift - 1},
