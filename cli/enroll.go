@@ -22,6 +22,7 @@ func (a *app) enrollCommand() *cobra.Command {
 	var (
 		opt                         service.EnrollOptions
 		hotp, token, hexSeed, noQR  bool
+		allowShortSeed              bool
 		serial, model, manufacturer string
 		algorithm                   string
 		digits                      int
@@ -50,11 +51,12 @@ behind.`,
 				if err != nil {
 					return err
 				}
+				spec.AllowShortSeed = allowShortSeed
 				opt.Token = spec
 			}
 			e, err := svc.StartEnrollment(cmd.Context(), user, opt)
 			if err != nil {
-				return err
+				return shortSeedHint(err)
 			}
 			out := cmd.OutOrStdout()
 			if e.URI != "" {
@@ -86,7 +88,23 @@ behind.`,
 	f.IntVar(&digits, "digits", 6, "code length of the token, 6 to 8 (with --token)")
 	f.Int64Var(&period, "period", 30, "TOTP step of the token in seconds (with --token)")
 	f.Uint64Var(&counter, "counter", 0, "HOTP token's next counter (with --token --hotp)")
+	allowShortSeedFlag(cmd, &allowShortSeed)
 	return cmd
+}
+
+// allowShortSeedFlag adds --allow-short-seed, shared by enroll and import.
+func allowShortSeedFlag(cmd *cobra.Command, allow *bool) {
+	cmd.Flags().BoolVar(allow, "allow-short-seed", false,
+		"accept a seed shorter than 128 bits, for a legacy token that really has one (recorded in the audit log)")
+}
+
+// shortSeedHint tells an administrator how to accept a short seed on
+// purpose.
+func shortSeedHint(err error) error {
+	if errors.Is(err, devices.ErrShortSeed) {
+		return fmt.Errorf("%w; pass --allow-short-seed if the token really has a seed this short", err)
+	}
+	return err
 }
 
 func (a *app) tokenSpec(hotp, hexSeed bool, serial, model, manufacturer, algorithm string, digits int, period int64, counter uint64) (*devices.TokenSpec, error) {

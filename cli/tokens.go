@@ -77,7 +77,7 @@ password on a terminal, or takes it from --password-file.`,
 				results, err = svc.Import(cmd.Context(), bytes.NewReader(data), opt)
 			}
 			if err != nil {
-				return fmt.Errorf("import %s: %w; nothing was imported", args[0], err)
+				return fmt.Errorf("import %s: %w; nothing was imported", args[0], shortSeedHint(err))
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), results)
@@ -113,6 +113,7 @@ password on a terminal, or takes it from --password-file.`,
 	f.StringVar(&hash, "hash", "", "hash for files that do not state it (default: SHA1 for seeds up to 20 bytes, SHA256 above)")
 	f.StringVar(&pwFile, "password-file", "", "file whose first line is the PSKC password")
 	f.StringVar(&psk, "psk-file", "", "file whose first line is the PSKC pre-shared key in hex")
+	allowShortSeedFlag(cmd, &opt.AllowShortSeed)
 	jsonFlag(cmd, &asJSON)
 	return cmd
 }

@@ -89,6 +89,13 @@ func nullStep(step int64) sql.NullInt64 {
 	return sql.NullInt64{Int64: step, Valid: true}
 }
 
+// floorSQL sets last_step to the larger of the stored floor and the
+// parameter (bound twice). NULL is "no floor" (otpcore.NoFloor), below
+// every step, and SQLite's max() returns NULL when any argument is NULL,
+// hence the coalesces: NULL and NULL stay NULL, a NULL on either side
+// yields the other value.
+const floorSQL = `last_step = max(coalesce(?, last_step), coalesce(last_step, ?))`
+
 // insertDevice stores a new device with its encrypted secret, setting
 // d.ID. The id is chosen first because the ciphertext is bound to it.
 func insertDevice(ctx context.Context, q querier, seal *sealer, userID int64, d *devices.Device) error {
@@ -139,19 +146,24 @@ func storeSecret(ctx context.Context, q querier, seal *sealer, d *devices.Device
 	return err
 }
 
-// updateDevice writes a device's configuration and state back.
+// updateDeviceSQL writes a device's configuration and state back. The
+// replay floor (bound twice, see floorSQL) and next counter only ever move
+// up here, whatever the device holds: defence in depth behind the rule in
+// devices.
 const updateDeviceSQL = `UPDATE devices SET user_id = ?, name = ?, serial = ?, model = ?, manufacturer = ?,
-		tolerance = ?, confirmed = ?, enabled = ?, drift = ?, last_step = ?, counter = ?, failures = ?,
+		tolerance = ?, confirmed = ?, enabled = ?, drift = ?, ` + floorSQL + `, counter = max(counter, ?), failures = ?,
 		last_failure_at = ?, locked_out = ?, last_used_at = ? WHERE id = ?`
 
+// updateDevice writes a device's configuration and state back.
 func updateDevice(ctx context.Context, tx *sql.Tx, d *devices.Device) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}
 	uid := sql.NullInt64{Int64: d.UserID, Valid: d.UserID != 0}
+	floor := nullStep(d.LastStep)
 	_, err := tx.ExecContext(ctx, updateDeviceSQL,
 		uid, d.Name, nullString(d.Serial), d.Model, d.Manufacturer, d.Tolerance, d.Confirmed, d.Enabled,
-		d.Drift, nullStep(d.LastStep), int64(d.Counter), d.Failures, toMillis(d.LastFailure), d.LockedOut,
+		d.Drift, floor, floor, int64(d.Counter), d.Failures, toMillis(d.LastFailure), d.LockedOut,
 		toMillis(d.LastUsed), d.ID)
 	if err != nil {
 		return uniqueErr(err, d)

@@ -88,7 +88,7 @@ func (s *SQLite) shadowDeviceWork(ctx context.Context, tx *sql.Tx) {
 	if seal, err := s.currentSealer(ctx, tx, false); err == nil {
 		seal.open(noDevice, shadowCiphertext)
 	}
-	tx.ExecContext(ctx, updateDeviceSQL, nil, "", nil, "", "", 0, false, false, 0, nil, 0, 0, nil, false, nil, noDevice)
+	tx.ExecContext(ctx, updateDeviceSQL, nil, "", nil, "", "", 0, false, false, 0, nil, nil, 0, 0, nil, false, nil, noDevice)
 }
 
 // shadowCiphertext is shaped like a sealed 20-byte seed: version byte,

@@ -143,15 +143,36 @@ func (d *Device) Validate() error {
 	if err := otpcore.ValidateDigits(d.Digits); err != nil {
 		return err
 	}
-	if d.Kind == TOTP {
-		if err := (otpcore.TOTPParams{Step: d.Step, T0: d.T0}).Validate(); err != nil {
-			return err
-		}
+	if err := d.validateState(); err != nil {
+		return err
 	}
 	if d.Tolerance < 0 || d.Tolerance > MaxTolerance {
 		return fmt.Errorf("tolerance must be between 0 and %d, got %d", MaxTolerance, d.Tolerance)
 	}
 	return nil
+}
+
+// validateState checks the time parameters and the counter or drift
+// against the bounds in otpcore, so that no path (a seed file, a typed
+// flag, a console form, drift follow-up) stores a value that would
+// overflow or wrap later.
+func (d *Device) validateState() error {
+	if d.Kind == HOTP {
+		return otpcore.ValidateCounter(d.Counter)
+	}
+	if err := (otpcore.TOTPParams{Step: d.Step, T0: d.T0}).Validate(); err != nil {
+		return err
+	}
+	if err := otpcore.ValidateDrift(d.Drift); err != nil {
+		return err
+	}
+	// T0 is judged against when the device was made, so a stored device
+	// stays valid as time passes; one built by hand without a creation
+	// time is only held to 1970 as the earliest start.
+	if d.Created.IsZero() {
+		return otpcore.ValidateT0NotBefore1970(d.T0)
+	}
+	return otpcore.ValidateT0(d.T0, d.Created.Unix())
 }
 
 // KindLabel is a short human description: "TOTP app", "HOTP token", "backup codes".

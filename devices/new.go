@@ -2,6 +2,8 @@ package devices
 
 import (
 	"crypto/rand"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/two-factor/two-factor/otpcore"
@@ -64,6 +66,41 @@ type TokenSpec struct {
 	Counter      uint64
 	Drift        int64
 	Secret       []byte
+	// AllowShortSeed accepts a seed shorter than MinSeedLen, for a legacy
+	// token that really has one. The caller records it in the audit log
+	// (see ShortSeedNote).
+	AllowShortSeed bool
+}
+
+// MinSeedLen is the shortest seed, in bytes, a device may be created
+// with: RFC 4226 section 4 requires 128 bits (and recommends 160). It is
+// checked when a device is made from a seed, not in Validate, so devices
+// stored before the rule keep working.
+const MinSeedLen = 16
+
+// ErrShortSeed is returned for a seed shorter than MinSeedLen without
+// TokenSpec.AllowShortSeed.
+var ErrShortSeed = errors.New("seed too short")
+
+// checkSeedLen refuses a short seed unless the spec allows it. The
+// message gives the length, never the seed.
+func (spec TokenSpec) checkSeedLen() error {
+	n := len(spec.Secret)
+	if n == 0 || n >= MinSeedLen || spec.AllowShortSeed {
+		return nil // an empty seed is Validate's to refuse
+	}
+	return fmt.Errorf("%w: the seed is %d bytes (%d bits); RFC 4226 requires at least %d bytes (%d bits), and recommends 20 (160 bits)",
+		ErrShortSeed, n, 8*n, MinSeedLen, 8*MinSeedLen)
+}
+
+// ShortSeedNote is the audit detail for a device created with a seed
+// shorter than MinSeedLen (only possible with TokenSpec.AllowShortSeed),
+// or "" for any other device.
+func (d *Device) ShortSeedNote() string {
+	if !d.Kind.IsOTP() || len(d.Secret) >= MinSeedLen {
+		return ""
+	}
+	return fmt.Sprintf("short seed (%d bits) allowed by --allow-short-seed", 8*len(d.Secret))
 }
 
 // NewHardwareToken makes a hardware token device from its spec. A token
@@ -84,6 +121,9 @@ func NewImportedSeed(name string, spec TokenSpec, s Settings, now time.Time) (*D
 }
 
 func fromSpec(name string, spec TokenSpec, hardware bool, s Settings, now time.Time) (*Device, error) {
+	if err := spec.checkSeedLen(); err != nil {
+		return nil, err
+	}
 	tol := s.Tolerance
 	if spec.Kind == HOTP {
 		tol = s.HOTPTolerance

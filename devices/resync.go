@@ -47,7 +47,7 @@ func (d *Device) Resync(codes []string, now time.Time, radius int64) (ResyncResu
 			return r, err
 		}
 		r.Match = m
-		d.Counter = uint64(m.Step) + 1
+		d.AdvanceCounter(otpcore.CounterAfter(uint64(m.Step)))
 	} else {
 		// The codes were read one step apart and the last one is on the
 		// token's display now, so the first was shown len-1 steps ago.
@@ -58,9 +58,15 @@ func (d *Device) Resync(codes []string, now time.Time, radius int64) (ResyncResu
 		}
 		m.Drift = m.Step - d.params().StepAt(now.Unix())
 		m.Offset = m.Drift - d.Drift
+		if err := otpcore.ValidateDrift(m.Drift); err != nil {
+			return r, fmt.Errorf("the codes were found, but the token's %w: replace the token", err)
+		}
 		r.Match = m
 		d.Drift = m.Drift
-		d.LastStep = m.Step
+		// The floor never goes down: after a backwards resync the
+		// token's codes are accepted again once its clock passes the
+		// steps already used.
+		d.RaiseFloor(m.Step)
 	}
 	r.NewDrift, r.NewCounter = d.Drift, d.Counter
 	d.Failures = 0

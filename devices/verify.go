@@ -146,7 +146,7 @@ func (d *Device) verifyOTP(code string, now time.Time, p Policy) (Result, bool, 
 	if d.Kind == HOTP {
 		m, ok := g.VerifyHOTP(c, d.Counter, d.Tolerance)
 		if ok {
-			d.Counter = uint64(m.Step) + 1
+			d.AdvanceCounter(otpcore.CounterAfter(uint64(m.Step)))
 		}
 		return Result{Match: m}, ok, nil
 	}
@@ -154,8 +154,10 @@ func (d *Device) verifyOTP(code string, now time.Time, p Policy) (Result, bool, 
 	if !ok {
 		return Result{}, false, nil
 	}
-	d.LastStep = m.Step
-	if p.FollowDrift {
+	d.RaiseFloor(m.Step)
+	// Drift follow-up stops at the bound rather than storing a drift the
+	// device would then fail to validate with.
+	if p.FollowDrift && otpcore.ValidateDrift(m.Drift) == nil {
 		d.Drift = m.Drift
 	}
 	return Result{Match: m, DriftSample: &DriftSample{At: now, Drift: m.Drift}}, true, nil

@@ -92,9 +92,10 @@ func (g *Generator) VerifyTOTP(code Code, p TOTPParams, unix int64, w Window) (M
 	return Match{}, false
 }
 
-// VerifyHOTP checks code against counters next .. next+lookAhead. On a match
-// the caller stores Step+1 as the next counter. Offset is the number of
-// codes the token generated that were never presented.
+// VerifyHOTP checks code against counters next .. next+lookAhead, below
+// MaxCounter. On a match the caller stores CounterAfter(Step) as the next
+// counter. Offset is the number of codes the token generated that were
+// never presented.
 func (g *Generator) VerifyHOTP(code Code, next uint64, lookAhead int) (Match, bool) {
 	if int(code.n) != g.digits {
 		return Match{}, false
@@ -102,7 +103,7 @@ func (g *Generator) VerifyHOTP(code Code, next uint64, lookAhead int) (Match, bo
 	want := code.value()
 	for i := 0; i <= max(lookAhead, 0); i++ {
 		c := next + uint64(i)
-		if c < next { // wrapped
+		if c >= MaxCounter || c < next { // used up (or wrapped)
 			break
 		}
 		if g.matches(c, want) {
@@ -173,8 +174,9 @@ func (g *Generator) ResyncTOTP(codes []Code, p TOTPParams, unix int64, center, r
 }
 
 // ResyncHOTP finds the counter at which a HOTP token shows consecutive
-// codes, searching from next up to lookAhead counters ahead. The returned
-// Match's Step is the counter of the last code; store Step+1.
+// codes, searching from next up to lookAhead counters ahead and below
+// MaxCounter. The returned Match's Step is the counter of the last code;
+// store CounterAfter(Step).
 func (g *Generator) ResyncHOTP(codes []Code, next uint64, lookAhead int64) (Match, error) {
 	var buf [maxResyncCodes]uint32
 	vals, err := g.resyncValues(codes, lookAhead, &buf)
@@ -187,7 +189,7 @@ func (g *Generator) ResyncHOTP(codes []Code, next uint64, lookAhead int64) (Matc
 	last := uint64(len(vals) - 1)
 	for i := int64(0); i <= lookAhead; i++ {
 		c := next + uint64(i)
-		if c < next || c+last < c {
+		if c < next || c+last < c || c+last >= MaxCounter {
 			break
 		}
 		if g.sequenceAt(c, vals) {

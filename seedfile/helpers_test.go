@@ -95,11 +95,11 @@ func randomTokens(n int, seed uint64) []Token {
 		if r.IntN(2) == 0 {
 			t.Kind = otpcore.KindTOTP
 			t.Period = []int64{30, 60, 1, 1 << 40}[r.IntN(4)]
-			t.T0 = []int64{0, 0, 1_000_000, -5, 1 << 62}[r.IntN(5)]
-			t.Drift = []int64{0, 0, 1, -3, -1 << 63}[r.IntN(5)]
+			t.T0 = []int64{0, 0, 1_000_000, 1_700_000_000}[r.IntN(4)]
+			t.Drift = []int64{0, 0, 1, -3, -otpcore.MaxDrift, otpcore.MaxDrift}[r.IntN(6)]
 		} else {
 			t.Kind = otpcore.KindHOTP
-			t.Counter = []uint64{0, 1, 42, 1<<64 - 1}[r.IntN(4)]
+			t.Counter = []uint64{0, 1, 42, otpcore.MaxCounter}[r.IntN(4)]
 		}
 		toks[i] = t
 	}

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
+
+	"github.com/two-factor/two-factor/otpcore"
 )
 
 // Parse reads a whole seed file from r and returns its tokens in file
@@ -61,7 +64,25 @@ func ParseBytes(data []byte, opt Options) ([]Token, error) {
 	if err := checkDuplicates(toks); err != nil {
 		return nil, err
 	}
+	if err := checkStartTimes(toks, opt.now()); err != nil {
+		return nil, err
+	}
 	return toks, nil
+}
+
+// checkStartTimes refuses a TOTP start time too far in the future: such a
+// token would show no usable code until then. (Token.Validate has already
+// refused one before 1970.)
+func checkStartTimes(toks []Token, now time.Time) error {
+	for i := range toks {
+		if toks[i].Kind != otpcore.KindTOTP {
+			continue
+		}
+		if err := otpcore.ValidateT0(toks[i].T0, now.Unix()); err != nil {
+			return &Error{Where: toks[i].Origin, Err: err}
+		}
+	}
+	return nil
 }
 
 var (

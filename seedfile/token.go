@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -74,9 +75,20 @@ func (t *Token) Validate() error {
 		if t.Counter != 0 {
 			return errors.New("a TOTP token has no counter")
 		}
+		if err := otpcore.ValidateDrift(t.Drift); err != nil {
+			return err
+		}
+		// Only the lower bound here: how far ahead T0 may be depends on
+		// the clock, which Parse checks (checkStartTimes).
+		if err := otpcore.ValidateT0NotBefore1970(t.T0); err != nil {
+			return err
+		}
 	case otpcore.KindHOTP:
 		if t.Period != 0 || t.T0 != 0 || t.Drift != 0 {
 			return errors.New("an HOTP token has no period, start time or drift")
+		}
+		if err := otpcore.ValidateCounter(t.Counter); err != nil {
+			return err
 		}
 	}
 	for _, f := range []struct{ name, v string }{
@@ -265,6 +277,17 @@ type Options struct {
 	// DefaultMaxBytes and DefaultMaxTokens.
 	MaxBytes  int64
 	MaxTokens int
+
+	// Now is the clock a TOTP start time is judged against (at most
+	// otpcore.MaxT0Ahead in the future); time.Now when nil.
+	Now func() time.Time
+}
+
+func (o *Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
 }
 
 func (o *Options) maxBytes() int64 {

@@ -110,7 +110,9 @@ func (s *Service) ApplyResync(ctx context.Context, p *ResyncPlan) (*devices.Devi
 			return fmt.Errorf("%w: %s of %s was used or changed; search again", ErrResyncStale, d.Name, u.User.Name)
 		}
 		a := p.After
-		d.Drift, d.LastStep, d.Counter = a.Drift, a.LastStep, a.Counter
+		d.Drift = a.Drift
+		d.RaiseFloor(a.LastStep)
+		d.AdvanceCounter(a.Counter)
 		d.Failures, d.LastFailure = a.Failures, a.LastFailure
 		u.Save(d)
 		if d.Kind == devices.TOTP {

@@ -17,11 +17,17 @@ import (
 type ImportOptions struct {
 	Parse seedfile.Options
 	db.ImportOptions
+	// AllowShortSeed accepts seeds shorter than devices.MinSeedLen (legacy
+	// tokens); each such token's audit entry says so.
+	AllowShortSeed bool
 }
 
 // Import reads a vendor seed file and adds its hardware tokens to the
 // inventory in one transaction: all or nothing.
 func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) ([]db.ImportResult, error) {
+	if opt.Parse.Now == nil {
+		opt.Parse.Now = s.now // start times are judged by the service's clock
+	}
 	toks, err := seedfile.Parse(r, opt.Parse)
 	if err != nil {
 		return nil, err
@@ -36,11 +42,17 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) ([
 	now := s.now()
 	items := make([]db.ImportItem, len(toks))
 	for i, t := range toks {
-		d, err := tokenDevice(t, settings, now)
+		d, err := tokenDevice(t, settings, now, opt.AllowShortSeed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t.Origin, err)
 		}
-		items[i] = db.ImportItem{Origin: t.Origin, Device: d}
+		// The store's audit entry names the origin, so the note that a
+		// short seed was let in travels with it.
+		origin := t.Origin
+		if note := d.ShortSeedNote(); note != "" {
+			origin += "; " + note
+		}
+		items[i] = db.ImportItem{Origin: origin, Device: d}
 	}
 	return s.Store.ImportTokens(ctx, s.Actor, items, opt.ImportOptions)
 }
@@ -48,11 +60,12 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) ([
 // tokenDevice turns a seed-file entry into a device: a hardware token when
 // it has a serial, otherwise an authenticator seed (an otpauth URI
 // migrated from another system) for the user it names.
-func tokenDevice(t seedfile.Token, settings devices.Settings, now time.Time) (*devices.Device, error) {
+func tokenDevice(t seedfile.Token, settings devices.Settings, now time.Time, allowShortSeed bool) (*devices.Device, error) {
 	spec := devices.TokenSpec{
 		Kind: devices.TOTP, Serial: t.Serial, Model: t.Model, Manufacturer: t.Manufacturer,
 		SeedSource: devices.SeedFactory, Algorithm: t.Algorithm, Digits: t.Digits,
 		Step: t.Period, T0: t.T0, Counter: t.Counter, Drift: t.Drift, Secret: t.Secret,
+		AllowShortSeed: allowShortSeed,
 	}
 	if t.Kind == otpcore.KindHOTP {
 		spec.Kind = devices.HOTP

@@ -129,6 +129,9 @@ func (s *Service) Confirm(ctx context.Context, e *Enrollment, code string, creat
 		if trial.Serial != "" {
 			detail += " serial " + trial.Serial
 		}
+		if note := trial.ShortSeedNote(); note != "" {
+			detail += "; " + note
+		}
 		u.Audit("device.enroll", &trial, "ok", detail)
 		if r.DriftSample != nil {
 			u.RecordDrift(&trial, *r.DriftSample)
