@@ -61,7 +61,13 @@ func deviceAAD(id int64) []byte {
 	return []byte("two-factor device secret v1|" + strconv.FormatInt(id, 10))
 }
 
+// sealHook lets tests count encryptions.
+var sealHook func(id int64)
+
 func (s *sealer) seal(id int64, plain []byte) ([]byte, error) {
+	if sealHook != nil {
+		sealHook(id)
+	}
 	ns := s.aead.NonceSize()
 	out := make([]byte, 1+ns, 1+ns+len(plain)+s.aead.Overhead())
 	out[0] = sealVersion
