@@ -3,10 +3,16 @@ package cli
 import (
 	"context"
 	"database/sql"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/two-factor/two-factor/otpcore"
+	"github.com/two-factor/two-factor/seedfile"
 )
 
 // oldBusyWait is the busy wait stores had before it was sized to the
@@ -50,5 +56,85 @@ func TestVerifyWaitsOutALongWrite(t *testing.T) {
 	<-released
 	if code != ExitOK || !strings.Contains(out, "accepted") {
 		t.Fatalf("verify during a %v write: exit %d %q %q", oldBusyWait+time.Second, code, out, errs)
+	}
+}
+
+// endless is an input that never ends: a 200 MB code, /dev/zero through a
+// pipe. It counts what was read from it.
+type endless struct {
+	b    byte
+	read int64
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = e.b
+	}
+	e.read += int64(len(p))
+	return len(p), nil
+}
+
+// A code of endless digits on standard input is refused once a line is
+// longer than any answer can be, having read no more than that.
+func TestHugeLineOnStdinRefused(t *testing.T) {
+	h := newHarness(t)
+	h.enroll("alice")
+	in := &endless{b: '1'}
+	var out, errb strings.Builder
+	code := Execute(context.Background(), []string{"verify", "alice"}, Env{
+		Stdin: in, Stdout: &out, Stderr: &errb, Now: func() time.Time { return h.now }, Getenv: h.env,
+	})
+	if code != ExitError || !strings.Contains(errb.String(), "standard input") || !strings.Contains(errb.String(), "longer than 4096 bytes") {
+		t.Fatalf("endless code on stdin: exit %d %q", code, errb.String())
+	}
+	if in.read > 2*maxLineBytes {
+		t.Fatalf("read %d bytes of a line limited to %d", in.read, maxLineBytes)
+	}
+}
+
+// import of a device that never ends is refused without reading it, and
+// an endless pipe is read only up to the seed file limit.
+func TestImportOfEndlessInputRefused(t *testing.T) {
+	h := newHarness(t)
+	_, errs, code := h.exec("", "import", "/dev/zero")
+	if code != ExitError || !strings.Contains(errs, "/dev/zero") || !strings.Contains(errs, "not a regular file") {
+		t.Fatalf("import /dev/zero: exit %d %q", code, errs)
+	}
+	fifo := filepath.Join(h.dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	zeros := &endless{}
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		io.Copy(w, zeros) // ends when the reader closes the pipe
+		w.Close()
+	}()
+	_, errs, code = h.exec("", "import", fifo)
+	if code != ExitError || !strings.Contains(errs, fifo) || !strings.Contains(errs, "larger than the 64 MiB limit") {
+		t.Fatalf("import of an endless pipe: exit %d %q", code, errs)
+	}
+	if limit := int64(seedfile.DefaultMaxBytes); zeros.read > limit+1<<20 {
+		t.Fatalf("read %d bytes from a pipe, limit %d", zeros.read, limit)
+	}
+}
+
+// Password and key files are read only as far as a line can be.
+func TestHugePasswordFileRefused(t *testing.T) {
+	h := newHarness(t)
+	big := h.file("big.txt", strings.Repeat("x", 10<<20))
+	f := h.file("t.csv", azureCSV(",TK1,"+otpcore.EncodeBase32(seedA)+",30,Token2,C202"))
+	for _, args := range [][]string{
+		{"import", f, "--password-file", big},
+		{"import", f, "--psk-file", big},
+		{"export", "--password-file", big},
+	} {
+		_, errs, code := h.exec("", args...)
+		if code != ExitError || !strings.Contains(errs, big) || !strings.Contains(errs, "larger than the 4 KiB limit") {
+			t.Fatalf("%v: exit %d %q", args, code, errs)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,7 +60,7 @@ password on a terminal, or takes it from --password-file.`,
 				}
 			}
 			opt.Assign = !noAssign
-			data, err := os.ReadFile(args[0])
+			data, err := readFileLimited(args[0], seedfile.DefaultMaxBytes)
 			if err != nil {
 				return err
 			}
@@ -115,17 +114,6 @@ password on a terminal, or takes it from --password-file.`,
 	f.StringVar(&psk, "psk-file", "", "file whose first line is the PSKC pre-shared key in hex")
 	jsonFlag(cmd, &asJSON)
 	return cmd
-}
-
-// firstLine reads a small secret file (a password or key) and returns its
-// first line.
-func firstLine(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	return strings.TrimRight(line, "\r"), nil
 }
 
 func tokenState(d *devices.Device) string {
