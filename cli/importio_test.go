@@ -3,9 +3,12 @@ package cli
 import (
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -137,4 +140,46 @@ func TestHugePasswordFileRefused(t *testing.T) {
 			t.Fatalf("%v: exit %d %q", args, code, errs)
 		}
 	}
+}
+
+// A CSV export opened in a spreadsheet runs nothing, and importing it
+// gives back the same text.
+func TestCSVExportNeutralisesFormulasAndRoundTrips(t *testing.T) {
+	h := newHarness(t)
+	f := h.file("t.csv", azureCSV(
+		",=1+2,"+otpcore.EncodeBase32(seedA)+",30,@SUM(A1),-2+3",
+		",'quoted,"+otpcore.EncodeBase32(seedB)+",30,+cmd,'=x",
+	))
+	h.run("import", f)
+	export := h.run("export", "--format", "csv", "--plaintext")
+	rows, err := csv.NewReader(strings.NewReader(export)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows[1:] {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				if _, err := strconv.ParseInt(cell, 10, 64); err != nil {
+					t.Fatalf("export cell %q would run as a formula:\n%s", cell, export)
+				}
+			}
+		}
+	}
+	h2 := newHarness(t)
+	h2.run("import", "--format", "csv", h2.file("export.csv", export))
+	if a, b := h.tokens("--all"), h2.tokens("--all"); !reflect.DeepEqual(serialsEtc(a), serialsEtc(b)) {
+		t.Fatalf("CSV round trip changed the tokens:\n%v\n%v", serialsEtc(a), serialsEtc(b))
+	}
+	if out := h2.run("tokens", "--all"); !strings.Contains(out, "=1+2") || !strings.Contains(out, "'quoted") || !strings.Contains(out, "'=x") {
+		t.Fatalf("imported text changed:\n%s", out)
+	}
+}
+
+// serialsEtc keeps the text fields of a tokens --json listing.
+func serialsEtc(toks []map[string]any) [][3]any {
+	var out [][3]any
+	for _, tk := range toks {
+		out = append(out, [3]any{tk["serial"], tk["manufacturer"], tk["model"]})
+	}
+	return out
 }

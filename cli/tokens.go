@@ -286,7 +286,12 @@ owner, as PSKC encrypted with a password (PBKDF2 + AES-CBC + HMAC) by
 default. The password comes from --password-file or is asked twice on a
 terminal. --plaintext writes the seeds in the clear (PSKC or CSV) and must
 be asked for. --output files are created mode 0600. "two-factor import"
-restores an export exactly.`,
+restores an export exactly.
+
+In CSV, a serial, manufacturer, model, user or issuer that starts with
+= + - @ (which a spreadsheet would run as a formula) or with a single quote
+is written with a single quote in front, so a spreadsheet shows it as text;
+"two-factor import" removes that quote again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := seedfile.ParseFormat(format)
