@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -182,4 +183,76 @@ func serialsEtc(toks []map[string]any) [][3]any {
 		out = append(out, [3]any{tk["serial"], tk["manufacturer"], tk["model"]})
 	}
 	return out
+}
+
+// An export password shorter than 12 characters is refused, from a file or
+// a terminal; 12 will do.
+func TestExportPasswordNeedsTwelveCharacters(t *testing.T) {
+	h := newHarness(t)
+	h.run("import", h.file("t.csv", azureCSV(",TK1,"+otpcore.EncodeBase32(seedA)+",30,Token2,C202")))
+	for _, pw := range []string{"ab", "elevenchars", "sechs€€€€€€"} { // 2, 11, 11 characters
+		_, errs, code := h.exec("", "export", "--password-file", h.file("pw", pw+"\n"))
+		if code != ExitError || !strings.Contains(errs, "at least 12 characters") || !strings.Contains(errs, "--generate-password") {
+			t.Fatalf("export password %q: exit %d %q", pw, code, errs)
+		}
+	}
+	h.terminal = true
+	if _, errs, code := h.exec("shortpass\nshortpass\n", "export"); code != ExitError || !strings.Contains(errs, "at least 12 characters") {
+		t.Fatalf("short password on a terminal: exit %d %q", code, errs)
+	}
+	h.terminal = false
+	if _, errs, code := h.exec("", "export", "--password-file", h.file("pw", "twelve chars\n")); code != ExitOK {
+		t.Fatalf("12-character password: exit %d %q", code, errs)
+	}
+}
+
+// --generate-password makes a strong passphrase, shows it once on standard
+// error (never in the export on standard output), and it opens the export.
+func TestExportGeneratedPassword(t *testing.T) {
+	h := newHarness(t)
+	h.run("import", h.file("t.csv", azureCSV(",TK1,"+otpcore.EncodeBase32(seedA)+",30,Token2,C202")))
+	out, errs, code := h.exec("", "export", "--generate-password")
+	m := regexp.MustCompile(`passphrase[^:]*: (\S+)`).FindStringSubmatch(errs)
+	if code != ExitOK || m == nil {
+		t.Fatalf("export --generate-password: exit %d %q", code, errs)
+	}
+	pass := m[1]
+	if len(pass) < 24 || strings.Contains(out, pass) {
+		t.Fatalf("generated passphrase %q is short or in the export", pass)
+	}
+	_, errs2, _ := h.exec("", "export", "--generate-password")
+	if strings.Contains(errs2, pass) {
+		t.Fatal("two exports were given the same passphrase")
+	}
+	h2 := newHarness(t)
+	h2.run("import", "--password-file", h2.file("pw", pass+"\n"), h2.file("e.pskc", out))
+	if got := h2.tokens("--all"); len(got) != 1 || got[0]["serial"] != "TK1" {
+		t.Fatalf("import with the generated passphrase: %v", got)
+	}
+	for _, args := range [][]string{{"--plaintext"}, {"--password-file", h.file("pw", "twelve chars\n")}} {
+		if _, errs, code := h.exec("", append([]string{"export", "--generate-password"}, args...)...); code != ExitError || !strings.Contains(errs, "--generate-password") {
+			t.Fatalf("--generate-password with %v: exit %d %q", args, code, errs)
+		}
+	}
+}
+
+// A password file others can read is used, with a warning that says how
+// to fix it.
+func TestPasswordFileReadableByOthersWarns(t *testing.T) {
+	h := newHarness(t)
+	h.run("import", h.file("t.csv", azureCSV(",TK1,"+otpcore.EncodeBase32(seedA)+",30,Token2,C202")))
+	pw := h.file("pw", "twelve chars\n")
+	if err := os.Chmod(pw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code := h.exec("", "export", "--password-file", pw)
+	if code != ExitOK || !strings.Contains(errs, "warning") || !strings.Contains(errs, "chmod 600 "+pw) {
+		t.Fatalf("export with a world-readable password file: exit %d %q", code, errs)
+	}
+	if err := os.Chmod(pw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, _ := h.exec("", "export", "--password-file", pw); strings.Contains(errs, "warning") {
+		t.Fatalf("warning for a private password file: %q", errs)
+	}
 }
