@@ -265,6 +265,18 @@ type Options struct {
 	// DefaultMaxBytes and DefaultMaxTokens.
 	MaxBytes  int64
 	MaxTokens int
+	// MaxIterations refuses a password-protected PSKC file whose PBKDF2
+	// IterationCount is higher: the file sets the work its reader does.
+	// Zero means MaxPBKDF2Iterations; a fuzzer sets it low so that no
+	// mutated count makes a run slow.
+	MaxIterations int
+}
+
+func (o *Options) maxIterations() int {
+	if o.MaxIterations > 0 {
+		return min(o.MaxIterations, MaxPBKDF2Iterations)
+	}
+	return MaxPBKDF2Iterations
 }
 
 func (o *Options) maxBytes() int64 {
