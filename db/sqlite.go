@@ -39,9 +39,10 @@ type Options struct {
 // for another process's write lock. It must outlast the longest write the
 // product itself does, or a login fails while an admin works: that is the
 // largest import the parser accepts (seedfile.DefaultMaxTokens, a million
-// tokens), whose inserts hold the lock about 20 µs a token on a small
-// 2-core machine (BENCHMARKS.md), some 20 s. A minute leaves three times
-// that, and is still well inside sshd's 120 s LoginGraceTime.
+// tokens), whose inserts hold the lock 12-20 µs a token on a small shared
+// 2-core machine (BENCHMARKS.md: 125 ms for 10,000), so 12-20 s. A minute
+// leaves three to five times that, and is still well inside sshd's 120 s
+// LoginGraceTime.
 const DefaultBusyTimeout = 60 * time.Second
 
 // SQLite is the embedded store.
