@@ -109,7 +109,9 @@ func TestImportOfEndlessInputRefused(t *testing.T) {
 		t.Skipf("no named pipes here: %v", err)
 	}
 	zeros := &endless{}
+	written := make(chan struct{})
 	go func() {
+		defer close(written)
 		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 		if err != nil {
 			return
@@ -118,6 +120,7 @@ func TestImportOfEndlessInputRefused(t *testing.T) {
 		w.Close()
 	}()
 	_, errs, code = h.exec("", "import", fifo)
+	<-written
 	if code != ExitError || !strings.Contains(errs, fifo) || !strings.Contains(errs, "larger than the 64 MiB limit") {
 		t.Fatalf("import of an endless pipe: exit %d %q", code, errs)
 	}
