@@ -23,13 +23,25 @@ func (a *app) lines() *lineReader {
 }
 
 // readLine returns the next line without its newline; io.EOF when input
-// has ended with nothing on the line.
+// has ended with nothing on the line. A line longer than maxLineBytes is
+// refused as soon as that many bytes have come, without reading on.
 func (l *lineReader) readLine() (string, error) {
-	s, err := l.r.ReadString('\n')
-	if err != nil && (err != io.EOF || s == "") {
-		return "", err
+	var line []byte
+	for {
+		chunk, err := l.r.ReadSlice('\n')
+		if len(line)+len(chunk) > maxLineBytes+2 { // +2: the CR LF ending
+			clear(line)
+			return "", fmt.Errorf("a line of standard input is longer than %d bytes (no answer is that long)", maxLineBytes)
+		}
+		line = append(line, chunk...)
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err != nil && (err != io.EOF || len(line) == 0):
+			return "", err
+		}
+		return strings.TrimRight(string(line), "\r\n"), nil
 	}
-	return strings.TrimRight(s, "\r\n"), nil
 }
 
 // confirm asks a yes/no question on a terminal. Without a terminal it

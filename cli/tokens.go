@@ -2,12 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -47,12 +49,12 @@ password on a terminal, or takes it from --password-file.`,
 				}
 			}
 			if pwFile != "" {
-				if opt.Parse.Password, err = firstLine(pwFile); err != nil {
+				if opt.Parse.Password, err = a.secretFileLine(pwFile); err != nil {
 					return err
 				}
 			}
 			if psk != "" {
-				text, err := firstLine(psk)
+				text, err := a.secretFileLine(psk)
 				if err != nil {
 					return err
 				}
@@ -61,7 +63,7 @@ password on a terminal, or takes it from --password-file.`,
 				}
 			}
 			opt.Assign = !noAssign
-			data, err := os.ReadFile(args[0])
+			data, err := readFileLimited(args[0], seedfile.DefaultMaxBytes)
 			if err != nil {
 				return err
 			}
@@ -116,17 +118,6 @@ password on a terminal, or takes it from --password-file.`,
 	allowShortSeedFlag(cmd, &opt.AllowShortSeed)
 	jsonFlag(cmd, &asJSON)
 	return cmd
-}
-
-// firstLine reads a small secret file (a password or key) and returns its
-// first line.
-func firstLine(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	return strings.TrimRight(line, "\r"), nil
 }
 
 func tokenState(d *devices.Device) string {
@@ -289,17 +280,24 @@ matches.`,
 func (a *app) exportCommand() *cobra.Command {
 	var (
 		format, output, pwFile string
-		plaintext              bool
+		plaintext, generate    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Export every hardware token (seeds, counters, drift, owner) for backup or migration",
 		Long: `Writes every hardware token in service, with its seed, counter, drift and
 owner, as PSKC encrypted with a password (PBKDF2 + AES-CBC + HMAC) by
-default. The password comes from --password-file or is asked twice on a
-terminal. --plaintext writes the seeds in the clear (PSKC or CSV) and must
+default. The password, at least 12 characters, comes from --password-file
+(a warning is printed if other users can read that file) or is asked twice
+on a terminal; --generate-password makes a random 120-bit passphrase and
+shows it once on standard error. --plaintext writes the seeds in the clear (PSKC or CSV) and must
 be asked for. --output files are created mode 0600. "two-factor import"
-restores an export exactly.`,
+restores an export exactly.
+
+In CSV, a serial, manufacturer, model, user or issuer that starts with
+= + - @ (which a spreadsheet would run as a formula) or with a single quote
+is written with a single quote in front, so a spreadsheet shows it as text;
+"two-factor import" removes that quote again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := seedfile.ParseFormat(format)
@@ -312,9 +310,12 @@ restores an export exactly.`,
 			if f == seedfile.FormatCSV && !plaintext {
 				return errors.New("CSV cannot be encrypted: add --plaintext to write seeds in the clear, or use --format pskc")
 			}
+			if plaintext && generate {
+				return errors.New("--generate-password makes no sense with --plaintext: nothing is encrypted")
+			}
 			var password string
 			if !plaintext {
-				if password, err = a.exportPassword(pwFile); err != nil {
+				if password, err = a.exportPassword(pwFile, generate); err != nil {
 					return err
 				}
 			}
@@ -350,36 +351,83 @@ restores an export exactly.`,
 	cmd.Flags().StringVar(&format, "format", "pskc", "pskc or csv")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file (created 0600; default standard output)")
 	cmd.Flags().StringVar(&pwFile, "password-file", "", "file whose first line is the password")
+	cmd.Flags().BoolVar(&generate, "generate-password", false, "encrypt with a new random passphrase, shown once on standard error")
 	cmd.Flags().BoolVar(&plaintext, "plaintext", false, "write seeds unencrypted (dangerous)")
 	return cmd
 }
 
-func (a *app) exportPassword(pwFile string) (string, error) {
-	if pwFile != "" {
-		pw, err := firstLine(pwFile)
-		if err == nil && pw == "" {
-			err = fmt.Errorf("%s holds an empty password", pwFile)
+// minExportPassword is the shortest export password accepted, in
+// characters: the export holds every seed, and anyone with a copy can try
+// passwords offline as fast as PBKDF2 lets them.
+const minExportPassword = 12
+
+// exportPassword is the password an encrypted export is made with: from
+// --password-file, made up with --generate-password (and shown once on
+// standard error), or typed twice on a terminal.
+func (a *app) exportPassword(pwFile string, generate bool) (string, error) {
+	var (
+		pw  string
+		err error
+	)
+	switch {
+	case generate && pwFile != "":
+		return "", errors.New("--generate-password and --password-file exclude each other")
+	case generate:
+		if pw, err = newPassphrase(); err != nil {
+			return "", err
 		}
-		return pw, err
+		fmt.Fprintf(a.env.Stderr, "Export passphrase (shown only now; keep it to import this export): %s\n", pw)
+		return pw, nil
+	case pwFile != "":
+		if pw, err = a.secretFileLine(pwFile); err != nil {
+			return "", err
+		}
+	case !a.env.IsTerminal():
+		return "", errors.New("an encrypted export needs a password: pass --password-file or --generate-password (or --plaintext to write seeds in the clear)")
+	default:
+		if pw, err = a.readSecret("Password for the export: "); err != nil {
+			return "", err
+		}
+		again, err := a.readSecret("Again: ")
+		if err != nil {
+			return "", err
+		}
+		if pw != again {
+			return "", errors.New("the passwords differ")
+		}
 	}
-	if !a.env.IsTerminal() {
-		return "", errors.New("an encrypted export needs a password: pass --password-file (or --plaintext to write seeds in the clear)")
-	}
-	pw, err := a.readSecret("Password for the export: ")
-	if err != nil {
-		return "", err
-	}
-	again, err := a.readSecret("Again: ")
-	if err != nil {
-		return "", err
-	}
-	if pw != again {
-		return "", errors.New("the passwords differ")
-	}
-	if len(pw) < 8 {
-		return "", errors.New("use a password of at least 8 characters")
+	if n := utf8.RuneCountInString(pw); n < minExportPassword {
+		return "", fmt.Errorf("the export password must be at least %d characters (it has %d); or pass --generate-password for a strong one", minExportPassword, n)
 	}
 	return pw, nil
+}
+
+// newPassphrase makes a 120-bit random passphrase that is easy to copy:
+// 24 base32 letters and digits in groups of four.
+func newPassphrase() (string, error) {
+	raw := make([]byte, 15)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	text := strings.ToLower(otpcore.EncodeBase32(raw))
+	groups := make([]string, 0, len(text)/4)
+	for i := 0; i < len(text); i += 4 {
+		groups = append(groups, text[i:i+4])
+	}
+	return strings.Join(groups, "-"), nil
+}
+
+// secretFileLine reads the first line of a password or key file, warning
+// when other users can read the file too.
+func (a *app) secretFileLine(path string) (string, error) {
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o044 != 0 {
+		fmt.Fprintf(a.env.Stderr, "warning: %s can be read by other users (mode %04o); run: chmod 600 %s\n", path, st.Mode().Perm(), path)
+	}
+	line, err := firstLine(path)
+	if err == nil && line == "" {
+		err = fmt.Errorf("%s holds an empty first line", path)
+	}
+	return line, err
 }
 
 // writeOutput writes secrets to a new 0600 file, or to w.

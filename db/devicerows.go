@@ -121,8 +121,14 @@ func insertDeviceAs(ctx context.Context, q querier, seal *sealer, id, userID int
 	if err != nil {
 		return err
 	}
+	return insertDeviceSealed(ctx, q, blob, id, userID, d)
+}
+
+// insertDeviceSealed inserts d (already validated) under the given id,
+// with its secret already sealed under that id.
+func insertDeviceSealed(ctx context.Context, q querier, blob []byte, id, userID int64, d *devices.Device) error {
 	uid := sql.NullInt64{Int64: userID, Valid: userID != 0}
-	_, err = q.ExecContext(ctx, `INSERT INTO devices (id, user_id, name, kind, hardware, serial, model, manufacturer,
+	_, err := q.ExecContext(ctx, `INSERT INTO devices (id, user_id, name, kind, hardware, serial, model, manufacturer,
 		seed_source, algorithm, digits, step, t0, tolerance, created_at, confirmed, enabled, drift, last_step,
 		counter, failures, last_failure_at, locked_out, last_used_at, secret)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

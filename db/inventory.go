@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/otpcore"
 )
 
 // detachSQL returns a hardware token to the inventory: no owner, state
@@ -51,25 +52,156 @@ type ImportResult struct {
 
 // ImportTokens adds hardware tokens in one transaction: everything or, on
 // any error, nothing.
+//
+// The store's write lock stops every other writer, verification included,
+// so it is held only for the inserts: validating, encrypting each seed and
+// writing the audit text happen first (prepareImport), under the ids the
+// tokens are expected to get. The ciphertext is bound to its device id, so
+// under the lock each token's id is checked against the one its seed was
+// sealed under and re-sealed only if another writer took that id meanwhile.
+// If the master key changed in between (a rekey), the preparation is
+// thrown away and done again under the new key.
 func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportItem, opt ImportOptions) ([]ImportResult, error) {
-	results := make([]ImportResult, 0, len(items))
+	for attempt := 1; ; attempt++ {
+		plan, err := s.prepareImport(ctx, items, opt)
+		if err != nil {
+			return nil, err
+		}
+		results, err := s.commitImport(ctx, actor, plan, opt)
+		if !errors.Is(err, errKeyChanged) {
+			return results, err
+		}
+		if attempt == maxImportAttempts {
+			return nil, fmt.Errorf("the store's master key changed %d times while the import was being prepared (a rekey is running?); nothing was imported: try again", attempt)
+		}
+	}
+}
+
+// maxImportAttempts bounds re-preparing an import after a rekey.
+const maxImportAttempts = 3
+
+// errKeyChanged says the key an import was prepared under is no longer the
+// store's.
+var errKeyChanged = errors.New("the master key changed during the import")
+
+// preparedToken is an import item with its lock-free work done.
+type preparedToken struct {
+	ImportItem
+	id     int64  // the id its secret is sealed under (0: not sealed)
+	blob   []byte // the secret sealed under id
+	detail string // audit detail
+}
+
+// importPlan is an import prepared outside the write lock.
+type importPlan struct {
+	seal   *sealer // the key the blobs are sealed under; nil if the store had none yet
+	tokens []preparedToken
+}
+
+// prepareImport does an import's per-token work without the write lock:
+// validation, audit text, and sealing each secret under the id it will
+// most likely get (the id of the known token it replaces, or the next free
+// one), as read from the store now.
+func (s *SQLite) prepareImport(ctx context.Context, items []ImportItem, opt ImportOptions) (*importPlan, error) {
+	plan := &importPlan{tokens: make([]preparedToken, len(items))}
+	seal, err := s.currentSealer(ctx, s.db, false)
+	switch {
+	case errors.Is(err, ErrKeyMissing):
+		// A store without a key yet has no secret, so no login to hold
+		// up: the key is made, and the seeds sealed, under the lock.
+	case err != nil:
+		return nil, err
+	default:
+		plan.seal = seal
+	}
+	known, nextID, err := s.knownTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, it := range items {
+		d := it.Device
+		if err := d.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %w", it.Origin, err)
+		}
+		p := preparedToken{ImportItem: it, detail: fmt.Sprintf("%s serial %s from %s", d.KindLabel(), d.Serial, it.Origin)}
+		if d.Serial == "" {
+			p.detail = fmt.Sprintf("%s %q from %s", d.KindLabel(), d.Name, it.Origin)
+		}
+		existing := known[tokenKey(d, opt)]
+		switch {
+		case existing != 0 && opt.Replace:
+			p.id = existing
+		case existing == 0:
+			p.id = nextID
+			nextID++
+		}
+		if p.id != 0 && plan.seal != nil {
+			if p.blob, err = plan.seal.seal(p.id, d.Secret); err != nil {
+				return nil, err
+			}
+		}
+		plan.tokens[i] = p
+	}
+	return plan, nil
+}
+
+// tokenKey is how an import recognises a known token: by serial, or an
+// authenticator seed by its owner and name.
+func tokenKey(d *devices.Device, opt ImportOptions) string {
+	if d.Serial != "" {
+		return "serial\x00" + d.Serial
+	}
+	if !opt.Assign {
+		return ""
+	}
+	return "owner\x00" + d.User + "\x00" + d.Name
+}
+
+// knownTokens maps tokenKey to device id for every device, and returns the
+// next free id.
+func (s *SQLite) knownTokens(ctx context.Context) (map[string]int64, int64, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT d.id, coalesce(d.serial, ''), coalesce(u.name, ''), d.name"+deviceFrom)
+	if err != nil {
+		return nil, 0, s.wrap(err)
+	}
+	defer rows.Close()
+	known := map[string]int64{}
+	var maxID int64
+	for rows.Next() {
+		var d devices.Device
+		if err := rows.Scan(&d.ID, &d.Serial, &d.User, &d.Name); err != nil {
+			return nil, 0, s.wrap(err)
+		}
+		maxID = max(maxID, d.ID)
+		if d.Serial == "" && d.User == "" {
+			continue
+		}
+		known[tokenKey(&d, ImportOptions{Assign: true})] = d.ID
+	}
+	return known, maxID + 1, s.wrap(rows.Err())
+}
+
+// commitImport writes a prepared import in one transaction.
+func (s *SQLite) commitImport(ctx context.Context, actor string, plan *importPlan, opt ImportOptions) ([]ImportResult, error) {
+	results := make([]ImportResult, 0, len(plan.tokens))
 	errDryRun := errors.New("dry run")
 	err := s.write(ctx, func(sqlTx *sql.Tx) error {
 		tx := newStmtCache(sqlTx)
 		defer tx.close()
-		seal, err := s.currentSealer(ctx, tx, !opt.DryRun)
-		if opt.DryRun && errors.Is(err, ErrKeyMissing) {
-			// A dry run on a store that has no key yet must not create
-			// one; it encrypts under a throwaway key and rolls back.
-			if fp, ferr := metaGet(ctx, tx, "key_fingerprint"); ferr == nil && fp == "" {
-				var key []byte
-				if key, err = newMasterKey(); err == nil {
-					seal, err = newSealer(key)
-				}
-			}
-		}
+		seal, err := s.importSealer(ctx, tx, opt.DryRun)
 		if err != nil {
 			return err
+		}
+		if plan.seal != nil && plan.seal.fingerprint != seal.fingerprint {
+			return errKeyChanged
+		}
+		// sealed is p's secret sealed under id: the prepared one when
+		// the guess was right, else sealed now.
+		sealed := func(p *preparedToken, id int64) ([]byte, error) {
+			if p.blob != nil && p.id == id {
+				return p.blob, nil
+			}
+			return seal.seal(id, p.Device.Secret)
 		}
 		users := map[string]int64{}
 		userID := func(it ImportItem) (int64, error) {
@@ -95,26 +227,31 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 		if err != nil {
 			return err
 		}
-		for _, it := range items {
-			d := it.Device
-			where := func(err error) error { return fmt.Errorf("%s: %w", it.Origin, err) }
-			uid, err := userID(it)
+		for i := range plan.tokens {
+			p := &plan.tokens[i]
+			d := p.Device
+			where := func(err error) error { return fmt.Errorf("%s: %w", p.Origin, err) }
+			uid, err := userID(p.ImportItem)
 			if err != nil {
 				return where(err)
 			}
 			if d.Serial == "" && (uid == 0 || d.Hardware) {
 				return where(errors.New("no serial number and no user to give it to: a token needs a serial, an authenticator seed an owner"))
 			}
-			r := ImportResult{Origin: it.Origin, Serial: d.Serial}
+			r := ImportResult{Origin: p.Origin, Serial: d.Serial}
 			if uid != 0 {
 				r.User = d.User
 			}
-			var existing int64
-			var owner sql.NullInt64
+			var (
+				existing int64
+				owner    sql.NullInt64
+				floor    replayFloor
+			)
+			const cols = "SELECT id, user_id, last_step, counter FROM devices WHERE "
 			if d.Serial != "" {
-				err = tx.QueryRowContext(ctx, "SELECT id, user_id FROM devices WHERE serial = ?", d.Serial).Scan(&existing, &owner)
+				err = tx.QueryRowContext(ctx, cols+"serial = ?", d.Serial).Scan(&existing, &owner, &floor.lastStep, &floor.counter)
 			} else { // an authenticator seed is known by its owner and name
-				err = tx.QueryRowContext(ctx, "SELECT id, user_id FROM devices WHERE user_id = ? AND name = ?", uid, d.Name).Scan(&existing, &owner)
+				err = tx.QueryRowContext(ctx, cols+"user_id = ? AND name = ?", uid, d.Name).Scan(&existing, &owner, &floor.lastStep, &floor.counter)
 			}
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
@@ -145,28 +282,32 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 				}
 				byName[uid][d.Name] = true
 			}
+			id := nextID
+			if existing != 0 {
+				id = existing
+			}
+			blob, err := sealed(p, id)
+			if err != nil {
+				return err
+			}
 			if existing != 0 {
 				d.ID = existing
-				if err := replaceToken(ctx, tx, seal, uid, d); err != nil {
+				floor.keep(d)
+				if err := replaceToken(ctx, tx, blob, uid, d); err != nil {
 					return where(err)
 				}
 				r.Action = ImportReplaced
 			} else {
-				if err := d.Validate(); err != nil {
-					return where(err)
-				}
-				if err := insertDeviceAs(ctx, tx, seal, nextID, uid, d); err != nil {
+				if err := insertDeviceSealed(ctx, tx, blob, id, uid, d); err != nil {
 					return where(err)
 				}
 				nextID++
 				r.Action = ImportAdded
 			}
-			detail := fmt.Sprintf("%s serial %s from %s", d.KindLabel(), d.Serial, it.Origin)
 			if d.Serial == "" {
-				detail = fmt.Sprintf("%s %q from %s", d.KindLabel(), d.Name, it.Origin)
 				r.Serial = d.Name
 			}
-			audits = append(audits, AuditEntry{Actor: actor, Action: "token.import", User: r.User, DeviceID: d.ID, Device: d.Name, Outcome: string(r.Action), Detail: detail})
+			audits = append(audits, AuditEntry{Actor: actor, Action: "token.import", User: r.User, DeviceID: d.ID, Device: d.Name, Outcome: string(r.Action), Detail: p.detail})
 			results = append(results, r)
 		}
 		if err := s.auditBatch(ctx, tx, audits); err != nil {
@@ -183,29 +324,60 @@ func (s *SQLite) ImportTokens(ctx context.Context, actor string, items []ImportI
 	if err != nil {
 		return nil, err
 	}
-	// A key created by this import is now recorded.
-	_, err = s.currentSealer(ctx, s.db, false)
-	return results, err
+	return results, nil
 }
 
-// replaceToken overwrites a known token's seed and parameters and clears
-// its state, as when a token is re-seeded or a seed file corrected.
-func replaceToken(ctx context.Context, tx querier, seal *sealer, userID int64, d *devices.Device) error {
-	if err := d.Validate(); err != nil {
-		return err
+// importSealer is the store's current key inside an import's transaction,
+// made now if the store has none yet. A dry run on a store without a key
+// must not create one: it encrypts under a throwaway key and rolls back.
+func (s *SQLite) importSealer(ctx context.Context, tx querier, dryRun bool) (*sealer, error) {
+	seal, err := s.currentSealer(ctx, tx, !dryRun)
+	if !dryRun || !errors.Is(err, ErrKeyMissing) {
+		return seal, err
 	}
+	if fp, ferr := metaGet(ctx, tx, "key_fingerprint"); ferr != nil || fp != "" {
+		return nil, err
+	}
+	key, err := newMasterKey()
+	if err != nil {
+		return nil, err
+	}
+	return newSealer(key)
+}
+
+// replayFloor is a known token's stored replay floor.
+type replayFloor struct {
+	lastStep sql.NullInt64 // TOTP: last accepted step; NULL: none yet
+	counter  int64         // HOTP: next counter (a uint64 stored as int64)
+}
+
+// keep raises d's floor to the stored one: a replacement may move a
+// token's floor forward but never back, or codes already accepted would
+// be accepted again.
+func (f replayFloor) keep(d *devices.Device) {
+	if f.lastStep.Valid && (d.LastStep == otpcore.NoFloor || f.lastStep.Int64 > d.LastStep) {
+		d.LastStep = f.lastStep.Int64
+	}
+	d.Counter = max(d.Counter, uint64(f.counter))
+}
+
+// replaceToken overwrites a known token's seed (already sealed under its
+// id) and parameters and clears its state, as when a token is re-seeded or
+// a seed file corrected. d's replay floor must already include the
+// stored one (replayFloor.keep).
+func replaceToken(ctx context.Context, tx querier, blob []byte, userID int64, d *devices.Device) error {
 	uid := sql.NullInt64{Int64: userID, Valid: userID != 0}
 	_, err := tx.ExecContext(ctx, `UPDATE devices SET user_id = ?, name = ?, kind = ?, model = ?, manufacturer = ?,
 		seed_source = ?, algorithm = ?, digits = ?, step = ?, t0 = ?, tolerance = ?, confirmed = ?, enabled = 1,
-		drift = ?, last_step = NULL, counter = ?, failures = 0, last_failure_at = NULL, locked_out = 0,
-		last_used_at = NULL, retired_at = NULL WHERE id = ?`,
+		drift = ?, last_step = ?, counter = ?, failures = 0, last_failure_at = NULL, locked_out = 0,
+		last_used_at = NULL, retired_at = NULL, secret = ? WHERE id = ?`,
 		uid, d.Name, string(d.Kind), d.Model, d.Manufacturer, string(d.SeedSource), algorithmText(d), d.Digits,
-		d.Step, d.T0, d.Tolerance, d.Confirmed, d.Drift, int64(d.Counter), d.ID)
+		d.Step, d.T0, d.Tolerance, d.Confirmed, d.Drift, nullStep(d.LastStep), int64(d.Counter), blob, d.ID)
 	if err != nil {
 		return uniqueErr(err, d)
 	}
 	d.UserID = userID
-	return storeSecret(ctx, tx, seal, d)
+	return nil
 }
 
 // TokenFilter selects hardware tokens.

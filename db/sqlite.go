@@ -24,11 +24,26 @@ type Options struct {
 	// Create makes a new store when path does not exist.
 	Create bool
 	// BusyTimeout is how long to wait for another process's write lock
-	// before failing with ErrLocked. Default 5 s.
+	// before failing with ErrLocked. Default DefaultBusyTimeout.
 	BusyTimeout time.Duration
 	// Now is the clock for timestamps; default time.Now.
 	Now func() time.Time
+	// OnWrite, when set, is told after every write transaction how long
+	// it held the store's write lock (BEGIN IMMEDIATE to COMMIT or
+	// ROLLBACK): other processes' writes, verification included, wait
+	// that long. For benchmarks and monitoring.
+	OnWrite func(held time.Duration)
 }
+
+// DefaultBusyTimeout is how long a write (a verification included) waits
+// for another process's write lock. It must outlast the longest write the
+// product itself does, or a login fails while an admin works: that is the
+// largest import the parser accepts (seedfile.DefaultMaxTokens, a million
+// tokens), whose inserts hold the lock 12-20 µs a token on a small shared
+// 2-core machine (BENCHMARKS.md: 125 ms for 10,000), so 12-20 s. A minute
+// leaves three to five times that, and is still well inside sshd's 120 s
+// LoginGraceTime.
+const DefaultBusyTimeout = 60 * time.Second
 
 // SQLite is the embedded store.
 type SQLite struct {
@@ -36,6 +51,7 @@ type SQLite struct {
 	path    string
 	keyPath string
 	now     func() time.Time
+	onWrite func(time.Duration)
 
 	mu   sync.Mutex
 	seal *sealer // loaded on first use of a secret
@@ -49,7 +65,7 @@ func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
 		return nil, fmt.Errorf("store path %q: '?' and '#' are not allowed in the file name", path)
 	}
 	if opt.BusyTimeout <= 0 {
-		opt.BusyTimeout = 5 * time.Second
+		opt.BusyTimeout = DefaultBusyTimeout
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -75,7 +91,7 @@ func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.keyPath, s.now = opt.KeyFile, opt.Now
+	s.keyPath, s.now, s.onWrite = opt.KeyFile, opt.Now, opt.OnWrite
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -142,11 +158,24 @@ func (s *SQLite) migrate(ctx context.Context) error {
 	})
 }
 
+// lockHook lets tests see when this process holds the write lock (true
+// after BEGIN IMMEDIATE, false after COMMIT or ROLLBACK), to prove which
+// work happens under it.
+var lockHook func(held bool)
+
 // write runs fn in an immediate (write-locked) transaction.
 func (s *SQLite) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrap(err)
+	}
+	if lockHook != nil {
+		lockHook(true)
+		defer lockHook(false)
+	}
+	if s.onWrite != nil {
+		locked := time.Now()
+		defer func() { s.onWrite(time.Since(locked)) }()
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()

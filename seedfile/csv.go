@@ -394,11 +394,11 @@ func parseNativeCSV(data []byte, opt *Options) ([]Token, error) {
 		var err error
 		t := Token{
 			Origin:       where,
-			Serial:       get(ncSerial),
-			Manufacturer: get(ncManufacturer),
-			Model:        get(ncModel),
-			User:         get(ncUser),
-			Issuer:       get(ncIssuer),
+			Serial:       textCell(get(ncSerial)),
+			Manufacturer: textCell(get(ncManufacturer)),
+			Model:        textCell(get(ncModel)),
+			User:         textCell(get(ncUser)),
+			Issuer:       textCell(get(ncIssuer)),
 		}
 		if t.Secret, err = otpcore.DecodeBase32(get(ncSecret)); err != nil {
 			return Token{}, errAt(where, "secret: not base32: %s", strings.TrimPrefix(err.Error(), "base32 key: "))
@@ -443,11 +443,34 @@ func parseNativeCSV(data []byte, opt *Options) ([]Token, error) {
 	})
 }
 
+// formulaStarts are the first characters that make a spreadsheet take a
+// cell for a formula and run it (OWASP "CSV injection"): = + - @, and tab
+// and CR, which some spreadsheets skip before looking. The single quote
+// is here too because it is the neutralising prefix itself.
+const formulaStarts = "=+-@\t\r'"
+
+// neutralCell makes a text cell safe to open in a spreadsheet: one that
+// starts with a formula character gets a single quote in front, which
+// spreadsheets show as text. A cell that starts with a quote gets one as
+// well, so every cell this writer starts with a quote has exactly one
+// added, and textCell can take exactly one off: the round trip is exact.
+func neutralCell(s string) string {
+	if s != "" && strings.ContainsRune(formulaStarts, rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// textCell undoes neutralCell.
+func textCell(s string) string { return strings.TrimPrefix(s, "'") }
+
 // WriteCSV writes tokens in two-factor's own CSV (header serial, secret,
 // type, algorithm, digits, period, t0, counter, drift, manufacturer,
 // model, user, issuer; base32 secrets), which Parse detects and reads back
-// into the same tokens. The file holds the secrets in the clear: protect
-// it accordingly. Each token must pass Validate; nothing is written
+// into the same tokens. Text cells that a spreadsheet would run as a
+// formula are written with a single quote in front (see neutralCell);
+// Parse removes it. The file holds the secrets in the clear: protect it
+// accordingly. Each token must pass Validate; nothing is written
 // otherwise.
 func WriteCSV(w io.Writer, tokens []Token) error {
 	if err := validateAll(tokens, false); err != nil {
@@ -461,7 +484,6 @@ func WriteCSV(w io.Writer, tokens []Token) error {
 	for i := range tokens {
 		t := &tokens[i]
 		clear(rec)
-		rec[ncSerial] = t.Serial
 		rec[ncSecret] = otpcore.EncodeBase32(t.Secret)
 		rec[ncType] = string(t.Kind)
 		rec[ncAlgorithm] = t.Algorithm.String()
@@ -473,10 +495,11 @@ func WriteCSV(w io.Writer, tokens []Token) error {
 		} else {
 			rec[ncCounter] = strconv.FormatUint(t.Counter, 10)
 		}
-		rec[ncManufacturer] = t.Manufacturer
-		rec[ncModel] = t.Model
-		rec[ncUser] = t.User
-		rec[ncIssuer] = t.Issuer
+		rec[ncSerial] = neutralCell(t.Serial)
+		rec[ncManufacturer] = neutralCell(t.Manufacturer)
+		rec[ncModel] = neutralCell(t.Model)
+		rec[ncUser] = neutralCell(t.User)
+		rec[ncIssuer] = neutralCell(t.Issuer)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

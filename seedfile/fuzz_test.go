@@ -14,6 +14,20 @@ import (
 // PSKC fuzzer reaches decryption and MAC checking.
 var fuzzKey = []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 
+// fuzzPassword opens the password seed of FuzzParsePSKC, whose PBKDF2 runs
+// fuzzIterations times: cheap enough to try on every input.
+const (
+	fuzzPassword   = "fuzz password"
+	fuzzIterations = 1000
+)
+
+// maxFuzzInput is the largest input a fuzz target looks at. Every parser
+// path is reached by small files; large ones only make each run, and
+// above all the minimisation of each new interesting input (a minute per
+// input by default), slow enough that a default "go test -fuzz" run
+// spends its whole budget on one input.
+const maxFuzzInput = 8 << 10
+
 // checkParsed holds for every input: an error is a *Error; tokens are
 // valid, their serials unique, and they survive both writers unchanged.
 func checkParsed(t *testing.T, toks []Token, err error) {
@@ -80,6 +94,9 @@ func FuzzParseCSV(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzInput {
+			return
+		}
 		for _, format := range []Format{FormatAuto, FormatAzure, FormatOATHCSV, FormatCSV} {
 			toks, err := ParseBytes(data, Options{Format: format})
 			checkParsed(t, toks, err)
@@ -96,22 +113,33 @@ func FuzzParsePSKC(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	var plain, enc bytes.Buffer
+	var plain, enc, pw bytes.Buffer
 	if err := WritePSKC(&plain, randomTokens(3, 5), PSKCWriteOptions{Plaintext: true}); err != nil {
 		f.Fatal(err)
 	}
 	if err := WritePSKC(&enc, randomTokens(2, 6), PSKCWriteOptions{Key: fuzzKey, MAC: otpcore.SHA1}); err != nil {
 		f.Fatal(err)
 	}
+	if err := WritePSKC(&pw, randomTokens(1, 7), PSKCWriteOptions{Password: fuzzPassword, Iterations: fuzzIterations}); err != nil {
+		f.Fatal(err)
+	}
 	f.Add(plain.Bytes())
 	f.Add(enc.Bytes())
+	f.Add(pw.Bytes())
 	f.Add([]byte(`<KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc"><KeyPackage><DeviceInfo><SerialNo>1</SerialNo></DeviceInfo>` +
 		`<Key Id="k" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:totp"><AlgorithmParameters><Suite hashalgo="sha256"/><ResponseFormat Length="8"/></AlgorithmParameters>` +
 		`<Data><Secret><PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</PlainValue></Secret><Time><PlainValue>5</PlainValue></Time><TimeDrift><PlainValue>-1</PlainValue></TimeDrift></Data></Key></KeyPackage></KeyContainer>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// A key, never a password: a mutated IterationCount must not make
-		// every run slow.
-		for _, opt := range []Options{{Format: FormatPSKC}, {Format: FormatPSKC, Key: fuzzKey}} {
+		if len(data) > maxFuzzInput {
+			return
+		}
+		// The password's IterationCount is capped: a mutated count must
+		// not make a run slow.
+		for _, opt := range []Options{
+			{Format: FormatPSKC},
+			{Format: FormatPSKC, Key: fuzzKey},
+			{Format: FormatPSKC, Password: fuzzPassword, MaxIterations: fuzzIterations},
+		} {
 			toks, err := ParseBytes(data, opt)
 			checkParsed(t, toks, err)
 		}
@@ -131,6 +159,9 @@ func FuzzParseURIList(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzInput {
+			return
+		}
 		for _, format := range []Format{FormatAuto, FormatURIList} {
 			toks, err := ParseBytes(data, Options{Format: format})
 			checkParsed(t, toks, err)

@@ -73,7 +73,7 @@ func sameTokens(t *testing.T, got, want []Token) {
 // metacharacters, non-ASCII), extreme integers.
 func randomTokens(n int, seed uint64) []Token {
 	r := rand.New(rand.NewPCG(seed, 7))
-	texts := []string{"", "Token2", "C202", "a,b", `say "hi"`, "<&>'\"", "Zürich ☃", "user@example.com", "x y", "#hash", "=1+1", "-5"}
+	texts := []string{"", "Token2", "C202", "a,b", `say "hi"`, "<&>'\"", "Zürich ☃", "user@example.com", "x y", "#hash", "=1+1", "-5", "'x", "@A1", "+1"}
 	pick := func() string { return texts[r.IntN(len(texts))] }
 	algs := []otpcore.Algorithm{otpcore.SHA1, otpcore.SHA256, otpcore.SHA512}
 	toks := make([]Token, n)

@@ -113,7 +113,7 @@ func (c *pskcCrypto) key(size int) ([]byte, error) {
 			<-p.done
 			k, err = p.key, p.err
 		} else {
-			k, err = derive(c.enc, c.opt.Password, size)
+			k, err = derive(c.enc, c.opt.Password, size, c.opt.maxIterations())
 		}
 		if err != nil {
 			return nil, fileError("EncryptionKey", err)
@@ -159,15 +159,16 @@ func (c *pskcCrypto) startDerive(ek *pskcEncryptionKey) {
 	}
 	p := &earlyKey{ek: ek, size: size, done: make(chan struct{})}
 	c.early = p
-	password := c.opt.Password
+	password, limit := c.opt.Password, c.opt.maxIterations()
 	go func() {
 		defer close(p.done)
-		p.key, p.err = derive(ek, password, size)
+		p.key, p.err = derive(ek, password, size, limit)
 	}()
 }
 
-// derive runs PBKDF2 with the file's parameters.
-func derive(p *pskcEncryptionKey, password string, size int) ([]byte, error) {
+// derive runs PBKDF2 with the file's parameters, refusing an
+// IterationCount above maxIter.
+func derive(p *pskcEncryptionKey, password string, size, maxIter int) ([]byte, error) {
 	if a := fragment(p.KDF); a != "pbkdf2" {
 		if a == "" {
 			return nil, errors.New("DerivedKey has no KeyDerivationMethod Algorithm")
@@ -185,8 +186,8 @@ func derive(p *pskcEncryptionKey, password string, size int) ([]byte, error) {
 	if err != nil || iter < 1 {
 		return nil, errors.New("PBKDF2 IterationCount is not a positive whole number")
 	}
-	if iter > MaxPBKDF2Iterations {
-		return nil, fmt.Errorf("PBKDF2 IterationCount %d is above the limit of %d", iter, MaxPBKDF2Iterations)
+	if iter > maxIter {
+		return nil, fmt.Errorf("PBKDF2 IterationCount %d is above the limit of %d", iter, maxIter)
 	}
 	if s := strings.TrimSpace(p.KeyLen); s != "" {
 		n, err := strconv.Atoi(s)

@@ -277,10 +277,15 @@ type Options struct {
 	// DefaultMaxBytes and DefaultMaxTokens.
 	MaxBytes  int64
 	MaxTokens int
-
 	// Now is the clock a TOTP start time is judged against (at most
 	// otpcore.MaxT0Ahead in the future); time.Now when nil.
 	Now func() time.Time
+
+	// MaxIterations refuses a password-protected PSKC file whose PBKDF2
+	// IterationCount is higher: the file sets the work its reader does.
+	// Zero means MaxPBKDF2Iterations; a fuzzer sets it low so that no
+	// mutated count makes a run slow.
+	MaxIterations int
 }
 
 func (o *Options) now() time.Time {
@@ -288,6 +293,13 @@ func (o *Options) now() time.Time {
 		return o.Now()
 	}
 	return time.Now()
+}
+
+func (o *Options) maxIterations() int {
+	if o.MaxIterations > 0 {
+		return min(o.MaxIterations, MaxPBKDF2Iterations)
+	}
+	return MaxPBKDF2Iterations
 }
 
 func (o *Options) maxBytes() int64 {

@@ -104,3 +104,43 @@ func BenchmarkIdentify10k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkImportLockHold10k measures how long a 10,000-token import holds
+// the store's write lock (BEGIN IMMEDIATE to COMMIT), which is how long a
+// concurrent verification has to wait. The store already has its master
+// key, as any store in service does. Reported as lock-ms/op.
+func BenchmarkImportLockHold10k(b *testing.B) {
+	files := benchFiles(b)
+	var held time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		st, s := benchKeyedStore(b, func(d time.Duration) { held = max(held, d) })
+		held = 0
+		b.StartTimer()
+		res, err := s.Import(ctx, bytes.NewReader(files["azure"]), ImportOptions{})
+		b.StopTimer()
+		if err != nil || len(res) != benchTokens {
+			b.Fatalf("import: %v (%d results)", err, len(res))
+		}
+		b.ReportMetric(float64(held)/float64(time.Millisecond), "lock-ms/op")
+		st.Close()
+		b.StartTimer()
+	}
+}
+
+// benchKeyedStore opens a fresh store whose master key exists (one token
+// imported), reporting every write's lock hold time to onWrite.
+func benchKeyedStore(b testing.TB, onWrite func(time.Duration)) (*db.SQLite, *Service) {
+	b.Helper()
+	dir := b.TempDir()
+	st, err := db.Open(ctx, filepath.Join(dir, "s.db"), db.Options{KeyFile: filepath.Join(dir, "k"), Create: true, OnWrite: onWrite})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &Service{Store: st, Actor: "bench", Now: time.Now}
+	first := fmt.Sprintf(",KEYED0001,%s,30,Token2,C202\n", otpcore.EncodeBase32(benchSeed(-1)))
+	if _, err := s.Import(ctx, strings.NewReader("upn,serial number,secret key,time interval,manufacturer,model\n"+first), ImportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	return st, s
+}
