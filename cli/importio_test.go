@@ -101,7 +101,7 @@ func TestHugeLineOnStdinRefused(t *testing.T) {
 func TestImportOfEndlessInputRefused(t *testing.T) {
 	h := newHarness(t)
 	_, errs, code := h.exec("", "import", "/dev/zero")
-	if code != ExitError || !strings.Contains(errs, "/dev/zero") || !strings.Contains(errs, "not a regular file") {
+	if code != ExitError || !strings.Contains(errs, "/dev/zero") || !strings.Contains(errs, "is a character device, not a regular file") {
 		t.Fatalf("import /dev/zero: exit %d %q", code, errs)
 	}
 	fifo := filepath.Join(h.dir, "pipe")

@@ -36,7 +36,7 @@ func readFileLimited(path string, limit int64) ([]byte, error) {
 	}
 	mode := st.Mode()
 	if !mode.IsRegular() && mode&fs.ModeNamedPipe == 0 {
-		return nil, fmt.Errorf("%s is not a regular file (%s)", path, mode.Type())
+		return nil, fmt.Errorf("%s is %s, not a regular file or a pipe: give the path of the file to read", path, fileKind(mode))
 	}
 	tooLarge := fmt.Errorf("%s is larger than the %s limit", path, sizeText(limit))
 	if mode.IsRegular() && st.Size() > limit {
@@ -75,4 +75,22 @@ func firstLine(path string) (string, error) {
 	defer clear(b)
 	line, _, _ := bytes.Cut(b, []byte("\n"))
 	return strings.TrimRight(string(line), "\r"), nil
+}
+
+// fileKind names a non-regular file's type in words a sysadmin reads at a
+// glance (fs.FileMode's letters, "Dc---------", are not that).
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "a special file"
 }
