@@ -15,6 +15,7 @@ import (
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/inputfile"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/seedfile"
 	"github.com/two-factor/two-factor/service"
@@ -63,7 +64,7 @@ password on a terminal, or takes it from --password-file.`,
 				}
 			}
 			opt.Assign = !noAssign
-			data, err := readFileLimited(args[0], seedfile.DefaultMaxBytes)
+			data, err := inputfile.Read(args[0], seedfile.DefaultMaxBytes)
 			if err != nil {
 				return err
 			}

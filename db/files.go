@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/two-factor/two-factor/inputfile"
 )
 
 // euid is the user whose files are trusted besides root's. A variable so
@@ -75,7 +77,7 @@ func checkStoreFile(path string, st fs.FileInfo) error {
 	case st.IsDir():
 		return fmt.Errorf("store %s is a directory, not a file", path)
 	case !st.Mode().IsRegular():
-		return fmt.Errorf("store %s is not a regular file (it is a %s): give the path of a store file", path, fileType(st))
+		return fmt.Errorf("store %s is not a regular file (it is %s): give the path of a store file", path, inputfile.Kind(st.Mode()))
 	case st.Size() == 0 && !hasContent(path+"-wal"):
 		// A store we create is initialised before it appears (see
 		// createStore), so an empty one is far more likely truncated by
@@ -106,20 +108,6 @@ func checkStoreFile(path string, st fs.FileInfo) error {
 func hasContent(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.Size() > 0
-}
-
-func fileType(st fs.FileInfo) string {
-	switch m := st.Mode(); {
-	case m&fs.ModeCharDevice != 0:
-		return "character device"
-	case m&fs.ModeDevice != 0:
-		return "block device"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	}
-	return "special file"
 }
 
 // createStore makes a new, initialised store at path that only its owner

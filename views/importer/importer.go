@@ -12,8 +12,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -22,6 +20,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/inputfile"
 	"github.com/two-factor/two-factor/seedfile"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
@@ -319,7 +318,7 @@ func (m *Model) run(dry bool, path string, data []byte) tea.Cmd {
 	return tea.Batch(m.spin.Tick, func() tea.Msg {
 		msg := ranMsg{from: m, gen: gen, dry: dry, path: path, data: data}
 		if msg.data == nil {
-			if msg.data, msg.err = readFile(expand(path)); msg.err != nil {
+			if msg.data, msg.err = inputfile.Read(expand(path), seedfile.DefaultMaxBytes); msg.err != nil {
 				return msg
 			}
 		}
@@ -330,31 +329,6 @@ func (m *Model) run(dry bool, path string, data []byte) tea.Cmd {
 		msg.results, msg.err = c.Svc.Import(c.Ctx, bytes.NewReader(msg.data), opt)
 		return msg
 	})
-}
-
-// readFile reads a seed file whole, refusing what no seed file is.
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, errors.New("it is a directory")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, seedfile.DefaultMaxBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > seedfile.DefaultMaxBytes {
-		clear(data)
-		return nil, fmt.Errorf("it is larger than %d MiB, more than any seed file", seedfile.DefaultMaxBytes>>20)
-	}
-	return data, nil
 }
 
 func (m *Model) ran(msg ranMsg) tea.Cmd {

@@ -265,7 +265,7 @@ func TestErrorsNameTheFileAndLineAndNoSecret(t *testing.T) {
 	os.Mkdir("adir", 0o700)
 	a.Type("adir")
 	a.Keys("enter")
-	if st := a.Root.StatusLine(); !strings.Contains(st.Text, "import adir: it is a directory") {
+	if st := a.Root.StatusLine(); !strings.Contains(st.Text, "import adir: adir is a directory, not a regular file or a pipe") {
 		t.Errorf("directory: %+v", st)
 	}
 }
