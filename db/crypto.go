@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/two-factor/two-factor/inputfile"
 )
 
 // masterKeyLen is an AES-256 key.
@@ -114,6 +116,10 @@ func newMasterKey() ([]byte, error) {
 	return k, err
 }
 
+// maxKeyFileBytes bounds a key file: ours are 70 bytes, so anything near
+// this is not one, and a runaway file is never read whole.
+const maxKeyFileBytes = 4096
+
 // readKeyFile loads a key file, refusing one that others can read: it is
 // the only thing standing between a copy of the database and every seed.
 func readKeyFile(path string) ([]byte, error) {
@@ -133,10 +139,11 @@ func readKeyFile(path string) ([]byte, error) {
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("master key file %s can be read by other users (mode %04o); run: chmod 600 %s", path, st.Mode().Perm(), path)
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := inputfile.Read(path, maxKeyFileBytes)
 	if err != nil {
-		return nil, fmt.Errorf("master key file %s: %w", path, err)
+		return nil, fmt.Errorf("master key file: %w", err)
 	}
+	defer clear(raw)
 	head, body, ok := strings.Cut(strings.TrimSpace(string(raw)), "\n")
 	if !ok || strings.TrimSpace(head) != keyFileHeader {
 		return nil, fmt.Errorf("%s is not a two-factor master key file", path)
