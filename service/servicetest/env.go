@@ -91,7 +91,8 @@ func open(tb testing.TB, path string, create bool) *Env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	svc := &service.Service{Store: st, Actor: "admin", Now: clock.Now}
+	svc := service.New(st)
+	svc.Actor, svc.Now = "admin", clock.Now
 	return &Env{Dir: dir, Path: path, Store: st, Svc: svc, Clock: clock}
 }
 
