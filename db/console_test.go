@@ -6,15 +6,15 @@ import (
 	"testing"
 
 	"github.com/two-factor/two-factor/db"
-	"github.com/two-factor/two-factor/tui/tuitest"
+	"github.com/two-factor/two-factor/service/servicetest"
 )
 
 // The console's fast listings must say exactly what Users says.
 func TestUserPagerAgreesWithUsers(t *testing.T) {
 	ctx := context.Background()
-	seeded := tuitest.NewEnv(t)
+	seeded := servicetest.NewEnv(t)
 	seeded.Seed(t)
-	bulk := tuitest.OpenEnv(t, tuitest.BigStore(t, tuitest.BigStoreSpec{Users: 2000, Devices: 3100}))
+	bulk := servicetest.OpenEnv(t, servicetest.BigStore(t, servicetest.BigStoreSpec{Users: 2000, Devices: 3100}))
 	for name, st := range map[string]*db.SQLite{"seeded": seeded.Store, "bulk": bulk.Store} {
 		want, err := st.Users(ctx)
 		if err != nil {

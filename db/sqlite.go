@@ -169,6 +169,11 @@ func (s *SQLite) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return s.wrap(err)
 	}
+	// Should fn panic, the transaction is rolled back on the way out, or
+	// its write lock would be held until the process exits, stopping
+	// every other writer (logins included) once a caller recovers.
+	// After a commit this does nothing.
+	defer tx.Rollback()
 	if lockHook != nil {
 		lockHook(true)
 		defer lockHook(false)

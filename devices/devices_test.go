@@ -344,3 +344,21 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("settings round trip: %+v != %+v", back, s)
 	}
 }
+
+// The advice's date is in the zone of the now it is given, not in that of
+// the samples (which a store reads in the machine's zone): 23:00 UTC is
+// the next day at UTC+13.
+func TestDriftAdviceDateInTheZoneOfNow(t *testing.T) {
+	d := totpDevice()
+	d.Tolerance = 1
+	t0 := time.Date(2026, 1, 1, 23, 0, 0, 0, time.UTC)
+	samples := []DriftSample{{At: t0, Drift: 0}, {At: t0.Add(10 * 24 * time.Hour), Drift: 1}}
+	d.LastUsed = samples[1].At // leaves tolerance 15 days later, at 23:00 UTC
+	far := time.FixedZone("UTC+13", 13*3600)
+	for zone, want := range map[*time.Location]string{time.UTC: "2026-01-26", far: "2026-01-27"} {
+		tr := AnalyzeDrift(d, samples, d.LastUsed.Add(24*time.Hour).In(zone), 30*24*time.Hour)
+		if !strings.HasSuffix(tr.Advice, "before "+want) {
+			t.Errorf("now in %s: advice %q, want the date %s", zone, tr.Advice, want)
+		}
+	}
+}

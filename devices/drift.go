@@ -60,7 +60,9 @@ func AnalyzeDrift(d *Device, samples []DriftSample, now time.Time, horizon time.
 		t.Advice = "probably outside its tolerance already: resync it with two codes"
 	case t.LeavesTolerance.Before(now.Add(horizon)):
 		t.Flag = true
-		t.Advice = fmt.Sprintf("ask the user to sign in, or resync, before %s", t.LeavesTolerance.Format("2006-01-02"))
+		// The date in now's zone: the caller's clock says where the
+		// reader is; the samples' zone is only where they were read.
+		t.Advice = fmt.Sprintf("ask the user to sign in, or resync, before %s", t.LeavesTolerance.In(now.Location()).Format("2006-01-02"))
 	default:
 		t.Advice = "within tolerance"
 	}

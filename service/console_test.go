@@ -9,16 +9,16 @@ import (
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
-	"github.com/two-factor/two-factor/tui/tuitest"
+	"github.com/two-factor/two-factor/service/servicetest"
 )
 
 func TestResyncPreviewThenApply(t *testing.T) {
 	ctx := context.Background()
-	e := tuitest.NewEnv(t)
+	e := servicetest.NewEnv(t)
 	e.AddUser(t, "alice")
 	tok := e.Token(t, "alice", "SN1", "c200", 2)
 	now := e.Clock.Now()
-	codes := []string{tuitest.Code(t, tok, now, 39), tuitest.Code(t, tok, now, 40)} // the token is at +42
+	codes := []string{servicetest.Code(t, tok, now, 39), servicetest.Code(t, tok, now, 40)} // the token is at +42
 	plan, err := e.Svc.ResyncPreview(ctx, "alice", codes, service.ResyncOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func TestResyncPreviewThenApply(t *testing.T) {
 	}
 	e.Clock.Advance(30 * time.Second)
 	d.Secret = tok.Secret
-	if r, err := e.Svc.Verify(ctx, "alice", "", tuitest.Code(t, d, e.Clock.Now(), 0)); err != nil || !r.Accepted() {
+	if r, err := e.Svc.Verify(ctx, "alice", "", servicetest.Code(t, d, e.Clock.Now(), 0)); err != nil || !r.Accepted() {
 		t.Fatalf("next code after the resync: %v %v", r.Outcome, err)
 	}
 	hist, _ := e.Store.DriftHistory(ctx, d.ID)
@@ -62,16 +62,16 @@ func TestResyncPreviewThenApply(t *testing.T) {
 
 func TestApplyResyncRefusesAStalePlan(t *testing.T) {
 	ctx := context.Background()
-	e := tuitest.NewEnv(t)
+	e := servicetest.NewEnv(t)
 	e.AddUser(t, "alice")
 	tok := e.Token(t, "alice", "SN1", "c200", 0)
 	now := e.Clock.Now()
-	plan, err := e.Svc.ResyncPreview(ctx, "alice", []string{tuitest.Code(t, tok, now, 9), tuitest.Code(t, tok, now, 10)}, service.ResyncOptions{})
+	plan, err := e.Svc.ResyncPreview(ctx, "alice", []string{servicetest.Code(t, tok, now, 9), servicetest.Code(t, tok, now, 10)}, service.ResyncOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Clock.Advance(30 * time.Second) // a login at the old position moves the replay floor
-	if r, err := e.Svc.Verify(ctx, "alice", "", tuitest.Code(t, tok, e.Clock.Now(), 0)); err != nil || !r.Accepted() {
+	if r, err := e.Svc.Verify(ctx, "alice", "", servicetest.Code(t, tok, e.Clock.Now(), 0)); err != nil || !r.Accepted() {
 		t.Fatalf("login: %v %v", r.Outcome, err)
 	}
 	if _, err := e.Svc.ApplyResync(ctx, plan); !errors.Is(err, service.ErrResyncStale) {
@@ -85,7 +85,7 @@ func TestApplyResyncRefusesAStalePlan(t *testing.T) {
 
 func TestResyncPreviewErrors(t *testing.T) {
 	ctx := context.Background()
-	e := tuitest.NewEnv(t)
+	e := servicetest.NewEnv(t)
 	e.AddUser(t, "alice")
 	e.Token(t, "alice", "SN1", "c200", 0)
 	if _, err := e.Svc.ResyncPreview(ctx, "alice", []string{"000000", "000001"}, service.ResyncOptions{Window: 30}); err == nil {
@@ -100,7 +100,7 @@ func TestResyncPreviewErrors(t *testing.T) {
 }
 
 func TestDriftReportCarriesHistory(t *testing.T) {
-	e := tuitest.NewEnv(t)
+	e := servicetest.NewEnv(t)
 	e.Seed(t)
 	ls, err := e.Svc.DriftReport(context.Background(), 30*24*time.Hour, false)
 	if err != nil {
@@ -116,7 +116,7 @@ func TestDriftReportCarriesHistory(t *testing.T) {
 }
 
 func TestFirstUsers(t *testing.T) {
-	e := tuitest.NewEnv(t)
+	e := servicetest.NewEnv(t)
 	e.Seed(t)
 	us, n, err := e.Svc.FirstUsers(context.Background(), 2)
 	if err != nil || n != 6 || len(us) != 2 || us[0].Name != "alice" || us[1].Name != "bob" {

@@ -23,6 +23,10 @@ type Common struct {
 	Styles *themes.Styles
 	Keys   GlobalKeyMap
 	Now    func() time.Time
+	// Zone is the time zone times are shown in: the machine's unless the
+	// caller pins one. Passed here rather than set in time.Local, which
+	// would change it for the whole process.
+	Zone *time.Location
 	// Location names the store in the header (its path).
 	Location string
 	// Width and Height are the terminal's size; screens get the size of
@@ -43,6 +47,7 @@ func NewCommon(ctx context.Context, svc *service.Service, theme themes.Choice) *
 		Styles:   theme.Styles(),
 		Keys:     DefaultGlobalKeyMap(),
 		Now:      now,
+		Zone:     time.Local,
 		Location: svc.Store.Path(),
 	}
 }

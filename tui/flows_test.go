@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/two-factor/two-factor/otpcore"
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/themes"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
@@ -123,9 +124,9 @@ func TestFlowResync(t *testing.T) {
 	f.keys("s")
 	f.waitFor("Code 1:")
 	now := e.Clock.Now()
-	f.tm.Type(tuitest.Code(t, tok, now, 9))
+	f.tm.Type(servicetest.Code(t, tok, now, 9))
 	f.keys("tab")
-	f.tm.Type(tuitest.Code(t, tok, now, 10))
+	f.tm.Type(servicetest.Code(t, tok, now, 10))
 	f.keys("enter")
 	f.waitFor("Found the token")
 	f.waitFor("+10 steps (+300 s)") // the offset from the stored drift

@@ -105,6 +105,20 @@ func Ago(now, t time.Time) string {
 	return t.Format("2006-01-02")
 }
 
+// InZone is t in the console's time zone.
+func (c *Common) InZone(t time.Time) time.Time {
+	if c.Zone == nil {
+		return t.Local()
+	}
+	return t.In(c.Zone)
+}
+
+// Ago is the package's Ago from the console's clock, dates in its zone.
+func (c *Common) Ago(t time.Time) string { return Ago(c.Now(), c.InZone(t)) }
+
+// Stamp is the package's Stamp in the console's zone.
+func (c *Common) Stamp(t time.Time) string { return Stamp(c.InZone(t)) }
+
 // Stamp is a full local time for detail panes.
 func Stamp(t time.Time) string {
 	if t.IsZero() {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/audit"
@@ -24,14 +25,14 @@ func TestNothingFromTheStoreDrivesTheTerminal(t *testing.T) {
 	a := tuitest.NewApp(c, users.New(c))
 	screens := map[string]func(){
 		"users":  func() {},
-		"detail": func() { a.Send(tui.PushMsg{View: userdetail.New(c, tuitest.HostileUser)}) },
+		"detail": func() { a.Send(tui.PushMsg{View: userdetail.New(c, servicetest.HostileUser)}) },
 		"drift":  func() { a.Send(tui.PushMsg{View: drift.New(c)}); a.Keys("a", "G") },
 		"audit":  func() { a.Send(tui.PushMsg{View: audit.New(c, "")}) },
 		"user audit": func() {
-			a.Send(tui.PushMsg{View: audit.New(c, tuitest.HostileUser)})
+			a.Send(tui.PushMsg{View: audit.New(c, servicetest.HostileUser)})
 		},
-		"disable": func() { a.Run(disable.Start(c, tuitest.HostileUser)) },
-		"remove":  func() { a.Run(disable.StartRemoveUser(c, tuitest.HostileUser)) },
+		"disable": func() { a.Run(disable.Start(c, servicetest.HostileUser)) },
+		"remove":  func() { a.Run(disable.StartRemoveUser(c, servicetest.HostileUser)) },
 		"filter":  func() { a.Keys("/"); a.Type("mal") },
 	}
 	for name, open := range screens {

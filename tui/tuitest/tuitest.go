@@ -1,18 +1,17 @@
-// Package tuitest builds real stores and drives console screens for the
-// tests of tui/ and views/: a SQLite store in a temporary directory with a
-// fixed clock, a standard cast of users, and a synchronous driver that runs
-// a screen's commands and feeds their messages back, so Update/View tests
-// need no terminal and no sleeps. It is imported only by tests.
+// Package tuitest drives console screens for the tests of tui/ and views/:
+// a console context on a servicetest store (times shown in UTC), and a
+// synchronous driver that runs a screen's commands and feeds their messages
+// back, so Update/View tests need no terminal and no sleeps; plus checks
+// on rendered frames (golden files, escape sequences, colour). The store
+// fixtures themselves live below the console, in service/servicetest. It
+// is imported only by tests.
 package tuitest
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,84 +20,19 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/two-factor/two-factor/db"
-	"github.com/two-factor/two-factor/devices"
-	"github.com/two-factor/two-factor/otpcore"
-	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/themes"
 	"github.com/two-factor/two-factor/tui"
 )
 
-// Golden files hold times as text; they must not depend on the machine's
-// zone.
-func init() { time.Local = time.UTC }
+// Env is a store fixture with the console on top of it.
+type Env struct{ *servicetest.Env }
 
-// Start is the fixed "now" of every test store: a Sunday afternoon.
-var Start = time.Date(2026, 11, 22, 14, 0, 10, 0, time.UTC)
+// NewEnv opens a new store (servicetest.NewEnv) for console tests.
+func NewEnv(tb testing.TB) *Env { return &Env{servicetest.NewEnv(tb)} }
 
-// Clock is a settable clock shared by the store, the service and the
-// console.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-// Advance moves the clock on by d.
-func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
-// Env is a real store with its service.
-type Env struct {
-	Dir   string
-	Path  string
-	Store *db.SQLite
-	Svc   *service.Service
-	Clock *Clock
-}
-
-// NewEnv opens a new store in a temporary directory with the clock at
-// Start and the issuer "Example".
-func NewEnv(tb testing.TB) *Env {
-	tb.Helper()
-	dir := tb.TempDir()
-	clock := &Clock{t: Start}
-	path := filepath.Join(dir, "store.db")
-	st, err := db.Open(context.Background(), path, db.Options{KeyFile: filepath.Join(dir, "master.key"), Create: true, Now: clock.Now})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	svc := &service.Service{Store: st, Actor: "admin", Now: clock.Now}
-	if err := st.SetSetting(context.Background(), "admin", "issuer", "Example"); err != nil {
-		tb.Fatal(err)
-	}
-	return &Env{Dir: dir, Path: path, Store: st, Svc: svc, Clock: clock}
-}
-
-// OpenEnv opens an existing store file (such as one from BigStore).
-func OpenEnv(tb testing.TB, path string) *Env {
-	tb.Helper()
-	clock := &Clock{t: Start}
-	st, err := db.Open(context.Background(), path, db.Options{KeyFile: filepath.Join(filepath.Dir(path), "master.key"), Now: clock.Now})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	return &Env{Dir: filepath.Dir(path), Path: path, Store: st, Svc: &service.Service{Store: st, Actor: "admin", Now: clock.Now}, Clock: clock}
-}
+// OpenEnv opens an existing store file (servicetest.OpenEnv).
+func OpenEnv(tb testing.TB, path string) *Env { return &Env{servicetest.OpenEnv(tb, path)} }
 
 // Common returns a console context of the given size for the store, with
 // the dark theme unless another choice is given, and the store named
@@ -110,161 +44,11 @@ func (e *Env) Common(w, h int, choice ...themes.Choice) *tui.Common {
 	}
 	c := tui.NewCommon(context.Background(), e.Svc, ch)
 	c.Location = "store.db"
+	// Golden files hold times as text: they must not depend on the
+	// machine's zone.
+	c.Zone = time.UTC
 	c.Width, c.Height = w, h
 	return c
-}
-
-// Code computes the code a device shows at t (TOTP) or at its next
-// counter (HOTP); offset moves that many steps or counters on.
-func Code(tb testing.TB, d *devices.Device, t time.Time, offset int64) string {
-	tb.Helper()
-	var counter int64
-	if d.Kind == devices.HOTP {
-		counter = int64(d.Counter) + offset
-	} else {
-		counter = otpcore.TOTPParams{Step: d.Step, T0: d.T0}.StepAt(t.Unix()) + d.Drift + offset
-	}
-	c, err := otpcore.HOTP(d.Algorithm, d.Secret, uint64(counter), d.Digits)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
-
-// AddUser adds a user.
-func (e *Env) AddUser(tb testing.TB, name string) {
-	tb.Helper()
-	if _, err := e.Store.AddUser(context.Background(), "admin", name); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// Enroll enrolls and confirms a device for user (an authenticator app
-// unless opt says otherwise) and returns it with its secret.
-func (e *Env) Enroll(tb testing.TB, user string, opt service.EnrollOptions) *devices.Device {
-	tb.Helper()
-	ctx := context.Background()
-	en, err := e.Svc.StartEnrollment(ctx, user, opt)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	secret := append([]byte(nil), en.Device.Secret...)
-	r, err := e.Svc.Confirm(ctx, en, Code(tb, en.Device, e.Clock.Now(), 0), false)
-	if err != nil || !r.Accepted() {
-		tb.Fatalf("confirming %s's device: %v %v", user, r.Outcome, err)
-	}
-	d := *en.Device
-	d.Secret = secret
-	return &d
-}
-
-// Token enrolls a hardware TOTP token with a fixed seed for user.
-func (e *Env) Token(tb testing.TB, user, serial, model string, drift int64) *devices.Device {
-	tb.Helper()
-	seed := []byte("12345678901234567890")
-	seed[0] = byte(len(serial) + int(serial[len(serial)-1]))
-	return e.Enroll(tb, user, service.EnrollOptions{Token: &devices.TokenSpec{
-		Kind: devices.TOTP, Serial: serial, Model: model, Manufacturer: "Token2", Algorithm: otpcore.SHA1,
-		Digits: 6, Step: 30, Drift: drift, Secret: seed,
-	}})
-}
-
-// Update runs fn on one user's devices in a store transaction.
-func (e *Env) Update(tb testing.TB, user string, fn func(*db.Unit) error) {
-	tb.Helper()
-	if err := e.Store.Update(context.Background(), "admin", user, fn); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// Find returns user's device named name from a Unit.
-func Find(u *db.Unit, name string) *devices.Device {
-	for _, d := range u.Devices {
-		if d.Name == name {
-			return d
-		}
-	}
-	panic("no device " + name)
-}
-
-// Seed fills the store with the standard cast:
-//
-//	alice  an app, a drifting hardware token with weeks of history, backup codes
-//	bob    an app, locked out after failures
-//	carol  no devices
-//	dave   an app, throttled by a recent failure
-//	erin   a disabled app only
-//	mallory  a name with an escape sequence in it
-func (e *Env) Seed(tb testing.TB) {
-	tb.Helper()
-	ctx := context.Background()
-	// Devices are enrolled ten days back and last used at various times.
-	e.Clock.Set(Start.Add(-10 * 24 * time.Hour))
-	defer e.Clock.Set(Start)
-	for _, n := range []string{"alice", "bob", "carol", "dave", "erin"} {
-		e.AddUser(tb, n)
-	}
-	e.Enroll(tb, "alice", service.EnrollOptions{Name: "phone"})
-	e.Update(tb, "alice", func(u *db.Unit) error {
-		d := Find(u, "phone")
-		d.LastUsed = Start.Add(-2 * time.Hour)
-		u.Save(d)
-		return nil
-	})
-	e.Token(tb, "alice", "SN0042", "c200", 3)
-	e.Update(tb, "alice", func(u *db.Unit) error {
-		d := Find(u, "token")
-		for i, dr := range []int64{0, 1, 1, 2, 3, 3, 4} {
-			u.RecordDrift(d, devices.DriftSample{At: Start.Add(time.Duration(i-7) * 7 * 24 * time.Hour), Drift: dr})
-		}
-		d.Drift, d.Tolerance = 4, 1
-		d.LastUsed = Start.Add(-3 * 24 * time.Hour)
-		u.Save(d)
-		return nil
-	})
-	if _, err := e.Svc.BackupCodes(ctx, "alice"); err != nil {
-		tb.Fatal(err)
-	}
-	e.Enroll(tb, "bob", service.EnrollOptions{Name: "pixel"})
-	e.Update(tb, "bob", func(u *db.Unit) error {
-		d := Find(u, "pixel")
-		d.Failures, d.LockedOut, d.LastFailure = 12, true, Start.Add(-2*time.Hour)
-		d.LastUsed = Start.Add(-4 * 24 * time.Hour)
-		u.Save(d)
-		return nil
-	})
-	e.Enroll(tb, "dave", service.EnrollOptions{})
-	e.Update(tb, "dave", func(u *db.Unit) error {
-		d := Find(u, "authenticator")
-		d.Failures, d.LastFailure = 3, Start.Add(-time.Second)
-		d.LastUsed = Start.Add(-25 * time.Minute)
-		u.Save(d)
-		return nil
-	})
-	e.Enroll(tb, "erin", service.EnrollOptions{Name: "old phone"})
-	e.Update(tb, "erin", func(u *db.Unit) error {
-		d := Find(u, "old phone")
-		d.Enabled = false
-		u.Save(d)
-		return nil
-	})
-	e.Hostile(tb)
-}
-
-// HostileUser is a user name with escape sequences in it, as another tool
-// or a tampered file could leave in the store (the API refuses them).
-const HostileUser = "mallory\x1b[31mEVIL\x1b]0;pwned\x07"
-
-// Hostile writes, behind the API's back, a user and a hardware token whose
-// names and serial carry escape sequences and control characters.
-func (e *Env) Hostile(tb testing.TB) {
-	tb.Helper()
-	e.Exec(tb, "INSERT INTO users(name, created_at) VALUES (?, ?)", HostileUser, Start.UnixMilli())
-	e.Exec(tb, `INSERT INTO devices(user_id, name, kind, hardware, serial, model, seed_source, created_at, confirmed, enabled)
-		VALUES ((SELECT id FROM users WHERE name = ?), ?, 'totp', 1, ?, ?, ?, ?, 1, 1)`,
-		HostileUser, "tok\x1b[2J\rname", "SN\x1b]52;c;aGk=\x07", "m\u202eodel", "vendor\x1b[5m", Start.UnixMilli())
-	e.Exec(tb, `INSERT INTO audit(at, actor, action, user_name, device_name, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		Start.UnixMilli(), "root\x1b[8m", "device.\x1b[1Averify", HostileUser, "tok\x1b[2J", "weird\x9b31m", "detail\x1bP1$r\x1b\\")
 }
 
 // Unsafe returns the first character in a rendered frame that did not come
@@ -295,19 +79,6 @@ func Unsafe(frame string) string {
 		}
 	}
 	return ""
-}
-
-// Exec runs SQL on the store file directly.
-func (e *Env) Exec(tb testing.TB, query string, args ...any) {
-	tb.Helper()
-	sdb, err := sql.Open("sqlite", "file:"+e.Path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer sdb.Close()
-	if _, err := sdb.Exec(query, args...); err != nil {
-		tb.Fatal(err)
-	}
 }
 
 // Drive runs cmd and every command its messages lead to, synchronously,

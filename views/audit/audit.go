@@ -245,7 +245,7 @@ func (m *Model) row(e *db.AuditEntry, selected bool) string {
 		marker = "› "
 	}
 	cols := []string{
-		tui.Cell(e.At.Format("01-02 15:04"), wTime),
+		tui.Cell(m.c.InZone(e.At).Format("01-02 15:04"), wTime),
 		tui.Cell(tui.Safe(e.Action), wAction),
 		tui.Cell(tui.Safe(e.User), wUser),
 	}
@@ -284,7 +284,7 @@ func outcomeLabel(o string) string {
 
 func (m *Model) entryDetail(e *db.AuditEntry) string {
 	s := m.c.Styles
-	head := fmt.Sprintf("%s  by %s  %s", e.At.Format("2006-01-02 15:04:05"), tui.Safe(e.Actor), tui.Safe(e.Action))
+	head := fmt.Sprintf("%s  by %s  %s", m.c.InZone(e.At).Format("2006-01-02 15:04:05"), tui.Safe(e.Actor), tui.Safe(e.Action))
 	if e.User != "" {
 		head += "  user " + tui.Safe(e.User)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/disable"
 	"github.com/two-factor/two-factor/views/users"
@@ -26,7 +27,7 @@ func TestGolden(t *testing.T) {
 			e.Seed(t)
 			c := e.Common(sz.W, sz.H)
 			a := tuitest.NewApp(c, users.New(c))
-			a.Run(disable.StartRemoveUser(c, tuitest.HostileUser))
+			a.Run(disable.StartRemoveUser(c, servicetest.HostileUser))
 			tuitest.Golden(t, a.Frame())
 		})
 	}

@@ -219,7 +219,7 @@ func (m *Model) row(l *service.DriftRow, selected bool) string {
 		rate = fmt.Sprintf("%+.2f", l.Trend.RatePerDay*7)
 	}
 	if !l.Trend.LeavesTolerance.IsZero() {
-		leaves = l.Trend.LeavesTolerance.Format("2006-01-02")
+		leaves = m.c.InZone(l.Trend.LeavesTolerance).Format("2006-01-02")
 	}
 	marker := "  "
 	if selected {

@@ -10,6 +10,7 @@ import (
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/enroll"
@@ -88,14 +89,14 @@ func TestAppEnrollmentConfirms(t *testing.T) {
 	}
 
 	a.Type("000000")
-	if code := tuitest.Code(t, en.Device, e.Clock.Now(), 0); code == "000000" {
+	if code := servicetest.Code(t, en.Device, e.Clock.Now(), 0); code == "000000" {
 		t.Skip("the random secret happens to give 000000 now")
 	}
 	a.Keys("enter")
 	if !strings.Contains(a.Frame(), "That code is not right") {
 		t.Fatalf("a wrong code is not reported:\n%s", a.Frame())
 	}
-	a.Type(tuitest.Code(t, en.Device, e.Clock.Now(), 0))
+	a.Type(servicetest.Code(t, en.Device, e.Clock.Now(), 0))
 	a.Keys("enter")
 	ds, err := e.Store.Devices(context.Background(), "carol")
 	if err != nil || len(ds) != 1 || !ds[0].Confirmed || ds[0].Name != "authenticator" {
@@ -145,7 +146,7 @@ func TestHOTPApp(t *testing.T) {
 	if en == nil || en.Device.Kind != devices.HOTP || !strings.HasPrefix(m.URI(), "otpauth://hotp/") {
 		t.Fatalf("3 should enroll a HOTP app: %+v", en)
 	}
-	a.Type(tuitest.Code(t, en.Device, e.Clock.Now(), 0))
+	a.Type(servicetest.Code(t, en.Device, e.Clock.Now(), 0))
 	a.Keys("enter")
 	ds, _ := e.Store.Devices(context.Background(), "carol")
 	if len(ds) != 1 || ds[0].Kind != devices.HOTP || ds[0].Counter != 1 {
@@ -176,7 +177,7 @@ func TestHardwareToken(t *testing.T) {
 	if !strings.Contains(a.Frame(), "Confirm TOTP token serial SN7 for carol") {
 		t.Errorf("frame:\n%s", a.Frame())
 	}
-	a.Type(tuitest.Code(t, en.Device, e.Clock.Now(), 0))
+	a.Type(servicetest.Code(t, en.Device, e.Clock.Now(), 0))
 	a.Keys("enter")
 	ds, _ := e.Store.Devices(context.Background(), "carol")
 	if len(ds) != 1 || ds[0].Serial != "SN7" || ds[0].Model != "c100" || !ds[0].Hardware {

@@ -9,6 +9,7 @@ import (
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/resync"
@@ -38,9 +39,9 @@ func setup(t *testing.T, w, h int) (*tuitest.Env, *tuitest.App, *resync.Model, *
 func typeCodes(t *testing.T, e *tuitest.Env, a *tuitest.App, tok *devices.Device, drift int64) {
 	t.Helper()
 	now := e.Clock.Now()
-	a.Type(tuitest.Code(t, tok, now, drift-tok.Drift-1))
+	a.Type(servicetest.Code(t, tok, now, drift-tok.Drift-1))
 	a.Keys("tab")
-	a.Type(tuitest.Code(t, tok, now, drift-tok.Drift))
+	a.Type(servicetest.Code(t, tok, now, drift-tok.Drift))
 }
 
 func stored(t *testing.T, e *tuitest.Env) *devices.Device {
@@ -159,9 +160,9 @@ func TestHOTPToken(t *testing.T) {
 	ds, _ := e.Store.Devices(context.Background(), "bob")
 	m := resync.New(c, "bob", ds[0])
 	a.Send(tui.PushMsg{View: m})
-	a.Type(tuitest.Code(t, tok, e.Clock.Now(), 40))
+	a.Type(servicetest.Code(t, tok, e.Clock.Now(), 40))
 	a.Keys("tab")
-	a.Type(tuitest.Code(t, tok, e.Clock.Now(), 41))
+	a.Type(servicetest.Code(t, tok, e.Clock.Now(), 41))
 	a.Keys("enter")
 	if p := m.Plan(); p == nil || p.Result.NewCounter != tok.Counter+42 {
 		t.Fatalf("HOTP plan %+v\n%s", p, a.Frame())

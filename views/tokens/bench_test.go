@@ -12,6 +12,7 @@ import (
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/tokens"
@@ -53,7 +54,7 @@ func bigStore(b *testing.B) string {
 			}
 			rows[i] = [5]string{upn, fmt.Sprintf("GALT%08d", i+1), []string{"c202", "c300", "molto2"}[i%3], "Token2", "30"}
 		}
-		svc := &service.Service{Store: st, Actor: "bench", Now: func() time.Time { return tuitest.Start }}
+		svc := &service.Service{Store: st, Actor: "bench", Now: func() time.Time { return servicetest.Start }}
 		_, big.err = svc.Import(ctx, strings.NewReader(stockCSV(rows...)),
 			service.ImportOptions{ImportOptions: db.ImportOptions{Assign: true, CreateUsers: true}})
 	})

@@ -212,7 +212,7 @@ func (m *Model) rowLine(d *devices.Device, selected bool, c columns) string {
 		userCell = len(cells)
 		cells = append(cells, tui.Cell(owner, c.user))
 	}
-	cells = append(cells, tui.Cell(d.Created.Format("2006-01-02"), wImported))
+	cells = append(cells, tui.Cell(m.c.InZone(d.Created).Format("2006-01-02"), wImported))
 	if selected {
 		return s.Selected.Render(marker + strings.Join(cells, " "))
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/seedfile"
 	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/themes"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
@@ -463,7 +464,7 @@ func TestHostileTokensAreDrawnSafely(t *testing.T) {
 	e.Seed(t) // includes mallory's hostile token, assigned
 	e.Exec(t, `INSERT INTO devices(user_id, name, kind, hardware, serial, model, manufacturer, created_at, confirmed, enabled)
 		VALUES (NULL, ?, 'totp', 1, ?, ?, ?, ?, 0, 1)`,
-		"evil\x1b[2J", "EVIL\x1b]0;pwned\x07SN", "c\x1b[31m200\u202e", "Tok\x9b31men2\r", tuitest.Start.UnixMilli())
+		"evil\x1b[2J", "EVIL\x1b]0;pwned\x07SN", "c\x1b[31m200\u202e", "Tok\x9b31men2\r", servicetest.Start.UnixMilli())
 	a, m := open(t, e, 120, 40)
 	check := func(what string) {
 		t.Helper()

@@ -126,7 +126,7 @@ func (m *Model) row(d *devices.Device, selected bool) string {
 		tui.Cell(tui.Safe(d.KindLabel()), wKind),
 		tui.Cell(st, wState),
 		tui.Cell(deviceDetail(d), m.detailWidth()),
-		tui.Cell(tui.Ago(m.c.Now(), d.LastUsed), wLast),
+		tui.Cell(m.c.Ago(d.LastUsed), wLast),
 	}
 	if selected {
 		return s.Selected.Render(marker + strings.Join(cells, " "))
@@ -194,12 +194,12 @@ func (m *Model) panel(d *devices.Device) string {
 		lines = append(lines, label("Codes")+s.Text.Render(tui.Plural(len(d.Codes), "unused code", "unused codes")+" of 10"))
 	}
 	lines = append(lines, label("Failures")+m.failures(d))
-	used := tui.Stamp(d.LastUsed)
+	used := m.c.Stamp(d.LastUsed)
 	if !d.LastUsed.IsZero() {
-		used += " (" + tui.Ago(m.c.Now(), d.LastUsed) + ")"
+		used += " (" + m.c.Ago(d.LastUsed) + ")"
 	}
 	lines = append(lines, label("Last used")+s.Text.Render(used)+
-		s.Muted.Render("   created ")+s.Text.Render(tui.Stamp(d.Created)))
+		s.Muted.Render("   created ")+s.Text.Render(m.c.Stamp(d.Created)))
 	return strings.Join(lines, "\n")
 }
 
@@ -237,7 +237,7 @@ func (m *Model) failures(d *devices.Device) string {
 	case d.Failures == 0:
 		return s.Text.Render("none")
 	}
-	text := fmt.Sprintf("%d, last %s", d.Failures, tui.Ago(now, d.LastFailure))
+	text := fmt.Sprintf("%d, last %s", d.Failures, m.c.Ago(d.LastFailure))
 	if until := d.ThrottledUntil(m.policy); now.Before(until) {
 		return s.Warn.Render(text+fmt.Sprintf(" · ! throttled for %s", until.Sub(now).Round(1e9))) + s.Text.Render(": u clears it")
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/userdetail"
 )
@@ -148,7 +149,7 @@ func TestRenameRejectsBadNames(t *testing.T) {
 }
 
 func TestHostileNamesAreDrawnSafely(t *testing.T) {
-	_, a, _ := open(t, 120, 40, tuitest.HostileUser)
+	_, a, _ := open(t, 120, 40, servicetest.HostileUser)
 	raw := a.Root.Render()
 	for _, bad := range []string{"\x1b[2J", "\x1b]", "\x07", "\r", "\u202e", "\x1b[5m"} {
 		if strings.Contains(raw, bad) {

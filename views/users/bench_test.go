@@ -14,6 +14,7 @@ import (
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/themes"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
@@ -34,7 +35,7 @@ func bigStore(b *testing.B) string {
 	big.once.Do(func() {
 		big.dir, big.err = os.MkdirTemp("", "two-factor-bench-")
 		if big.err == nil {
-			big.path, big.err = tuitest.BuildBigStore(big.dir, tuitest.BigStoreSpec{Users: 100_000, Devices: 150_000})
+			big.path, big.err = servicetest.BuildBigStore(big.dir, servicetest.BigStoreSpec{Users: 100_000, Devices: 150_000})
 		}
 	})
 	if big.err != nil {
@@ -75,7 +76,7 @@ func open(b *testing.B, path string) (frame string, rest func() (*tui.Model, *us
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := &service.Service{Store: st, Actor: "bench", Now: func() time.Time { return tuitest.Start }}
+	svc := &service.Service{Store: st, Actor: "bench", Now: func() time.Time { return servicetest.Start }}
 	c := tui.NewCommon(ctx, svc, themes.Choice{Name: themes.Dark, IsDark: true})
 	home := users.New(c)
 	root := tui.New(c, home)

@@ -111,7 +111,7 @@ func (m *Model) rowLine(i int, selected bool, nameW int) string {
 	status := tui.Cell(st.Label(), wStatus)
 	rest := " " + tui.CellRight(strconv.Itoa(u.Devices), wDevices) + " " +
 		tui.CellRight(backup, wBackup) + " " +
-		tui.Cell(tui.Ago(m.c.Now(), u.LastUsed), wLast)
+		tui.Cell(m.c.Ago(u.LastUsed), wLast)
 	if selected {
 		return s.Selected.Render(marker + name + " " + status + rest)
 	}

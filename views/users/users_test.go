@@ -9,6 +9,7 @@ import (
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
 
+	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/users"
 )
@@ -161,7 +162,7 @@ func TestSort(t *testing.T) {
 }
 
 func TestStatusOf(t *testing.T) {
-	now := tuitest.Start
+	now := servicetest.Start
 	p := devices.Policy{ThrottleFactor: 1}
 	cases := []struct {
 		u    db.UserSummary
