@@ -27,7 +27,7 @@ func (a *app) wantsConsole() bool {
 func (a *app) runConsole(cmd *cobra.Command) error {
 	theme, err := themes.Parse(a.theme)
 	if err != nil {
-		return &exitError{ExitError, err}
+		return usage(err)
 	}
 	svc, err := a.service(cmd)
 	if err != nil {

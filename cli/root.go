@@ -6,8 +6,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -26,23 +24,6 @@ const (
 	ExitRejected = 1 // code rejected, or a user/device not found
 	ExitError    = 2 // usage or environment error
 )
-
-// exitError carries an exit code with its message.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func rejected(err error) error { return &exitError{ExitRejected, err} }
-
-// silentExit ends with a code after the command has printed its own
-// explanation.
-type silentExit int
-
-func (e silentExit) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
 // Env is what the commands run in.
 type Env struct {
@@ -85,26 +66,14 @@ func Execute(ctx context.Context, args []string, env Env) int {
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	err := root.ExecuteContext(ctx)
+	ran, err := root.ExecuteContextC(ctx)
 	if a.store != nil {
 		a.store.Close()
 	}
 	if err == nil {
 		return ExitOK
 	}
-	var se silentExit
-	if errors.As(err, &se) {
-		return int(se)
-	}
-	fmt.Fprintln(env.Stderr, "two-factor:", termsafe.Clean(err.Error()))
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	if errors.Is(err, db.ErrNotFound) {
-		return ExitRejected
-	}
-	return ExitError
+	return report(err, wantsJSON(ran, args), env.Stdout, env.Stderr)
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -150,6 +119,7 @@ environment error.`,
 		a.exportCommand(),
 	)
 	root.AddCommand(a.assignCommands()...)
+	markBodyErrors(root)
 	return root
 }
 
