@@ -64,6 +64,7 @@ var hostileCommands = map[string][][]string{
 	"two-factor user add":       {{"bob"}, {hostile}},
 	"two-factor user list":      {{}},
 	"two-factor user rm":        {{"--yes", hostileUser}, {"--yes", hostile}},
+	"two-factor version":        {{}},
 	"two-factor verify":         {{hostileUser, "123456"}, {"alice", "123456"}, {"alice", hostile}, {hostile, "123456"}},
 }
 

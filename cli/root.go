@@ -95,7 +95,8 @@ environment error.`,
 			return cmd.Help()
 		},
 	}
-	root.CompletionOptions.HiddenDefaultCmd = true
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dbPath, "db", "", "store file (default $TWO_FACTOR_DB, else "+displayDefault(defaultDBPath(os.Getenv))+")")
 	pf.StringVar(&a.keyPath, "key-file", "", "master key file (default $TWO_FACTOR_KEY_FILE, else "+displayDefault(defaultKeyPath(os.Getenv))+")")
@@ -117,6 +118,7 @@ environment error.`,
 		a.importCommand(),
 		a.tokensCommand(),
 		a.exportCommand(),
+		a.versionCommand(),
 	)
 	root.AddCommand(a.assignCommands()...)
 	markBodyErrors(root)
