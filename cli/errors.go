@@ -84,6 +84,8 @@ func rejected(err error) error { return &markedError{kindRejected, err} }
 func noMatch(err error) error  { return &markedError{kindNoMatch, err} }
 func usage(err error) error    { return &markedError{kindUsage, err} }
 
+func usageErrorf(format string, args ...any) error { return usage(fmt.Errorf(format, args...)) }
+
 // silentExit ends with a code after the command has printed its own
 // explanation (verify's "rejected", audit verify's report).
 type silentExit int

@@ -48,7 +48,7 @@ func (l *lineReader) readLine() (string, error) {
 // refuses rather than guess: scripts pass --yes.
 func (a *app) confirm(question string) error {
 	if !a.env.IsTerminal() {
-		return fmt.Errorf("not a terminal: pass --yes to %s", strings.TrimSuffix(strings.ToLower(question[:1])+question[1:], "?"))
+		return usageErrorf("not a terminal: pass --yes to %s", strings.TrimSuffix(strings.ToLower(question[:1])+question[1:], "?"))
 	}
 	fmt.Fprintf(a.env.Stdout, "%s [y/N] ", question)
 	ans, err := a.lines().readLine()
@@ -59,7 +59,7 @@ func (a *app) confirm(question string) error {
 	case "y", "yes":
 		return nil
 	}
-	return errors.New("cancelled; nothing changed")
+	return rejected(errors.New("cancelled; nothing changed"))
 }
 
 // readSecret reads a seed without echo when stdin is a terminal, else one

@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -100,7 +101,7 @@ environment error.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dbPath, "db", "", "store file (default $TWO_FACTOR_DB, else "+displayDefault(defaultDBPath(os.Getenv))+")")
 	pf.StringVar(&a.keyPath, "key-file", "", "master key file (default $TWO_FACTOR_KEY_FILE, else "+displayDefault(defaultKeyPath(os.Getenv))+")")
-	pf.StringVar(&a.theme, "theme", "auto", themeFlagHelp)
+	pf.StringVar(&a.theme, "theme", "", themeFlagHelp)
 	root.AddCommand(
 		a.initCommand(),
 		a.statusCommand(),
@@ -211,7 +212,17 @@ func printJSON(w io.Writer, v any) error {
 func safe(s string) string { return termsafe.Clean(s) }
 
 func jsonFlag(cmd *cobra.Command, target *bool) {
-	cmd.Flags().BoolVar(target, "json", false, "print JSON")
+	cmd.Flags().BoolVar(target, "json", false, `print JSON (snake_case keys; a failure prints {"error": {"message", "code", "kind"}})`)
+}
+
+// printResult prints what a command did: v as JSON with --json, else the
+// human text (whose store text the caller has made safe).
+func printResult(cmd *cobra.Command, asJSON bool, v any, format string, args ...any) error {
+	if asJSON {
+		return printJSON(cmd.OutOrStdout(), v)
+	}
+	_, err := fmt.Fprintf(cmd.OutOrStdout(), format, args...)
+	return err
 }
 
 // withService adapts a command body that needs the store, opening it first.
