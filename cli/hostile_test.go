@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/two-factor/two-factor/termsafe"
 )
 
@@ -154,14 +152,6 @@ func terminalDanger(s string) string {
 	return ""
 }
 
-func commandPaths(c *cobra.Command) []*cobra.Command {
-	all := []*cobra.Command{c}
-	for _, s := range c.Commands() {
-		all = append(all, commandPaths(s)...)
-	}
-	return all
-}
-
 // TestEveryCommandKeepsHostileTextOffTheTerminal runs every command of the
 // tree, human and --json, against a store full of hostile text, and checks
 // that nothing a terminal would act on reaches stdout or stderr.
@@ -174,7 +164,7 @@ func TestEveryCommandKeepsHostileTextOffTheTerminal(t *testing.T) {
 	if out := pristine.run("device", "list", "alice", "--json"); !strings.Contains(out, `h\u001b]0;pwned\u0007\u001b[2J\u009b31m\u0085`) {
 		t.Errorf("the hostile model is not in the JSON, escaped:\n%s", out)
 	}
-	tree := commandPaths((&app{}).rootCommand())
+	tree := commandTree((&app{}).rootCommand())
 	var covered []string
 	for _, cmd := range tree {
 		path := cmd.CommandPath()

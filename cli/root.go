@@ -45,6 +45,10 @@ type app struct {
 	json    bool
 	theme   string // console theme (--theme)
 
+	// completing: the store is opened for shell completion, which must
+	// never create one and must not wait long for a busy one.
+	completing bool
+
 	store  *db.SQLite
 	svc    *service.Service
 	reader *lineReader
@@ -123,6 +127,7 @@ environment error.`,
 	)
 	root.AddCommand(a.assignCommands()...)
 	markBodyErrors(root)
+	a.registerCompletion(root)
 	return root
 }
 
@@ -182,7 +187,11 @@ func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 		return a.svc, nil
 	}
 	dbPath, keyPath, isDefault := a.paths()
-	st, err := db.Open(ctx, dbPath, db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now})
+	opt := db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now}
+	if a.completing {
+		opt.Create, opt.BusyTimeout = false, completionBusyWait
+	}
+	st, err := db.Open(ctx, dbPath, opt)
 	if err != nil {
 		return nil, err
 	}
