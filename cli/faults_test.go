@@ -13,8 +13,7 @@ import (
 // tokenFixture enrolls hardware token serial for alice with a known seed.
 func (h *harness) tokenFixture(serial string) {
 	h.t.Helper()
-	seed := []byte("12345678901234567890")
-	in := "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n" + totp(h.t, seed, h.now) + "\n"
+	in := "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n" + totp(h.t, fixtureSeed, h.now) + "\n"
 	if out, errs, code := h.exec(in, "enroll", "alice", "--create-user", "--token", "--serial", serial, "--name", serial); code != ExitOK {
 		h.t.Fatalf("enroll token %s: %d %s%s", serial, code, out, errs)
 	}
