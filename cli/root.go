@@ -89,8 +89,11 @@ func (a *app) rootCommand() *cobra.Command {
 apps, hardware tokens and backup codes) in an embedded, encrypted store, and
 verifies codes for logins and scripts.
 
-Exit codes: 0 done (code accepted), 1 rejected or not found, 2 usage or
-environment error.`,
+Bare two-factor on a terminal opens the console.
+
+Exit codes: 0 done (code accepted); 1 rejected, not found, a conflict or no
+match; 2 usage or environment error. With --json, a failure prints
+{"error": {"message", "code", "kind"}} on standard output.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
