@@ -137,3 +137,15 @@ func TestThemeFromEnvironment(t *testing.T) {
 		t.Errorf("an unknown $TWO_FACTOR_THEME: %v", err)
 	}
 }
+
+// TestConfirmationKeepsJSONOutputClean: with --json on a terminal the
+// question goes to stderr, so stdout is the JSON document alone.
+func TestConfirmationKeepsJSONOutputClean(t *testing.T) {
+	h := newHarness(t)
+	h.tokenFixture("TK-1")
+	h.terminal = true
+	out, errs, code := h.exec("y\n", "retire", "TK-1", "--json")
+	if code != ExitOK || !strings.HasPrefix(out, "{") || !strings.Contains(errs, "Retire token TK-1") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}

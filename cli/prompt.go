@@ -50,7 +50,11 @@ func (a *app) confirm(question string) error {
 	if !a.env.IsTerminal() {
 		return usageErrorf("not a terminal: pass --yes to %s", strings.TrimSuffix(strings.ToLower(question[:1])+question[1:], "?"))
 	}
-	fmt.Fprintf(a.env.Stdout, "%s [y/N] ", question)
+	out := a.env.Stdout
+	if wantsJSON(a.running, nil) {
+		out = a.env.Stderr // stdout carries only the JSON document
+	}
+	fmt.Fprintf(out, "%s [y/N] ", question)
 	ans, err := a.lines().readLine()
 	if err != nil {
 		return errors.New("cancelled")

@@ -45,6 +45,9 @@ type app struct {
 	json    bool
 	theme   string // console theme (--theme)
 
+	// running is the command being run (set before its body), so prompts
+	// know whether stdout is reserved for --json.
+	running *cobra.Command
 	// completing: the store is opened for shell completion, which must
 	// never create one and must not wait long for a busy one.
 	completing bool
@@ -96,6 +99,9 @@ match; 2 usage or environment error. With --json, a failure prints
 {"error": {"message", "code", "kind"}} on standard output.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			a.running = cmd
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if a.wantsConsole() {
 				return a.runConsole(cmd)
