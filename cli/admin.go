@@ -15,7 +15,7 @@ import (
 func (a *app) auditCommand() *cobra.Command {
 	var (
 		f      db.AuditFilter
-		since  time.Duration
+		since  string
 		asJSON bool
 	)
 	cmd := &cobra.Command{
@@ -23,18 +23,18 @@ func (a *app) auditCommand() *cobra.Command {
 		Short: "Show the audit log, newest first",
 		Args:  cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			if since > 0 {
-				f.Since = a.env.Now().Add(-since)
+			if since != "" {
+				var err error
+				if f.Since, err = parseSince(since, a.env.Now()); err != nil {
+					return err
+				}
 			}
 			entries, err := svc.Store.Audit(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				if entries == nil {
-					entries = []db.AuditEntry{}
-				}
-				return printJSON(cmd.OutOrStdout(), entries)
+				return printJSON(cmd.OutOrStdout(), auditJSON(entries))
 			}
 			t := newTable(cmd.OutOrStdout(), "TIME", "ACTOR", "ACTION", "USER", "DEVICE", "OUTCOME", "DETAIL")
 			for _, e := range entries {
@@ -50,11 +50,33 @@ func (a *app) auditCommand() *cobra.Command {
 	cmd.Flags().StringVar(&f.User, "user", "", "only entries about this user")
 	cmd.Flags().StringVar(&f.Action, "action", "", "only actions starting with this (e.g. device.verify)")
 	cmd.Flags().StringVar(&f.Text, "grep", "", "only entries containing this text")
-	cmd.Flags().DurationVar(&since, "since", 0, "only entries from this long ago (e.g. 24h)")
+	cmd.Flags().StringVar(&since, "since", "", "only entries from this long ago (90m, 24h, 7d, 2w) or since a date (2026-01-31, RFC 3339)")
 	cmd.Flags().IntVar(&f.Limit, "limit", 100, "at most this many entries")
 	jsonFlag(cmd, &asJSON)
 	cmd.AddCommand(a.auditVerifyCommand(), a.auditPruneCommand())
 	return cmd
+}
+
+// auditEntryJSON is the JSON form of an audit entry, in the snake_case of
+// every other listing.
+type auditEntryJSON struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	Actor    string    `json:"actor"`
+	Action   string    `json:"action"`
+	User     string    `json:"user,omitempty"`
+	DeviceID int64     `json:"device_id,omitempty"`
+	Device   string    `json:"device,omitempty"`
+	Outcome  string    `json:"outcome,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+}
+
+func auditJSON(entries []db.AuditEntry) []auditEntryJSON {
+	out := make([]auditEntryJSON, len(entries))
+	for i, e := range entries {
+		out[i] = auditEntryJSON{e.ID, e.At, e.Actor, e.Action, e.User, e.DeviceID, e.Device, e.Outcome, e.Detail}
+	}
+	return out
 }
 
 func dash(s string) string {
@@ -128,7 +150,8 @@ tolerance within --horizon, or whose clocks drift more than a step a week.`,
 }
 
 func (a *app) rekeyCommand() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "rekey",
 		Short: "Re-encrypt every seed under a new master key and replace the key file",
 		Long: `Generates a new master key, re-encrypts every secret in one transaction, then
@@ -141,15 +164,17 @@ lost.`,
 				return err
 			}
 			_, keyPath, _ := a.paths()
-			fmt.Fprintf(cmd.OutOrStdout(), "rekeyed: every secret is now encrypted under the new key in %s; back it up\n", keyPath)
-			return nil
+			return printResult(cmd, asJSON, map[string]string{"key_file": keyPath},
+				"rekeyed: every secret is now encrypted under the new key in %s; back it up\n", keyPath)
 		}),
 	}
+	jsonFlag(cmd, &asJSON)
+	return cmd
 }
 
 func (a *app) configCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "config", Short: "Show and change organisation settings"}
-	var asJSON bool
+	var asJSON, setJSON bool
 	get := &cobra.Command{
 		Use:   "get [KEY]",
 		Short: "Show one setting, or all with their meaning",
@@ -165,13 +190,20 @@ func (a *app) configCommand() *cobra.Command {
 					return err
 				}
 				if asJSON {
-					return printJSON(cmd.OutOrStdout(), map[string]string{args[0]: v})
+					return printJSON(cmd.OutOrStdout(), settingJSON{Key: args[0], Value: v})
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), safe(v))
 				return nil
 			}
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), set.Map())
+				// A list, not an object keyed by setting: the keys
+				// (resync-window) are not snake_case field names.
+				var all []settingJSON
+				for _, k := range devices.SettingKeys() {
+					v, _ := set.Get(k)
+					all = append(all, settingJSON{k, v, devices.SettingHelp(k)})
+				}
+				return printJSON(cmd.OutOrStdout(), all)
 			}
 			t := newTable(cmd.OutOrStdout(), "KEY", "VALUE", "MEANING")
 			for _, k := range devices.SettingKeys() {
@@ -190,10 +222,17 @@ func (a *app) configCommand() *cobra.Command {
 			if err := svc.Store.SetSetting(cmd.Context(), svc.Actor, args[0], args[1]); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s = %s\n", args[0], safe(args[1]))
-			return nil
+			return printResult(cmd, setJSON, settingJSON{Key: args[0], Value: args[1]}, "%s = %s\n", safe(args[0]), safe(args[1]))
 		}),
 	}
+	jsonFlag(set, &setJSON)
 	cmd.AddCommand(get, set)
 	return cmd
+}
+
+// settingJSON is the JSON form of one setting.
+type settingJSON struct {
+	Key     string `json:"key"`
+	Value   string `json:"value"`
+	Meaning string `json:"meaning,omitempty"`
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -97,6 +98,26 @@ verification is not pruned, so the evidence is kept.`,
 	return cmd
 }
 
+// parseSince reads how far back to look: a Go duration (90m, 36h), a
+// number of days or weeks (7d, 2w), or a date as parseDate reads it.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	if n, err := strconv.Atoi(s[:max(0, len(s)-1)]); err == nil && n >= 0 && n <= 100*366 {
+		switch s[len(s)-1] {
+		case 'd':
+			return now.AddDate(0, 0, -n), nil
+		case 'w':
+			return now.AddDate(0, 0, -7*n), nil
+		}
+	}
+	if t, err := parseDate(s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usageErrorf("--since %q: expected a duration like 90m, 24h, 7d or 2w, or a date like 2026-01-31", safe(s))
+}
+
 // parseDate reads YYYY-MM-DD (local midnight) or an RFC 3339 time.
 func parseDate(s string) (time.Time, error) {
 	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
@@ -105,5 +126,5 @@ func parseDate(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, &exitError{ExitError, fmt.Errorf("--before %q: expected a date like 2026-01-31 or 2026-01-31T12:00:00Z", safe(s))}
+	return time.Time{}, usage(fmt.Errorf("--before %q: expected a date like 2026-01-31 or 2026-01-31T12:00:00Z", safe(s)))
 }

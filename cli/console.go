@@ -25,9 +25,9 @@ func (a *app) wantsConsole() bool {
 // runConsole opens the interactive console on the store (the default one,
 // created on first use, or --db).
 func (a *app) runConsole(cmd *cobra.Command) error {
-	theme, err := themes.Parse(a.theme)
+	theme, err := a.consoleTheme(cmd)
 	if err != nil {
-		return &exitError{ExitError, err}
+		return err
 	}
 	svc, err := a.service(cmd)
 	if err != nil {
@@ -53,5 +53,24 @@ func (a *app) runConsole(cmd *cobra.Command) error {
 	return nil
 }
 
+// consoleTheme is --theme when given, else $TWO_FACTOR_THEME, else auto:
+// the flag wins so one run can differ from a user's usual setting.
+func (a *app) consoleTheme(cmd *cobra.Command) (themes.Name, error) {
+	if f := cmd.Flag("theme"); f == nil || !f.Changed {
+		if v := a.env.Getenv("TWO_FACTOR_THEME"); v != "" {
+			name, err := themes.Parse(v)
+			if err != nil {
+				return "", usageErrorf("$TWO_FACTOR_THEME: %w", err)
+			}
+			return name, nil
+		}
+	}
+	name, err := themes.Parse(a.theme)
+	if err != nil {
+		return "", usage(err)
+	}
+	return name, nil
+}
+
 // themeFlagHelp describes --theme.
-const themeFlagHelp = "console colours: auto (from the terminal's background), dark, light or high-contrast; NO_COLOR turns colour off"
+const themeFlagHelp = "console colours: auto (from the terminal's background), dark, light or high-contrast (default $TWO_FACTOR_THEME, else auto); NO_COLOR turns colour off"

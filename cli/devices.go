@@ -181,7 +181,8 @@ func (a *app) deviceCommand() *cobra.Command {
 	}
 	jsonFlag(show, &showJSON)
 	simple := func(use, short string, action service.DeviceAction, verb string) *cobra.Command {
-		return &cobra.Command{
+		var asJSON bool
+		cmd := &cobra.Command{
 			Use:   use + " USER DEVICE",
 			Short: short,
 			Args:  cobra.ExactArgs(2),
@@ -190,11 +191,14 @@ func (a *app) deviceCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: device %d (%s) %s\n", safe(args[0]), d.ID, safe(d.Name), verb)
-				return nil
+				return printResult(cmd, asJSON, deviceChange(args[0], d, verb),
+					"%s: device %d (%s) %s\n", safe(args[0]), d.ID, safe(d.Name), verb)
 			}),
 		}
+		jsonFlag(cmd, &asJSON)
+		return cmd
 	}
+	var renameJSON, rmJSON bool
 	rename := &cobra.Command{
 		Use:   "rename USER DEVICE NEW-NAME",
 		Short: "Rename a device",
@@ -204,10 +208,11 @@ func (a *app) deviceCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: device %d renamed to %s\n", safe(args[0]), d.ID, safe(d.Name))
-			return nil
+			return printResult(cmd, renameJSON, deviceChange(args[0], d, "renamed"),
+				"%s: device %d renamed to %s\n", safe(args[0]), d.ID, safe(d.Name))
 		}),
 	}
+	jsonFlag(rename, &renameJSON)
 	rm := &cobra.Command{
 		Use:   "rm USER DEVICE",
 		Short: "Remove a device",
@@ -225,17 +230,30 @@ func (a *app) deviceCommand() *cobra.Command {
 			if _, err := svc.ChangeDevice(cmd.Context(), args[0], fmt.Sprint(d.ID), service.ActionRemove, ""); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: device %d (%s) removed\n", safe(args[0]), d.ID, safe(d.Name))
-			return nil
+			return printResult(cmd, rmJSON, deviceChange(args[0], d, "removed"),
+				"%s: device %d (%s) removed\n", safe(args[0]), d.ID, safe(d.Name))
 		}),
 	}
 	rm.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	jsonFlag(rm, &rmJSON)
 	cmd.AddCommand(list, show, rename, rm,
 		simple("enable", "Enable a device", service.ActionEnable, "enabled"),
 		simple("disable", "Disable a device without removing it", service.ActionDisable, "disabled"),
 		simple("unlock", "Clear a device's lockout and failure count", service.ActionUnlock, "unlocked"),
 	)
 	return cmd
+}
+
+// deviceChangeJSON is the JSON form of a change to one device.
+type deviceChangeJSON struct {
+	User     string `json:"user"`
+	DeviceID int64  `json:"device_id"`
+	Device   string `json:"device"`
+	Change   string `json:"change"` // enabled, disabled, unlocked, renamed, removed
+}
+
+func deviceChange(user string, d *devices.Device, change string) deviceChangeJSON {
+	return deviceChangeJSON{User: user, DeviceID: d.ID, Device: d.Name, Change: change}
 }
 
 // findListed finds a device among a user's listed devices (no secrets).

@@ -22,7 +22,7 @@ func (a *app) enrollCommand() *cobra.Command {
 	var (
 		opt                         service.EnrollOptions
 		hotp, token, hexSeed, noQR  bool
-		allowShortSeed              bool
+		allowShortSeed, asJSON      bool
 		serial, model, manufacturer string
 		algorithm                   string
 		digits                      int
@@ -58,7 +58,12 @@ behind.`,
 			if err != nil {
 				return shortSeedHint(err)
 			}
+			// With --json, stdout carries only the result; what a person
+			// needs meanwhile (QR code, URI, prompt) goes to stderr.
 			out := cmd.OutOrStdout()
+			if asJSON {
+				out = cmd.ErrOrStderr()
+			}
 			if e.URI != "" {
 				fmt.Fprintf(out, "Enrolling %s for %s.\n\n", e.Device.KindLabel(), safe(user))
 				if !noQR {
@@ -71,7 +76,11 @@ behind.`,
 			} else {
 				fmt.Fprintf(out, "Enrolling %s serial %s for %s.\n", e.Device.KindLabel(), safe(e.Device.Serial), safe(user))
 			}
-			return a.confirmEnrollment(cmd, svc, e, opt.CreateUser)
+			d, err := a.confirmEnrollment(cmd, out, svc, e, opt.CreateUser)
+			if err != nil || !asJSON {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), map[string]any{"user": e.User, "device_id": d.ID, "device": d.Name, "kind": d.Kind, "serial": d.Serial, "confirmed": true})
 		}),
 	}
 	f := cmd.Flags()
@@ -89,6 +98,7 @@ behind.`,
 	f.Int64Var(&period, "period", 30, "TOTP step of the token in seconds (with --token)")
 	f.Uint64Var(&counter, "counter", 0, "HOTP token's next counter (with --token --hotp)")
 	allowShortSeedFlag(cmd, &allowShortSeed)
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 
@@ -143,17 +153,18 @@ func (a *app) tokenSpec(hotp, hexSeed bool, serial, model, manufacturer, algorit
 	return spec, nil
 }
 
-func (a *app) confirmEnrollment(cmd *cobra.Command, svc *service.Service, e *service.Enrollment, createUser bool) error {
-	out := cmd.OutOrStdout()
+// confirmEnrollment asks for the first code on out and stores the device
+// once a code is right.
+func (a *app) confirmEnrollment(cmd *cobra.Command, out io.Writer, svc *service.Service, e *service.Enrollment, createUser bool) (*devices.Device, error) {
 	for attempt := 1; attempt <= confirmAttempts; attempt++ {
 		fmt.Fprint(out, "Enter the code it shows to confirm: ")
 		line, err := a.lines().readLine()
 		if errors.Is(err, io.EOF) || (err == nil && strings.TrimSpace(line) == "") {
 			fmt.Fprintln(out)
-			return rejected(errors.New("enrollment cancelled; nothing was stored"))
+			return nil, rejected(errors.New("enrollment cancelled; nothing was stored"))
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r, err := svc.Confirm(cmd.Context(), e, line, createUser)
 		if errors.Is(err, devices.ErrMalformedCode) {
@@ -161,15 +172,15 @@ func (a *app) confirmEnrollment(cmd *cobra.Command, svc *service.Service, e *ser
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if r.Accepted() {
 			fmt.Fprintf(out, "Confirmed: %s now has %s %q (device %d).\n", safe(e.User), r.Device.KindLabel(), safe(r.Device.Name), r.Device.ID)
-			return nil
+			return r.Device, nil
 		}
 		fmt.Fprintln(out, "That code is not right; check the device's clock and try again.")
 	}
-	return rejected(fmt.Errorf("%d wrong codes; enrollment cancelled, nothing was stored", confirmAttempts))
+	return nil, rejected(fmt.Errorf("%d wrong codes; enrollment cancelled, nothing was stored", confirmAttempts))
 }
 
 func (a *app) backupCodesCommand() *cobra.Command {

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/two-factor/two-factor/termsafe"
 )
 
@@ -25,47 +23,6 @@ const (
 	hostileDevice = "dev" + hostile
 	hostileSerial = "SN" + hostile
 )
-
-// hostileCommands gives, for every command of the tree, the argument lists
-// it is run with (each also with --json when it has that flag). A command
-// missing here fails TestEveryCommandKeepsHostileTextOffTheTerminal: add it.
-var hostileCommands = map[string][][]string{
-	"two-factor":                {{}},
-	"two-factor assign":         {{hostileSerial, "alice"}, {"TK-1", hostileUser}},
-	"two-factor audit":          {{}, {"--grep", "h"}, {"--user", hostileUser}},
-	"two-factor audit prune":    {{"--before", "2099-01-01"}, {"--before", hostile}},
-	"two-factor audit verify":   {{}},
-	"two-factor backup-codes":   {{"alice"}, {hostileUser}},
-	"two-factor config":         {{}},
-	"two-factor config get":     {{}, {"issuer"}, {hostile}},
-	"two-factor config set":     {{"issuer", hostile}, {hostile, "1"}},
-	"two-factor device":         {{}},
-	"two-factor device disable": {{"alice", "TK-1"}, {hostileUser, hostileDevice}},
-	"two-factor device enable":  {{"alice", "TK-1"}, {hostileUser, hostileDevice}},
-	"two-factor device list":    {{"alice"}, {hostileUser}},
-	"two-factor device rename":  {{hostileUser, hostileDevice, "plain"}, {"alice", "TK-1", hostile}},
-	"two-factor device rm":      {{"--yes", hostileUser, hostileDevice}, {"--yes", "alice", hostile}},
-	"two-factor device show":    {{"alice", "TK-1"}, {hostileUser, hostileDevice}, {hostileUser, hostileSerial}},
-	"two-factor device unlock":  {{"alice", "TK-1"}, {hostileUser, hostileDevice}},
-	"two-factor disable":        {{hostileUser}, {"alice", hostile}},
-	"two-factor drift":          {{}, {"--all"}},
-	"two-factor enroll":         {{hostileUser}, {"alice", "--token", "--serial", hostile}},
-	"two-factor export":         {{"--plaintext", "--format", "csv", "-o", "@dir/out.csv"}, {"--plaintext", "-o", "@dir/out.xml"}, {"--format", hostile}},
-	"two-factor identify":       {{"123456", "654321"}, {"--all", "123456", "654321"}, {hostile, hostile}},
-	"two-factor import":         {{"@dir/hostile.csv"}, {"--dry-run", "@dir/hostile.csv"}, {"@dir/missing" + hostile}},
-	"two-factor init":           {{}},
-	"two-factor rekey":          {{}},
-	"two-factor resync":         {{hostileUser, "123456", "654321"}, {"alice", "--device", "TK-1", "123456", "654321"}},
-	"two-factor retire":         {{hostileSerial}, {hostile}},
-	"two-factor status":         {{}, {hostileUser, "alice", hostile}},
-	"two-factor tokens":         {{}, {"--all", "--retired"}},
-	"two-factor unassign":       {{hostileSerial}, {hostile}},
-	"two-factor user":           {{}},
-	"two-factor user add":       {{"bob"}, {hostile}},
-	"two-factor user list":      {{}},
-	"two-factor user rm":        {{"--yes", hostileUser}, {"--yes", hostile}},
-	"two-factor verify":         {{hostileUser, "123456"}, {"alice", "123456"}, {"alice", hostile}, {hostile, "123456"}},
-}
 
 // hostileStore builds a store whose every text column a person or a seed
 // file can fill holds hostile text, written straight into the file as
@@ -153,14 +110,6 @@ func terminalDanger(s string) string {
 	return ""
 }
 
-func commandPaths(c *cobra.Command) []*cobra.Command {
-	all := []*cobra.Command{c}
-	for _, s := range c.Commands() {
-		all = append(all, commandPaths(s)...)
-	}
-	return all
-}
-
 // TestEveryCommandKeepsHostileTextOffTheTerminal runs every command of the
 // tree, human and --json, against a store full of hostile text, and checks
 // that nothing a terminal would act on reaches stdout or stderr.
@@ -173,27 +122,24 @@ func TestEveryCommandKeepsHostileTextOffTheTerminal(t *testing.T) {
 	if out := pristine.run("device", "list", "alice", "--json"); !strings.Contains(out, `h\u001b]0;pwned\u0007\u001b[2J\u009b31m\u0085`) {
 		t.Errorf("the hostile model is not in the JSON, escaped:\n%s", out)
 	}
-	tree := commandPaths((&app{}).rootCommand())
+	tree := commandTree((&app{}).rootCommand())
 	var covered []string
 	for _, cmd := range tree {
 		path := cmd.CommandPath()
 		covered = append(covered, path)
-		argLists, ok := hostileCommands[path]
+		cc, ok := commandCases[path]
 		if !ok {
-			t.Errorf("%q is not in hostileCommands: add the arguments it needs so its output is checked", path)
+			t.Errorf("%q is not in commandCases: add the arguments it needs so its output is checked", path)
 			continue
 		}
-		for _, args := range argLists {
+		for _, args := range cc.argLists() {
 			variants := [][]string{args}
 			if cmd.Flags().Lookup("json") != nil {
 				variants = append(variants, append(slices.Clone(args), "--json"))
 			}
 			for _, v := range variants {
 				h := pristine.copyTo(t)
-				full := append(strings.Fields(path)[1:], v...)
-				for i, a := range full {
-					full[i] = strings.ReplaceAll(a, "@dir", h.dir)
-				}
+				full := h.expand(append(strings.Fields(path)[1:], v...))
 				out, errs, code := h.exec("yes\n", full...)
 				if bad := terminalDanger(out); bad != "" {
 					t.Errorf("%s %q (exit %d): stdout holds %s", path, v, code, bad)
@@ -204,9 +150,9 @@ func TestEveryCommandKeepsHostileTextOffTheTerminal(t *testing.T) {
 			}
 		}
 	}
-	for path := range hostileCommands {
+	for path := range commandCases {
 		if !slices.Contains(covered, path) {
-			t.Errorf("hostileCommands lists %q, which is not a command any more", path)
+			t.Errorf("commandCases lists %q, which is not a command any more", path)
 		}
 	}
 }

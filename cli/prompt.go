@@ -48,9 +48,13 @@ func (l *lineReader) readLine() (string, error) {
 // refuses rather than guess: scripts pass --yes.
 func (a *app) confirm(question string) error {
 	if !a.env.IsTerminal() {
-		return fmt.Errorf("not a terminal: pass --yes to %s", strings.TrimSuffix(strings.ToLower(question[:1])+question[1:], "?"))
+		return usageErrorf("not a terminal: pass --yes to %s", strings.TrimSuffix(strings.ToLower(question[:1])+question[1:], "?"))
 	}
-	fmt.Fprintf(a.env.Stdout, "%s [y/N] ", question)
+	out := a.env.Stdout
+	if wantsJSON(a.running, nil) {
+		out = a.env.Stderr // stdout carries only the JSON document
+	}
+	fmt.Fprintf(out, "%s [y/N] ", question)
 	ans, err := a.lines().readLine()
 	if err != nil {
 		return errors.New("cancelled")
@@ -59,7 +63,7 @@ func (a *app) confirm(question string) error {
 	case "y", "yes":
 		return nil
 	}
-	return errors.New("cancelled; nothing changed")
+	return rejected(errors.New("cancelled; nothing changed"))
 }
 
 // readSecret reads a seed without echo when stdin is a terminal, else one

@@ -6,7 +6,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,23 +26,6 @@ const (
 	ExitError    = 2 // usage or environment error
 )
 
-// exitError carries an exit code with its message.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func rejected(err error) error { return &exitError{ExitRejected, err} }
-
-// silentExit ends with a code after the command has printed its own
-// explanation.
-type silentExit int
-
-func (e silentExit) Error() string { return fmt.Sprintf("exit %d", int(e)) }
-
 // Env is what the commands run in.
 type Env struct {
 	Stdin          io.Reader
@@ -62,6 +44,13 @@ type app struct {
 	keyPath string
 	json    bool
 	theme   string // console theme (--theme)
+
+	// running is the command being run (set before its body), so prompts
+	// know whether stdout is reserved for --json.
+	running *cobra.Command
+	// completing: the store is opened for shell completion, which must
+	// never create one and must not wait long for a busy one.
+	completing bool
 
 	store  *db.SQLite
 	svc    *service.Service
@@ -85,26 +74,14 @@ func Execute(ctx context.Context, args []string, env Env) int {
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	err := root.ExecuteContext(ctx)
+	ran, err := root.ExecuteContextC(ctx)
 	if a.store != nil {
 		a.store.Close()
 	}
 	if err == nil {
 		return ExitOK
 	}
-	var se silentExit
-	if errors.As(err, &se) {
-		return int(se)
-	}
-	fmt.Fprintln(env.Stderr, "two-factor:", termsafe.Clean(err.Error()))
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	if errors.Is(err, db.ErrNotFound) {
-		return ExitRejected
-	}
-	return ExitError
+	return report(err, wantsJSON(ran, args), env.Stdout, env.Stderr)
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -115,10 +92,16 @@ func (a *app) rootCommand() *cobra.Command {
 apps, hardware tokens and backup codes) in an embedded, encrypted store, and
 verifies codes for logins and scripts.
 
-Exit codes: 0 done (code accepted), 1 rejected or not found, 2 usage or
-environment error.`,
+Bare two-factor on a terminal opens the console.
+
+Exit codes: 0 done (code accepted); 1 rejected, not found, a conflict or no
+match; 2 usage or environment error. With --json, a failure prints
+{"error": {"message", "code", "kind"}} on standard output.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			a.running = cmd
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if a.wantsConsole() {
 				return a.runConsole(cmd)
@@ -126,11 +109,12 @@ environment error.`,
 			return cmd.Help()
 		},
 	}
-	root.CompletionOptions.HiddenDefaultCmd = true
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dbPath, "db", "", "store file (default $TWO_FACTOR_DB, else "+displayDefault(defaultDBPath(os.Getenv))+")")
 	pf.StringVar(&a.keyPath, "key-file", "", "master key file (default $TWO_FACTOR_KEY_FILE, else "+displayDefault(defaultKeyPath(os.Getenv))+")")
-	pf.StringVar(&a.theme, "theme", "auto", themeFlagHelp)
+	pf.StringVar(&a.theme, "theme", "", themeFlagHelp)
 	root.AddCommand(
 		a.initCommand(),
 		a.statusCommand(),
@@ -148,8 +132,11 @@ environment error.`,
 		a.importCommand(),
 		a.tokensCommand(),
 		a.exportCommand(),
+		a.versionCommand(),
 	)
 	root.AddCommand(a.assignCommands()...)
+	markBodyErrors(root)
+	a.registerCompletion(root)
 	return root
 }
 
@@ -209,7 +196,11 @@ func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 		return a.svc, nil
 	}
 	dbPath, keyPath, isDefault := a.paths()
-	st, err := db.Open(ctx, dbPath, db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now})
+	opt := db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now}
+	if a.completing {
+		opt.Create, opt.BusyTimeout = false, completionBusyWait
+	}
+	st, err := db.Open(ctx, dbPath, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +230,17 @@ func printJSON(w io.Writer, v any) error {
 func safe(s string) string { return termsafe.Clean(s) }
 
 func jsonFlag(cmd *cobra.Command, target *bool) {
-	cmd.Flags().BoolVar(target, "json", false, "print JSON")
+	cmd.Flags().BoolVar(target, "json", false, `print JSON (snake_case keys; a failure prints {"error": {"message", "code", "kind"}})`)
+}
+
+// printResult prints what a command did: v as JSON with --json, else the
+// human text (whose store text the caller has made safe).
+func printResult(cmd *cobra.Command, asJSON bool, v any, format string, args ...any) error {
+	if asJSON {
+		return printJSON(cmd.OutOrStdout(), v)
+	}
+	_, err := fmt.Fprintf(cmd.OutOrStdout(), format, args...)
+	return err
 }
 
 // withService adapts a command body that needs the store, opening it first.

@@ -83,7 +83,7 @@ password on a terminal, or takes it from --password-file.`,
 				return fmt.Errorf("import %s: %w; nothing was imported", args[0], shortSeedHint(err))
 			}
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), results)
+				return printJSON(cmd.OutOrStdout(), importJSON(results, opt.DryRun))
 			}
 			counts := map[db.ImportAction]int{}
 			out := cmd.OutOrStdout()
@@ -119,6 +119,29 @@ password on a terminal, or takes it from --password-file.`,
 	allowShortSeedFlag(cmd, &opt.AllowShortSeed)
 	jsonFlag(cmd, &asJSON)
 	return cmd
+}
+
+// importJSON is the JSON form of an import's results.
+func importJSON(results []db.ImportResult, dryRun bool) any {
+	type row struct {
+		Origin string `json:"origin,omitempty"`
+		Serial string `json:"serial"`
+		Action string `json:"action"`
+		User   string `json:"user,omitempty"`
+		Reason string `json:"reason,omitempty"`
+	}
+	rows := make([]row, len(results))
+	for i, r := range results {
+		rows[i] = row{r.Origin, r.Serial, string(r.Action), r.User, r.Reason}
+	}
+	return map[string]any{"dry_run": dryRun, "tokens": rows}
+}
+
+// tokenChangeJSON is the JSON form of a change to an inventory token.
+type tokenChangeJSON struct {
+	Serial string `json:"serial"`
+	User   string `json:"user,omitempty"`
+	Change string `json:"change"` // assigned, unassigned, retired
 }
 
 func tokenState(d *devices.Device) string {
@@ -189,6 +212,7 @@ func (a *app) tokensCommand() *cobra.Command {
 }
 
 func (a *app) assignCommands() []*cobra.Command {
+	var assignJSON, unassignJSON, retireJSON, retireYes bool
 	assign := &cobra.Command{
 		Use:   "assign SERIAL USER",
 		Short: "Give an inventory token to a user (active at once)",
@@ -197,10 +221,11 @@ func (a *app) assignCommands() []*cobra.Command {
 			if err := svc.Store.AssignToken(cmd.Context(), svc.Actor, args[0], args[1]); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "token %s assigned to %s\n", safe(args[0]), safe(args[1]))
-			return nil
+			return printResult(cmd, assignJSON, tokenChangeJSON{args[0], args[1], "assigned"},
+				"token %s assigned to %s\n", safe(args[0]), safe(args[1]))
 		}),
 	}
+	jsonFlag(assign, &assignJSON)
 	unassign := &cobra.Command{
 		Use:   "unassign SERIAL",
 		Short: "Take a token back from its user into the inventory",
@@ -209,22 +234,33 @@ func (a *app) assignCommands() []*cobra.Command {
 			if err := svc.Store.UnassignToken(cmd.Context(), svc.Actor, args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "token %s is back in the inventory\n", safe(args[0]))
-			return nil
+			return printResult(cmd, unassignJSON, tokenChangeJSON{Serial: args[0], Change: "unassigned"},
+				"token %s is back in the inventory\n", safe(args[0]))
 		}),
 	}
+	jsonFlag(unassign, &unassignJSON)
 	retire := &cobra.Command{
 		Use:   "retire SERIAL",
 		Short: "Take a token out of service for good (lost, broken, flat battery)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Takes a token away from its user and out of the inventory for good: it can
+never be assigned again. Asks first on a terminal; scripts pass --yes.
+Audited.`,
+		Args: cobra.ExactArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
+			if !retireYes {
+				if err := a.confirm(fmt.Sprintf("Retire token %s for good (it can never be assigned again)?", safe(args[0]))); err != nil {
+					return err
+				}
+			}
 			if err := svc.Store.RetireToken(cmd.Context(), svc.Actor, args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "token %s retired\n", safe(args[0]))
-			return nil
+			return printResult(cmd, retireJSON, tokenChangeJSON{Serial: args[0], Change: "retired"},
+				"token %s retired\n", safe(args[0]))
 		}),
 	}
+	retire.Flags().BoolVarP(&retireYes, "yes", "y", false, "do not ask for confirmation")
+	jsonFlag(retire, &retireJSON)
 	var all, asJSON bool
 	identify := &cobra.Command{
 		Use:   "identify CODE1 CODE2 [CODE3]",
@@ -237,6 +273,13 @@ matches.`,
 			found, err := svc.Identify(cmd.Context(), args, all)
 			if err != nil {
 				return err
+			}
+			if len(found) == 0 {
+				where := "unassigned tokens"
+				if all {
+					where = "tokens"
+				}
+				return noMatch(fmt.Errorf("no %s show these codes", where))
 			}
 			if asJSON {
 				type row struct {
@@ -263,13 +306,6 @@ matches.`,
 					fmt.Fprintln(cmd.OutOrStdout(), "several tokens match; run again with a third consecutive code")
 				}
 			}
-			if len(found) == 0 {
-				where := "unassigned tokens"
-				if all {
-					where = "tokens"
-				}
-				return rejected(fmt.Errorf("no %s show these codes", where))
-			}
 			return nil
 		}),
 	}
@@ -282,6 +318,7 @@ func (a *app) exportCommand() *cobra.Command {
 	var (
 		format, output, pwFile string
 		plaintext, generate    bool
+		asJSON                 bool
 	)
 	cmd := &cobra.Command{
 		Use:   "export",
@@ -314,6 +351,9 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 			if plaintext && generate {
 				return errors.New("--generate-password makes no sense with --plaintext: nothing is encrypted")
 			}
+			if asJSON && output == "" {
+				return usage(errors.New("--json describes the export and needs --output FILE for the export itself"))
+			}
 			var password string
 			if !plaintext {
 				if password, err = a.exportPassword(pwFile, generate); err != nil {
@@ -343,6 +383,9 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 			if err := writeOutput(cmd.OutOrStdout(), output, buf.Bytes()); err != nil {
 				return err
 			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"exported": len(toks), "output": output, "format": f.String(), "encrypted": !plaintext})
+			}
 			if output != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d token(s) to %s\n", len(toks), output)
 			}
@@ -354,6 +397,7 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 	cmd.Flags().StringVar(&pwFile, "password-file", "", "file whose first line is the password")
 	cmd.Flags().BoolVar(&generate, "generate-password", false, "encrypt with a new random passphrase, shown once on standard error")
 	cmd.Flags().BoolVar(&plaintext, "plaintext", false, "write seeds unencrypted (dangerous)")
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 

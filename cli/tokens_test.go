@@ -169,7 +169,7 @@ func TestAssignUnassignRetireAndDisableReturnsTokens(t *testing.T) {
 	h.run("user", "add", "alice")
 	h.run("assign", "TK001", "alice")
 	h.run("unassign", "TK001")
-	h.run("retire", "TK001")
+	h.run("retire", "--yes", "TK001")
 	if len(h.tokens()) != 0 || len(h.tokens("--all", "--retired")) != 1 {
 		t.Fatal("a retired token should leave the inventory but stay on record")
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 func (a *app) initCommand() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create a store (at --db) and its master key file",
 		Args:  cobra.NoArgs,
@@ -20,10 +21,12 @@ func (a *app) initCommand() *cobra.Command {
 			if _, err := a.open(cmd.Context(), true); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "store %s is ready (master key file: %s, created with the first device)\n", dbPath, keyPath)
-			return nil
+			return printResult(cmd, asJSON, map[string]string{"store": dbPath, "key_file": keyPath},
+				"store %s is ready (master key file: %s, created with the first device)\n", dbPath, keyPath)
 		},
 	}
+	jsonFlag(cmd, &asJSON)
+	return cmd
 }
 
 func (a *app) statusCommand() *cobra.Command {
@@ -62,12 +65,12 @@ others are printed, and the exit code is then 1.`,
 					fmt.Fprintf(&b, "%s: disabled\n", safe(s.Name))
 				}
 			}
-			if asJSON {
-				if err := printJSON(cmd.OutOrStdout(), rows); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprint(cmd.OutOrStdout(), b.String())
+			if len(missing) > 0 && asJSON {
+				// One JSON document: the failure, which names them.
+				return rejected(fmt.Errorf("%s", notFoundList("user", missing)))
+			}
+			if err := printResult(cmd, asJSON, rows, "%s", b.String()); err != nil {
+				return err
 			}
 			if len(missing) > 0 {
 				return rejected(fmt.Errorf("%s", notFoundList("user", missing)))
@@ -91,7 +94,7 @@ func notFoundList(what string, names []string) string {
 }
 
 func (a *app) disableCommand() *cobra.Command {
-	var yes bool
+	var yes, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "disable USER...",
 		Short: "Turn two-factor authentication off for users by removing all their devices",
@@ -132,19 +135,27 @@ user is unknown, nothing is removed. Asks first on a terminal; scripts pass
 			if err != nil {
 				return err
 			}
-			for i, n := range args {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: disabled (%d device(s) removed)\n", safe(n), counts[i])
+			type row struct {
+				User           string `json:"user"`
+				DevicesRemoved int    `json:"devices_removed"`
 			}
-			return nil
+			rows := make([]row, len(args))
+			var b strings.Builder
+			for i, n := range args {
+				rows[i] = row{n, counts[i]}
+				fmt.Fprintf(&b, "%s: disabled (%d device(s) removed)\n", safe(n), counts[i])
+			}
+			return printResult(cmd, asJSON, rows, "%s", b.String())
 		}),
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	jsonFlag(cmd, &asJSON)
 	return cmd
 }
 
 func (a *app) userCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Add, list and remove users"}
-	var listJSON, yes bool
+	var listJSON, addJSON, rmJSON, yes bool
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List users with their devices and 2FA status",
@@ -199,11 +210,17 @@ func (a *app) userCommand() *cobra.Command {
 				if _, err := svc.Store.AddUser(cmd.Context(), svc.Actor, n); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "added %s\n", safe(n))
+				if !addJSON {
+					fmt.Fprintf(cmd.OutOrStdout(), "added %s\n", safe(n))
+				}
+			}
+			if addJSON {
+				return printJSON(cmd.OutOrStdout(), map[string][]string{"added": args})
 			}
 			return nil
 		}),
 	}
+	jsonFlag(add, &addJSON)
 	rm := &cobra.Command{
 		Use:   "rm USER",
 		Short: "Remove a user and all their devices",
@@ -221,11 +238,11 @@ func (a *app) userCommand() *cobra.Command {
 			if err := svc.Store.RemoveUser(cmd.Context(), svc.Actor, args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", safe(args[0]))
-			return nil
+			return printResult(cmd, rmJSON, map[string]any{"removed": args[0], "devices_removed": len(ds)}, "removed %s\n", safe(args[0]))
 		}),
 	}
 	rm.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	jsonFlag(rm, &rmJSON)
 	cmd.AddCommand(add, list, rm)
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,7 +53,7 @@ standard input to keep it out of the process list.`,
 					j["device_id"], j["device"] = r.Device.ID, r.Device.Name
 				}
 				if r.RetryAfter > 0 {
-					j["retry_after_seconds"] = int64(r.RetryAfter.Round(time.Second) / time.Second)
+					j["retry_after_seconds"] = int64(retryAfter(r.RetryAfter) / time.Second)
 				}
 				if r.Accepted() && r.Device.Kind == devices.TOTP {
 					j["offset_steps"] = r.Match.Offset
@@ -83,13 +84,32 @@ func verifyText(user string, r service.VerifyResult) string {
 	case devices.Accepted:
 		return fmt.Sprintf("%s: accepted%s", safe(user), dev)
 	case devices.Throttled:
-		return fmt.Sprintf("%s: throttled%s after failed attempts; try again in %s", safe(user), dev, r.RetryAfter.Round(time.Second))
+		return fmt.Sprintf("%s: throttled%s after failed attempts; try again in %s", safe(user), dev, retryAfter(r.RetryAfter))
 	case devices.LockedOut:
-		return fmt.Sprintf("%s: locked out%s; an administrator must run: two-factor device unlock", safe(user), dev)
+		ref := "DEVICE"
+		if r.Device != nil {
+			ref = fmt.Sprint(r.Device.ID) // an id needs no quoting, whatever the name
+		}
+		return fmt.Sprintf("%s: locked out%s; an administrator must run: two-factor device unlock %s %s", safe(user), dev, safe(shellWord(user)), ref)
 	case devices.Disabled:
 		return fmt.Sprintf("%s: device disabled%s", safe(user), dev)
 	}
 	return fmt.Sprintf("%s: rejected", safe(user))
+}
+
+// retryAfter rounds a wait up to whole seconds, so that it never reads
+// "try again in 0s" while the wait is not over.
+func retryAfter(d time.Duration) time.Duration {
+	return max(time.Second, (d + time.Second - 1).Truncate(time.Second))
+}
+
+// shellWord quotes s for a POSIX shell when it is not a plain word, so a
+// command line shown to be copied runs as shown.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func (a *app) resyncCommand() *cobra.Command {

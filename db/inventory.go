@@ -483,9 +483,9 @@ func (s *SQLite) AssignToken(ctx context.Context, actor, serial, user string) er
 		}
 		switch {
 		case !d.Retired.IsZero():
-			return fmt.Errorf("token %s was retired on %s and cannot be assigned", serial, d.Retired.Format("2006-01-02"))
+			return Conflictf("token %s was retired on %s and cannot be assigned", serial, d.Retired.Format("2006-01-02"))
 		case d.UserID != 0:
-			return fmt.Errorf("token %s is assigned to %s already; unassign it first", serial, d.User)
+			return Conflictf("token %s is assigned to %s already; unassign it first", serial, d.User)
 		}
 		u, err := userByName(ctx, tx, user)
 		if err != nil {
@@ -506,7 +506,7 @@ func (s *SQLite) UnassignToken(ctx context.Context, actor, serial string) error 
 			return err
 		}
 		if d.UserID == 0 {
-			return fmt.Errorf("token %s is not assigned to anyone", serial)
+			return Conflictf("token %s is not assigned to anyone", serial)
 		}
 		if _, err := tx.ExecContext(ctx, detachSQL+" WHERE id = ?", d.ID); err != nil {
 			return err
@@ -524,7 +524,7 @@ func (s *SQLite) RetireToken(ctx context.Context, actor, serial string) error {
 			return err
 		}
 		if !d.Retired.IsZero() {
-			return fmt.Errorf("token %s is retired already", serial)
+			return Conflictf("token %s is retired already", serial)
 		}
 		if _, err := tx.ExecContext(ctx, detachSQL+", retired_at = ? WHERE id = ?", s.now().UnixMilli(), d.ID); err != nil {
 			return err

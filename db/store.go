@@ -24,7 +24,22 @@ var (
 	ErrKeyMissing   = errors.New("master key file is missing")
 	ErrKeyMismatch  = errors.New("master key file does not belong to this store")
 	ErrStoreMissing = errors.New("store does not exist")
+	// ErrConflict is a change refused because of the state something is
+	// in: a token assigned already, retired already, not assigned at all.
+	ErrConflict = errors.New("conflicts with its current state")
 )
+
+// conflictError reads as its own message and is ErrConflict to errors.Is,
+// so the message stays as written while callers can tell the kind.
+type conflictError struct{ msg string }
+
+func (e *conflictError) Error() string        { return e.msg }
+func (e *conflictError) Is(target error) bool { return target == ErrConflict }
+
+// Conflictf makes an ErrConflict with a message of its own.
+func Conflictf(format string, args ...any) error {
+	return &conflictError{fmt.Sprintf(format, args...)}
+}
 
 // NotFoundError names what was not found.
 type NotFoundError struct {

@@ -76,7 +76,7 @@ func (s *Service) StartEnrollment(ctx context.Context, userName string, opt Enro
 	}
 	d.Name = freeName(existing, base, opt.Name != "")
 	if d.Name == "" {
-		return nil, fmt.Errorf("%s already has a device named %q", userName, opt.Name)
+		return nil, db.Conflictf("%s already has a device named %q", userName, opt.Name)
 	}
 	e := &Enrollment{User: userName, Device: d}
 	if !d.Hardware {

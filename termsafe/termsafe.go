@@ -38,6 +38,25 @@ func Clean(s string) string {
 	return b.String()
 }
 
+// Message is Clean for the program's own multi-line messages, such as a
+// usage error with its "Did you mean this?" list: newlines and tabs are
+// kept so the message reads as written, and every other unsafe rune (ESC,
+// CR, the C1 set, bidirectional overrides, ...) is escaped as by Clean.
+// Text that may come from the store or a file must not rely on it: a
+// newline there could forge a line of output, so such text goes through
+// Clean where it is embedded.
+func Message(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, line := range lines {
+		cells := strings.Split(line, "\t")
+		for j, c := range cells {
+			cells[j] = Clean(c)
+		}
+		lines[i] = strings.Join(cells, "\t")
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Unsafe reports whether r must not reach a terminal as it is: control
 // characters (C0, DEL and the 8-bit C1 set such as U+009B, a CSI), format
 // characters such as the bidirectional overrides, line and paragraph

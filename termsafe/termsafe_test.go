@@ -30,6 +30,30 @@ func TestClean(t *testing.T) {
 	}
 }
 
+// TestMessageKeepsLinesAndTabsOnly: the program's own multi-line messages
+// keep their layout; every other control is escaped as by Clean.
+func TestMessageKeepsLinesAndTabsOnly(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"unknown command \"statsu\"\n\nDid you mean this?\n\tstatus\n", "unknown command \"statsu\"\n\nDid you mean this?\n\tstatus\n"},
+		{"a\x1b]0;t\x07\r\u009b\u0085\u202e\tb", `a\x1b]0;t\x07\x0d\u009b\u0085\u202e` + "\tb"},
+	} {
+		if got := Message(tc.in); got != tc.want {
+			t.Errorf("Message(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzMessage(f *testing.F) {
+	f.Add("a\n\tb\x1b[31m\u009b\r")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, r := range Message(s) {
+			if r != '\n' && r != '\t' && Unsafe(r) {
+				t.Fatalf("Message(%q) keeps %U", s, r)
+			}
+		}
+	})
+}
+
 func FuzzClean(f *testing.F) {
 	f.Add("alice\x1b[31m")
 	f.Add("\u202e\xff\x00")
