@@ -26,7 +26,7 @@ func (a *app) auditCommand() *cobra.Command {
 			if since > 0 {
 				f.Since = a.env.Now().Add(-since)
 			}
-			entries, err := svc.Store.Audit(cmd.Context(), f)
+			entries, err := svc.Audit(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -137,7 +137,7 @@ they were. Back up the new key file afterwards: without it the seeds are
 lost.`,
 		Args: cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			if err := svc.Store.Rekey(cmd.Context(), svc.Actor); err != nil {
+			if err := svc.Rekey(cmd.Context()); err != nil {
 				return err
 			}
 			_, keyPath, _ := a.paths()
@@ -155,7 +155,7 @@ func (a *app) configCommand() *cobra.Command {
 		Short: "Show one setting, or all with their meaning",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			set, err := svc.Store.Settings(cmd.Context())
+			set, err := svc.Settings(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -187,7 +187,7 @@ func (a *app) configCommand() *cobra.Command {
 		Short: "Change a setting (keys: " + strings.Join(devices.SettingKeys(), ", ") + ")",
 		Args:  cobra.ExactArgs(2),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			if err := svc.Store.SetSetting(cmd.Context(), svc.Actor, args[0], args[1]); err != nil {
+			if err := svc.SetSetting(cmd.Context(), args[0], args[1]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s = %s\n", args[0], safe(args[1]))

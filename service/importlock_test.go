@@ -48,7 +48,7 @@ func storeWithVerifiers(t testing.TB, dir string, n int) {
 	for i := range n {
 		fmt.Fprintf(&uris, "otpauth://totp/ACME:v%d?secret=%s&issuer=ACME\n", i, otpcore.EncodeBase32(verifierSeed(i)))
 	}
-	s := &Service{Store: st, Actor: "tester", Now: time.Now}
+	s := &Service{store: st, Actor: "tester", Now: time.Now}
 	if _, err := s.Import(ctx, strings.NewReader(uris.String()), ImportOptions{ImportOptions: db.ImportOptions{Assign: true, CreateUsers: true}}); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func verifyDuringImport(t testing.TB, dir string, onWrite func(time.Duration)) (
 				return
 			}
 			defer st.Close()
-			s := &Service{Store: st, Actor: "login", Now: time.Now}
+			s := &Service{store: st, Actor: "login", Now: time.Now}
 			<-start
 			// Logins arrive spread over the import, not all at once.
 			time.Sleep(time.Duration(rand.Int64N(int64(spread))))
@@ -116,7 +116,7 @@ func verifyDuringImport(t testing.TB, dir string, onWrite func(time.Duration)) (
 		}()
 	}
 	ready.Wait()
-	s := &Service{Store: importer, Actor: "importer", Now: time.Now}
+	s := &Service{store: importer, Actor: "importer", Now: time.Now}
 	close(start)
 	res, err := s.Import(ctx, bytes.NewReader(file), ImportOptions{})
 	done.Store(true)

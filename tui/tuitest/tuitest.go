@@ -81,7 +81,7 @@ func NewEnv(tb testing.TB) *Env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	svc := &service.Service{Store: st, Actor: "admin", Now: clock.Now}
+	svc := newService(st, clock)
 	if err := st.SetSetting(context.Background(), "admin", "issuer", "Example"); err != nil {
 		tb.Fatal(err)
 	}
@@ -97,7 +97,14 @@ func OpenEnv(tb testing.TB, path string) *Env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	return &Env{Dir: filepath.Dir(path), Path: path, Store: st, Svc: &service.Service{Store: st, Actor: "admin", Now: clock.Now}, Clock: clock}
+	return &Env{Dir: filepath.Dir(path), Path: path, Store: st, Svc: newService(st, clock), Clock: clock}
+}
+
+// newService is the service the tests act through: as "admin", on clock.
+func newService(st db.Store, clock *Clock) *service.Service {
+	svc := service.New(st)
+	svc.Actor, svc.Now = "admin", clock.Now
+	return svc
 }
 
 // Common returns a console context of the given size for the store, with
@@ -134,7 +141,7 @@ func Code(tb testing.TB, d *devices.Device, t time.Time, offset int64) string {
 // AddUser adds a user.
 func (e *Env) AddUser(tb testing.TB, name string) {
 	tb.Helper()
-	if _, err := e.Store.AddUser(context.Background(), "admin", name); err != nil {
+	if _, err := e.Svc.AddUser(context.Background(), name); err != nil {
 		tb.Fatal(err)
 	}
 }

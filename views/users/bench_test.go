@@ -75,7 +75,8 @@ func open(b *testing.B, path string) (frame string, rest func() (*tui.Model, *us
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := &service.Service{Store: st, Actor: "bench", Now: func() time.Time { return tuitest.Start }}
+	svc := service.New(st)
+	svc.Actor, svc.Now = "bench", func() time.Time { return tuitest.Start }
 	c := tui.NewCommon(ctx, svc, themes.Choice{Name: themes.Dark, IsDark: true})
 	home := users.New(c)
 	root := tui.New(c, home)
