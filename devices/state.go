@@ -19,11 +19,7 @@ const (
 
 // States lists every state, for front ends' tables and their tests.
 func States() []State {
-	out := make([]State, stateCount)
-	for i := range out {
-		out[i] = State(i)
-	}
-	return out
+	return []State{StateDisabled, StateLockedOut, StateThrottled, StateUnconfirmed, StateActive}
 }
 
 // String is the state's name for logs and JSON ("locked-out").
@@ -72,11 +68,7 @@ const (
 
 // TokenStates lists every token state, for front ends' tables.
 func TokenStates() []TokenState {
-	out := make([]TokenState, tokenStateCount)
-	for i := range out {
-		out[i] = TokenState(i)
-	}
-	return out
+	return []TokenState{TokenUnassigned, TokenAssigned, TokenRetired}
 }
 
 // String is the state's name for logs and JSON.

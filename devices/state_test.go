@@ -87,3 +87,12 @@ func TestStateNamesAreDistinct(t *testing.T) {
 		seen[s.String()] = true
 	}
 }
+
+func TestStateListsAreComplete(t *testing.T) {
+	if n := len(States()); n != int(stateCount) {
+		t.Errorf("States lists %d of %d states", n, stateCount)
+	}
+	if n := len(TokenStates()); n != int(tokenStateCount) {
+		t.Errorf("TokenStates lists %d of %d states", n, tokenStateCount)
+	}
+}

@@ -36,3 +36,9 @@ func TestUserStatusOf(t *testing.T) {
 		t.Errorf("with throttling off a failure throttles nobody: %v", got)
 	}
 }
+
+func TestUserStatusListIsComplete(t *testing.T) {
+	if n := len(UserStatuses()); n != int(userStatusCount) {
+		t.Errorf("UserStatuses lists %d of %d statuses", n, userStatusCount)
+	}
+}
