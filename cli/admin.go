@@ -29,7 +29,7 @@ func (a *app) auditCommand() *cobra.Command {
 					return err
 				}
 			}
-			entries, err := svc.Store.Audit(cmd.Context(), f)
+			entries, err := svc.Audit(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -160,7 +160,7 @@ they were. Back up the new key file afterwards: without it the seeds are
 lost.`,
 		Args: cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			if err := svc.Store.Rekey(cmd.Context(), svc.Actor); err != nil {
+			if err := svc.Rekey(cmd.Context()); err != nil {
 				return err
 			}
 			_, keyPath, _ := a.paths()
@@ -180,7 +180,7 @@ func (a *app) configCommand() *cobra.Command {
 		Short: "Show one setting, or all with their meaning",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			set, err := svc.Store.Settings(cmd.Context())
+			set, err := svc.Settings(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -219,7 +219,7 @@ func (a *app) configCommand() *cobra.Command {
 		Short: "Change a setting (keys: " + strings.Join(devices.SettingKeys(), ", ") + ")",
 		Args:  cobra.ExactArgs(2),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			if err := svc.Store.SetSetting(cmd.Context(), svc.Actor, args[0], args[1]); err != nil {
+			if err := svc.SetSetting(cmd.Context(), args[0], args[1]); err != nil {
 				return err
 			}
 			return printResult(cmd, setJSON, settingJSON{Key: args[0], Value: args[1]}, "%s = %s\n", safe(args[0]), safe(args[1]))

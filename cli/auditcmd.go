@@ -26,7 +26,7 @@ behind two-factor's back. Needs the master key.
 Exit codes: 0 intact, 1 tampered, 2 environment error.`,
 		Args: cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			v, err := svc.Store.VerifyAudit(cmd.Context())
+			v, err := svc.VerifyAudit(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -81,7 +81,7 @@ verification is not pruned, so the evidence is kept.`,
 			if err != nil {
 				return err
 			}
-			n, err := svc.Store.PruneAudit(cmd.Context(), svc.Actor, at)
+			n, err := svc.PruneAudit(cmd.Context(), at)
 			if err != nil {
 				return err
 			}

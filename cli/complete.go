@@ -93,7 +93,7 @@ func (a *app) completeDevices() cobra.CompletionFunc {
 		if len(args) == 0 {
 			return nil, nil
 		}
-		ds, err := svc.Store.Devices(cmd.Context(), args[0])
+		ds, err := svc.Devices(cmd.Context(), args[0])
 		var words []string
 		for _, d := range ds {
 			words = append(words, d.Name)
@@ -108,7 +108,7 @@ func (a *app) completeDevices() cobra.CompletionFunc {
 // completeSerials offers the serials of tokens in service.
 func (a *app) completeSerials() cobra.CompletionFunc {
 	return a.completeFrom(func(cmd *cobra.Command, svc *service.Service, _ []string) ([]string, error) {
-		toks, err := svc.Store.Tokens(cmd.Context(), db.TokenFilter{})
+		toks, err := svc.Tokens(cmd.Context(), db.TokenFilter{})
 		serials := make([]string, len(toks))
 		for i, t := range toks {
 			serials[i] = t.Serial

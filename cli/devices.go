@@ -64,20 +64,25 @@ func toDeviceJSON(d *devices.Device, p devices.Policy, now time.Time) deviceJSON
 	return j
 }
 
-// stateText says in words what state a device is in.
-func stateText(d *devices.Device, p devices.Policy, now time.Time) string {
-	switch {
-	case !d.Enabled:
-		return "disabled"
-	case d.LockedOut:
-		return "locked out"
-	case !d.Confirmed:
-		return "unconfirmed"
+// deviceStateWords are the command line's words for device states, the
+// only place it names them (the console's are in tui; a test keeps the two
+// the same).
+var deviceStateWords = [...]string{
+	devices.StateDisabled:    "disabled",
+	devices.StateLockedOut:   "locked out",
+	devices.StateThrottled:   "throttled",
+	devices.StateUnconfirmed: "unconfirmed",
+	devices.StateActive:      "active",
+}
+
+// stateText says in words what state a device is in, with how long a
+// throttle has left.
+func stateText(d *service.DeviceDetail, now time.Time) string {
+	w := deviceStateWords[d.State]
+	if d.State == devices.StateThrottled {
+		w += " " + d.ThrottledUntil.Sub(now).Round(time.Second).String()
 	}
-	if until := d.ThrottledUntil(p); until.After(now) {
-		return fmt.Sprintf("throttled %s", until.Sub(now).Round(time.Second))
-	}
-	return "active"
+	return w
 }
 
 func (a *app) deviceCommand() *cobra.Command {
@@ -88,24 +93,20 @@ func (a *app) deviceCommand() *cobra.Command {
 		Short: "List a user's devices",
 		Args:  cobra.ExactArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			ds, err := svc.Store.Devices(cmd.Context(), args[0])
+			u, err := svc.UserDetail(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			set, err := svc.Store.Settings(cmd.Context())
-			if err != nil {
-				return err
-			}
-			now := a.env.Now()
 			if listJSON {
-				out := make([]deviceJSON, len(ds))
-				for i, d := range ds {
-					out[i] = toDeviceJSON(d, set.Policy(), now)
+				out := make([]deviceJSON, len(u.Devices))
+				for i, d := range u.Devices {
+					out[i] = toDeviceJSON(d.Device, u.Policy, u.At)
 				}
 				return printJSON(cmd.OutOrStdout(), out)
 			}
 			t := newTable(cmd.OutOrStdout(), "ID", "NAME", "KIND", "SERIAL", "STATE", "DRIFT", "FAILURES", "LAST USED")
-			for _, d := range ds {
+			for i := range u.Devices {
+				d := &u.Devices[i]
 				drift := "-"
 				if d.Kind == devices.TOTP {
 					drift = fmt.Sprintf("%+d (%+ds)", d.Drift, d.DriftSeconds())
@@ -116,7 +117,7 @@ func (a *app) deviceCommand() *cobra.Command {
 				if serial == "" {
 					serial = "-"
 				}
-				t.row(fmt.Sprint(d.ID), safe(d.Name), d.KindLabel(), safe(serial), stateText(d, set.Policy(), now), drift, fmt.Sprint(d.Failures), when(d.LastUsed))
+				t.row(fmt.Sprint(d.ID), safe(d.Name), d.KindLabel(), safe(serial), stateText(d, u.At), drift, fmt.Sprint(d.Failures), when(d.LastUsed))
 			}
 			return t.flush()
 		}),
@@ -127,16 +128,15 @@ func (a *app) deviceCommand() *cobra.Command {
 		Short: "Show one device (DEVICE is its id, name or serial)",
 		Args:  cobra.ExactArgs(2),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			d, err := findListed(cmd, svc, args[0], args[1])
+			u, err := svc.UserDetail(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			set, err := svc.Store.Settings(cmd.Context())
+			d, err := u.Find(args[1])
 			if err != nil {
 				return err
 			}
-			now := a.env.Now()
-			j := toDeviceJSON(d, set.Policy(), now)
+			j := toDeviceJSON(d.Device, u.Policy, u.At)
 			if showJSON {
 				return printJSON(cmd.OutOrStdout(), j)
 			}
@@ -159,11 +159,7 @@ func (a *app) deviceCommand() *cobra.Command {
 			if d.Kind == devices.TOTP {
 				t.row("step", fmt.Sprintf("%ds", d.Step))
 				t.row("drift", fmt.Sprintf("%+d steps (%+d s)", d.Drift, d.DriftSeconds()))
-				hist, err := svc.Store.DriftHistory(cmd.Context(), d.ID)
-				if err != nil {
-					return err
-				}
-				tr := devices.AnalyzeDrift(d, hist, now, 30*24*time.Hour)
+				tr := d.Trend
 				t.row("drift trend", fmt.Sprintf("%.2f steps/day over %d samples: %s", tr.RatePerDay, tr.Samples, tr.Advice))
 			}
 			if d.Kind == devices.HOTP {
@@ -172,7 +168,7 @@ func (a *app) deviceCommand() *cobra.Command {
 			if d.Kind == devices.Backup {
 				t.row("codes left", fmt.Sprint(len(d.Codes)))
 			}
-			t.row("state", stateText(d, set.Policy(), now))
+			t.row("state", stateText(d, u.At))
 			t.row("failures", fmt.Sprint(d.Failures))
 			t.row("created", when(d.Created))
 			t.row("last used", when(d.LastUsed))
@@ -258,7 +254,7 @@ func deviceChange(user string, d *devices.Device, change string) deviceChangeJSO
 
 // findListed finds a device among a user's listed devices (no secrets).
 func findListed(cmd *cobra.Command, svc *service.Service, user, ref string) (*devices.Device, error) {
-	ds, err := svc.Store.Devices(cmd.Context(), user)
+	ds, err := svc.Devices(cmd.Context(), user)
 	if err != nil {
 		return nil, err
 	}

@@ -144,14 +144,14 @@ type tokenChangeJSON struct {
 	Change string `json:"change"` // assigned, unassigned, retired
 }
 
+// tokenState says where a token stands, with the day a retired one left
+// service.
 func tokenState(d *devices.Device) string {
-	switch {
-	case !d.Retired.IsZero():
+	st := devices.TokenStateOf(d)
+	if st == devices.TokenRetired {
 		return "retired " + d.Retired.Local().Format("2006-01-02")
-	case d.UserID == 0:
-		return "unassigned"
 	}
-	return "assigned"
+	return st.String()
 }
 
 func (a *app) tokensCommand() *cobra.Command {
@@ -166,7 +166,7 @@ func (a *app) tokensCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			f.Unassigned = !all
-			toks, err := svc.Store.Tokens(cmd.Context(), f)
+			toks, err := svc.Tokens(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -218,7 +218,7 @@ func (a *app) assignCommands() []*cobra.Command {
 		Short: "Give an inventory token to a user (active at once)",
 		Args:  cobra.ExactArgs(2),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			if err := svc.Store.AssignToken(cmd.Context(), svc.Actor, args[0], args[1]); err != nil {
+			if err := svc.AssignToken(cmd.Context(), args[0], args[1]); err != nil {
 				return err
 			}
 			return printResult(cmd, assignJSON, tokenChangeJSON{args[0], args[1], "assigned"},
@@ -231,7 +231,7 @@ func (a *app) assignCommands() []*cobra.Command {
 		Short: "Take a token back from its user into the inventory",
 		Args:  cobra.ExactArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
-			if err := svc.Store.UnassignToken(cmd.Context(), svc.Actor, args[0]); err != nil {
+			if err := svc.UnassignToken(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return printResult(cmd, unassignJSON, tokenChangeJSON{Serial: args[0], Change: "unassigned"},
@@ -252,7 +252,7 @@ Audited.`,
 					return err
 				}
 			}
-			if err := svc.Store.RetireToken(cmd.Context(), svc.Actor, args[0]); err != nil {
+			if err := svc.RetireToken(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return printResult(cmd, retireJSON, tokenChangeJSON{Serial: args[0], Change: "retired"},

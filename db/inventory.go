@@ -481,10 +481,10 @@ func (s *SQLite) AssignToken(ctx context.Context, actor, serial, user string) er
 		if err != nil {
 			return err
 		}
-		switch {
-		case !d.Retired.IsZero():
+		switch devices.TokenStateOf(d) {
+		case devices.TokenRetired:
 			return Conflictf("token %s was retired on %s and cannot be assigned", serial, d.Retired.Format("2006-01-02"))
-		case d.UserID != 0:
+		case devices.TokenAssigned:
 			return Conflictf("token %s is assigned to %s already; unassign it first", serial, d.User)
 		}
 		u, err := userByName(ctx, tx, user)
@@ -505,7 +505,7 @@ func (s *SQLite) UnassignToken(ctx context.Context, actor, serial string) error 
 		if err != nil {
 			return err
 		}
-		if d.UserID == 0 {
+		if devices.TokenStateOf(d) != devices.TokenAssigned {
 			return Conflictf("token %s is not assigned to anyone", serial)
 		}
 		if _, err := tx.ExecContext(ctx, detachSQL+" WHERE id = ?", d.ID); err != nil {
@@ -523,7 +523,7 @@ func (s *SQLite) RetireToken(ctx context.Context, actor, serial string) error {
 		if err != nil {
 			return err
 		}
-		if !d.Retired.IsZero() {
+		if devices.TokenStateOf(d) == devices.TokenRetired {
 			return Conflictf("token %s is retired already", serial)
 		}
 		if _, err := tx.ExecContext(ctx, detachSQL+", retired_at = ? WHERE id = ?", s.now().UnixMilli(), d.ID); err != nil {

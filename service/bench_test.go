@@ -61,7 +61,7 @@ func BenchmarkImport10k(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				s := &Service{Store: st, Actor: "bench", Now: time.Now}
+				s := &Service{store: st, Actor: "bench", Now: time.Now}
 				b.StartTimer()
 				res, err := s.Import(ctx, bytes.NewReader(files[name]), ImportOptions{
 					Parse:         seedfile.Options{Password: "benchmark password"},
@@ -90,7 +90,7 @@ func BenchmarkIdentify10k(b *testing.B) {
 	}
 	defer st.Close()
 	now := time.Unix(1_800_000_000, 0)
-	s := &Service{Store: st, Actor: "bench", Now: func() time.Time { return now }}
+	s := &Service{store: st, Actor: "bench", Now: func() time.Time { return now }}
 	if _, err := s.Import(ctx, bytes.NewReader(files["azure"]), ImportOptions{}); err != nil {
 		b.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func benchKeyedStore(b testing.TB, onWrite func(time.Duration)) (*db.SQLite, *Se
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := &Service{Store: st, Actor: "bench", Now: time.Now}
+	s := &Service{store: st, Actor: "bench", Now: time.Now}
 	first := fmt.Sprintf(",KEYED0001,%s,30,Token2,C202\n", otpcore.EncodeBase32(benchSeed(-1)))
 	if _, err := s.Import(ctx, strings.NewReader("upn,serial number,secret key,time interval,manufacturer,model\n"+first), ImportOptions{}); err != nil {
 		b.Fatal(err)

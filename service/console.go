@@ -14,7 +14,7 @@ import (
 // in all: enough for the console's first screen on a store of any size.
 // Stores that cannot page return their whole list, cut.
 func (s *Service) FirstUsers(ctx context.Context, limit int) ([]db.UserSummary, int, error) {
-	if p, ok := s.Store.(db.UserPager); ok {
+	if p, ok := s.store.(db.UserPager); ok {
 		n, err := p.UserCount(ctx)
 		if err != nil {
 			return nil, 0, err
@@ -22,7 +22,7 @@ func (s *Service) FirstUsers(ctx context.Context, limit int) ([]db.UserSummary, 
 		us, err := p.FirstUsers(ctx, limit)
 		return us, n, err
 	}
-	us, err := s.Store.Users(ctx)
+	us, err := s.store.Users(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -31,10 +31,10 @@ func (s *Service) FirstUsers(ctx context.Context, limit int) ([]db.UserSummary, 
 
 // AllUsers lists every user with a summary of their devices, by name.
 func (s *Service) AllUsers(ctx context.Context) ([]db.UserSummary, error) {
-	if p, ok := s.Store.(db.UserPager); ok {
+	if p, ok := s.store.(db.UserPager); ok {
 		return p.AllUsers(ctx)
 	}
-	return s.Store.Users(ctx)
+	return s.store.Users(ctx)
 }
 
 // ResyncPlan is what a resync search found, not yet saved: the console
@@ -62,7 +62,7 @@ func (s *Service) ResyncPreview(ctx context.Context, userName string, codes []st
 		d      devices.Device
 		window = opt.Window
 	)
-	err := s.Store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
+	err := s.store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
 		found, err := pick(u, opt.Device, func(d *devices.Device) bool { return d.Kind.IsOTP() }, "TOTP/HOTP device")
 		if err != nil {
 			return err
@@ -100,7 +100,7 @@ func (s *Service) ResyncPreview(ctx context.Context, userName string, codes []st
 // audit entry Resync would.
 func (s *Service) ApplyResync(ctx context.Context, p *ResyncPlan) (*devices.Device, error) {
 	var out *devices.Device
-	err := s.Store.Update(ctx, s.Actor, p.User, func(u *db.Unit) error {
+	err := s.store.Update(ctx, s.Actor, p.User, func(u *db.Unit) error {
 		d, err := u.Find(strconv.FormatInt(p.Before.ID, 10))
 		if err != nil {
 			return err

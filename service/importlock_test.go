@@ -44,7 +44,7 @@ func storeWithVerifiers(t testing.TB, dir string, n int) {
 	for i := range n {
 		fmt.Fprintf(&uris, "otpauth://totp/ACME:v%d?secret=%s&issuer=ACME\n", i, otpcore.EncodeBase32(verifierSeed(i)))
 	}
-	s := &Service{Store: st, Actor: "tester", Now: time.Now}
+	s := &Service{store: st, Actor: "tester", Now: time.Now}
 	if _, err := s.Import(ctx, strings.NewReader(uris.String()), ImportOptions{ImportOptions: db.ImportOptions{Assign: true, CreateUsers: true}}); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func verifyDuringImport(t testing.TB, dir string) (r importRun) {
 				return
 			}
 			defer st.Close()
-			s := &Service{Store: st, Actor: "login", Now: time.Now}
+			s := &Service{store: st, Actor: "login", Now: time.Now}
 			<-start
 			for first := true; first || !done.Load(); first = false {
 				// Logins arrive spread out, not all at once.
@@ -114,7 +114,7 @@ func verifyDuringImport(t testing.TB, dir string) (r importRun) {
 		}()
 	}
 	ready.Wait()
-	s := &Service{Store: importer, Actor: "importer", Now: time.Now}
+	s := &Service{store: importer, Actor: "importer", Now: time.Now}
 	close(start)
 	res, err := s.Import(ctx, bytes.NewReader(file), ImportOptions{})
 	done.Store(true)

@@ -35,7 +35,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) ([
 	if len(toks) == 0 {
 		return nil, errors.New("the file holds no tokens")
 	}
-	settings, err := s.Store.Settings(ctx)
+	settings, err := s.store.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) ([
 		}
 		items[i] = db.ImportItem{Origin: origin, Device: d}
 	}
-	return s.Store.ImportTokens(ctx, s.Actor, items, opt.ImportOptions)
+	return s.store.ImportTokens(ctx, s.Actor, items, opt.ImportOptions)
 }
 
 // tokenDevice turns a seed-file entry into a device: a hardware token when
@@ -112,7 +112,7 @@ func (s *Service) Identify(ctx context.Context, codes []string, all bool) ([]Ide
 	if len(codes) < 2 {
 		return nil, errors.New("give two consecutive codes from the token: one code matches too many tokens by chance")
 	}
-	toks, err := s.Store.TokenSecrets(ctx, db.TokenFilter{Unassigned: !all})
+	toks, err := s.store.TokenSecrets(ctx, db.TokenFilter{Unassigned: !all})
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (s *Service) Identify(ctx context.Context, codes []string, all bool) ([]Ide
 // ExportTokens returns every hardware token in service as seed-file
 // tokens, with its owner, drift and counter, for backup or migration.
 func (s *Service) ExportTokens(ctx context.Context) ([]seedfile.Token, error) {
-	toks, err := s.Store.TokenSecrets(ctx, db.TokenFilter{})
+	toks, err := s.store.TokenSecrets(ctx, db.TokenFilter{})
 	if err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func keyPropertyRun(t *testing.T, rng *rand.Rand, steps int) {
 			}
 			expectVerify(t, svc, user, m.old[user][rng.IntN(len(m.old[user]))], false)
 		case 7:
-			ds, err := svc.Store.Devices(ctx, user)
+			ds, err := svc.Devices(ctx, user)
 			if err != nil || len(ds) == 0 {
 				continue
 			}
@@ -116,7 +116,7 @@ func keyPropertyRun(t *testing.T, rng *rand.Rand, steps int) {
 			if !keyed {
 				continue // no key to rotate before the first secret
 			}
-			store := svc.Store
+			store := svc.store
 			if rng.IntN(2) == 0 {
 				store = other // another process rekeys; svc's handle stays open
 			}
@@ -156,7 +156,7 @@ func enrollKind(t *testing.T, s *Service, c *clock, user string, opt EnrollOptio
 }
 
 func hasDevices(t *testing.T, s *Service, user string) bool {
-	ds, err := s.Store.Devices(ctx, user)
+	ds, err := s.store.Devices(ctx, user)
 	return err == nil && len(ds) > 0
 }
 

@@ -34,7 +34,7 @@ func (s *Service) StartEnrollment(ctx context.Context, userName string, opt Enro
 	if err := devices.ValidateName("user name", userName); err != nil {
 		return nil, err
 	}
-	existing, err := s.Store.Devices(ctx, userName)
+	existing, err := s.store.Devices(ctx, userName)
 	var lookAlike *db.LookAlikeError
 	if errors.As(err, &lookAlike) {
 		return nil, err // refused now, not after the code has been typed
@@ -45,7 +45,7 @@ func (s *Service) StartEnrollment(ctx context.Context, userName string, opt Enro
 	if err != nil {
 		return nil, err
 	}
-	settings, err := s.Store.Settings(ctx)
+	settings, err := s.store.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +119,9 @@ func (s *Service) Confirm(ctx context.Context, e *Enrollment, code string, creat
 	if r.Outcome != devices.Accepted {
 		return VerifyResult{Outcome: r.Outcome}, nil
 	}
-	update := s.Store.Update
+	update := s.store.Update
 	if createUser {
-		update = s.Store.UpdateOrCreate
+		update = s.store.UpdateOrCreate
 	}
 	err = update(ctx, s.Actor, e.User, func(u *db.Unit) error {
 		u.Add(&trial)
@@ -150,7 +150,7 @@ func (s *Service) Confirm(ctx context.Context, e *Enrollment, code string, creat
 // in plain text: the only time they are ever seen.
 func (s *Service) BackupCodes(ctx context.Context, userName string) ([]string, error) {
 	var codes []string
-	err := s.Store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
+	err := s.store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
 		for _, d := range u.Devices {
 			if d.Kind == devices.Backup {
 				c, err := d.RegenerateCodes()
@@ -211,7 +211,7 @@ const (
 // new name for rename.
 func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action DeviceAction, arg string) (*devices.Device, error) {
 	var out *devices.Device
-	err := s.Store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
+	err := s.store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
 		d, err := u.Find(ref)
 		if err != nil {
 			return err
@@ -258,7 +258,7 @@ type DriftRow struct {
 // DriftReport analyses the drift history of every TOTP device (hardware
 // tokens only unless all): flagged devices first, then by user and device.
 func (s *Service) DriftReport(ctx context.Context, horizon time.Duration, all bool) ([]DriftRow, error) {
-	rows, err := s.Store.TOTPTokens(ctx, !all)
+	rows, err := s.store.TOTPTokens(ctx, !all)
 	if err != nil {
 		return nil, err
 	}

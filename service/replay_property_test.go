@@ -100,7 +100,7 @@ func runReplaySequence(t *testing.T, seed uint64, ops int) {
 		ids: map[string]int64{}, used: map[use]string{}, floors: map[int64]*devices.Device{},
 	}
 	for k, v := range map[string]string{"lockout-threshold": "10", "throttle-factor": strconv.Itoa(r.rng.IntN(2))} {
-		if err := s.Store.SetSetting(ctx, "tester", k, v); err != nil {
+		if err := s.store.SetSetting(ctx, "tester", k, v); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -186,7 +186,7 @@ func (r *replayRun) step() {
 	case n < 69:
 		v := []string{"true", "false"}[r.rng.IntN(2)]
 		r.logf("follow-drift %s", v)
-		if err := r.s.Store.SetSetting(ctx, "tester", "follow-drift", v); err != nil {
+		if err := r.s.store.SetSetting(ctx, "tester", "follow-drift", v); err != nil {
 			r.fatalf("follow-drift: %v", err)
 		}
 	case n < 80:
@@ -358,7 +358,7 @@ func (r *replayRun) admin(k *token) {
 // replay floor or next counter went down since the previous operation.
 func (r *replayRun) checkFloors() {
 	r.t.Helper()
-	ds, err := r.s.Store.Devices(ctx, "alice")
+	ds, err := r.s.store.Devices(ctx, "alice")
 	if err != nil {
 		r.fatalf("devices: %v", err)
 	}

@@ -19,16 +19,19 @@ import (
 	"github.com/two-factor/two-factor/termsafe"
 )
 
-// Service runs operations on a store on behalf of an actor.
+// Service runs operations on a store on behalf of an actor. It is the only
+// door to the store: front ends call its methods and never hold the store,
+// so every rule is applied, and every change audited, in one place.
 type Service struct {
-	Store db.Store
+	store db.Store
 	Actor string           // who is acting, for the audit log
 	Now   func() time.Time // the clock; time.Now if nil
 }
 
-// New returns a service acting as the current OS user.
+// New returns a service on store acting as the current OS user. Set Actor
+// and Now afterwards to act as someone else or at another time.
 func New(store db.Store) *Service {
-	return &Service{Store: store, Actor: CurrentActor(), Now: time.Now}
+	return &Service{store: store, Actor: CurrentActor(), Now: time.Now}
 }
 
 func (s *Service) now() time.Time {
@@ -88,7 +91,7 @@ func (s *Service) Verify(ctx context.Context, userName, deviceRef, code string) 
 	}
 	now := s.now()
 	var res VerifyResult
-	err := s.Store.UpdateAnyName(ctx, s.Actor, userName, func(u *db.Unit) error {
+	err := s.store.UpdateAnyName(ctx, s.Actor, userName, func(u *db.Unit) error {
 		policy := u.Settings.Policy()
 		candidates, why := verifyCandidates(u, deviceRef, backup)
 		if len(candidates) == 0 {
@@ -263,12 +266,12 @@ func stripped(d *devices.Device) *devices.Device {
 // Status reports whether each user has 2FA enabled; all users when names
 // is empty.
 func (s *Service) Status(ctx context.Context, names []string) ([]db.UserStatus, error) {
-	return s.Store.Statuses(ctx, names)
+	return s.store.Statuses(ctx, names)
 }
 
 // Disable removes every device of the named users, all or nothing.
 func (s *Service) Disable(ctx context.Context, names []string) ([]int, error) {
-	return s.Store.DisableUsers(ctx, s.Actor, names)
+	return s.store.DisableUsers(ctx, s.Actor, names)
 }
 
 // pick finds one device of a user by reference, or the user's only device

@@ -33,7 +33,7 @@ func newService(t *testing.T, dir string) (*Service, *clock) {
 	}
 	t.Cleanup(func() { st.Close() })
 	c := &clock{t: time.Unix(1_800_000_000, 0)}
-	return &Service{Store: st, Actor: "tester", Now: c.now}, c
+	return &Service{store: st, Actor: "tester", Now: c.now}, c
 }
 
 // enroll confirms a TOTP app for user and returns its secret.
@@ -105,7 +105,7 @@ func TestBackupCodesDoNotThrottleAppAndViceVersa(t *testing.T) {
 	if v, _ := s.Verify(ctx, "alice", "", "111111"); v.Outcome != devices.Rejected {
 		t.Fatalf("wrong code: %v", v.Outcome)
 	}
-	ds, _ := s.Store.Devices(ctx, "alice")
+	ds, _ := s.store.Devices(ctx, "alice")
 	for _, d := range ds {
 		want := 0
 		if d.Kind == devices.TOTP {
@@ -132,7 +132,7 @@ func TestBackupCodesDoNotThrottleAppAndViceVersa(t *testing.T) {
 func TestVerifyThrottleAndLockoutThroughTheStore(t *testing.T) {
 	s, c := newService(t, t.TempDir())
 	secret := enroll(t, s, c, "alice")
-	if err := s.Store.SetSetting(ctx, "tester", "lockout-threshold", "3"); err != nil {
+	if err := s.store.SetSetting(ctx, "tester", "lockout-threshold", "3"); err != nil {
 		t.Fatal(err)
 	}
 	c.t = c.t.Add(time.Minute)
@@ -156,7 +156,7 @@ func TestVerifyThrottleAndLockoutThroughTheStore(t *testing.T) {
 	if v, _ := s.Verify(ctx, "alice", "", code(t, secret, c.t, 0)); !v.Accepted() {
 		t.Fatalf("after unlock: %v", v.Outcome)
 	}
-	entries, _ := s.Store.Audit(ctx, db.AuditFilter{Action: "device."})
+	entries, _ := s.store.Audit(ctx, db.AuditFilter{Action: "device."})
 	var outcomes []string
 	for _, e := range entries {
 		outcomes = append(outcomes, e.Action+":"+e.Outcome)
@@ -184,10 +184,10 @@ func TestMalformedCodesAndUnknownUsers(t *testing.T) {
 	if r, err := s.Verify(ctx, "alice", "nope", "123456"); err != nil || r.Outcome != devices.Rejected || r.Device != nil {
 		t.Fatalf("unknown device: %+v %v", r, err)
 	}
-	if es, _ := s.Store.Audit(ctx, db.AuditFilter{Action: "device.verify"}); len(es) != 2 || es[1].Detail != "unknown user" || !strings.Contains(es[0].Detail, "nope") {
+	if es, _ := s.store.Audit(ctx, db.AuditFilter{Action: "device.verify"}); len(es) != 2 || es[1].Detail != "unknown user" || !strings.Contains(es[0].Detail, "nope") {
 		t.Fatalf("rejections of unknown names not audited with the reason: %+v", es)
 	}
-	ds, _ := s.Store.Devices(ctx, "alice")
+	ds, _ := s.store.Devices(ctx, "alice")
 	if ds[0].Failures != 0 {
 		t.Fatal("malformed input counted as a failure")
 	}
@@ -213,7 +213,7 @@ func TestResyncThroughTheStore(t *testing.T) {
 	if v, _ := s.Verify(ctx, "alice", "", code(t, secret, c.t, 2000)); !v.Accepted() {
 		t.Fatalf("after resync: %v", v.Outcome)
 	}
-	hist, _ := s.Store.DriftHistory(ctx, d.ID)
+	hist, _ := s.store.DriftHistory(ctx, d.ID)
 	if len(hist) < 2 || hist[len(hist)-1].Drift != 2000 {
 		t.Fatalf("drift history %+v", hist)
 	}
@@ -238,7 +238,7 @@ func childVerify() int {
 	defer st.Close()
 	start, _ := strconv.ParseInt(os.Getenv("TF_TEST_START"), 10, 64)
 	time.Sleep(time.Until(time.Unix(0, start)))
-	s := &Service{Store: st, Actor: "child", Now: time.Now}
+	s := &Service{store: st, Actor: "child", Now: time.Now}
 	r, err := s.Verify(ctx, "alice", "", os.Getenv("TF_TEST_CODE"))
 	if err != nil {
 		fmt.Println("error:", err)
@@ -254,7 +254,7 @@ func TestCodeAcceptedExactlyOnceAcrossProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Service{Store: st, Actor: "tester", Now: time.Now}
+	s := &Service{store: st, Actor: "tester", Now: time.Now}
 	e, err := s.StartEnrollment(ctx, "alice", EnrollOptions{CreateUser: true})
 	if err != nil {
 		t.Fatal(err)

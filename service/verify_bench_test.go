@@ -24,7 +24,7 @@ func BenchmarkVerifyUnknownVsWrongCode(b *testing.B) {
 	}
 	defer st.Close()
 	c := &clock{t: time.Unix(1_800_000_000, 0)}
-	s := &Service{Store: st, Actor: "bench", Now: c.now}
+	s := &Service{store: st, Actor: "bench", Now: c.now}
 	// Without throttling every wrong code is checked in full, the case an
 	// attacker would time.
 	if err := st.SetSetting(ctx, "bench", "throttle-factor", "0"); err != nil {

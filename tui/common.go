@@ -8,8 +8,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/two-factor/two-factor/db"
-	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/themes"
 )
 
@@ -18,7 +16,7 @@ import (
 // screens read it when they render and never keep copies of its fields.
 type Common struct {
 	Ctx    context.Context
-	Svc    *service.Service
+	Svc    Service
 	Theme  themes.Choice
 	Styles *themes.Styles
 	Keys   GlobalKeyMap
@@ -35,25 +33,18 @@ type Common struct {
 }
 
 // NewCommon builds the shared context for a service and theme choice.
-func NewCommon(ctx context.Context, svc *service.Service, theme themes.Choice) *Common {
-	now := svc.Now
-	if now == nil {
-		now = time.Now
-	}
+func NewCommon(ctx context.Context, svc Service, theme themes.Choice) *Common {
 	return &Common{
 		Ctx:      ctx,
 		Svc:      svc,
 		Theme:    theme,
 		Styles:   theme.Styles(),
 		Keys:     DefaultGlobalKeyMap(),
-		Now:      now,
+		Now:      svc.Clock(),
 		Zone:     time.Local,
-		Location: svc.Store.Path(),
+		Location: svc.Location(),
 	}
 }
-
-// Store is the service's store.
-func (c *Common) Store() db.Store { return c.Svc.Store }
 
 // SetDark re-derives the styles for a dark or light background.
 func (c *Common) SetDark(isDark bool) {

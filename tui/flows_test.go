@@ -104,7 +104,7 @@ func TestFlowEnrollAndConfirm(t *testing.T) {
 	f.tm.Type(code)
 	f.keys("enter")
 	f.until("carol's device", func() bool {
-		ds, _ := e.Store.Devices(context.Background(), "carol")
+		ds, _ := e.Svc.Devices(context.Background(), "carol")
 		return len(ds) == 1 && ds[0].Confirmed
 	})
 	f.waitFor("confirmed: carol now has TOTP app")
@@ -132,7 +132,7 @@ func TestFlowResync(t *testing.T) {
 	f.waitFor("+10 steps (+300 s)") // the offset from the stored drift
 	f.keys("enter")
 	f.until("the new drift", func() bool {
-		ds, _ := e.Store.Devices(context.Background(), "alice")
+		ds, _ := e.Svc.Devices(context.Background(), "alice")
 		return ds[0].Drift == 13
 	})
 	f.waitFor("resynchronised")
@@ -150,7 +150,7 @@ func TestFlowDisable(t *testing.T) {
 	f.waitFor("This removes:")
 	f.keys("y")
 	f.until("alice's devices to go", func() bool {
-		ds, err := e.Store.Devices(context.Background(), "alice")
+		ds, err := e.Svc.Devices(context.Background(), "alice")
 		return err == nil && len(ds) == 0
 	})
 	f.waitFor("3 devices removed")

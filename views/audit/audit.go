@@ -76,7 +76,7 @@ func (m *Model) load() tea.Cmd {
 	gen, c := m.gen, m.c
 	f := db.AuditFilter{User: m.user, Text: m.query, Limit: limit}
 	return func() tea.Msg {
-		es, err := c.Store().Audit(c.Ctx, f)
+		es, err := c.Svc.Audit(c.Ctx, f)
 		return loadedMsg{gen: gen, entries: es, err: err}
 	}
 }

@@ -53,7 +53,7 @@ func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 func (m *Model) Init() tea.Cmd {
 	c, user := m.c, m.user
 	return func() tea.Msg {
-		ds, err := c.Store().Devices(c.Ctx, user)
+		ds, err := c.Svc.Devices(c.Ctx, user)
 		unused := -1
 		for _, d := range ds {
 			if d.Kind == devices.Backup {

@@ -80,12 +80,12 @@ func TestGenerateShowsOnceAndWorks(t *testing.T) {
 
 func TestEscChangesNothing(t *testing.T) {
 	e, a, _ := setup(t, 80, 24, "alice")
-	before, _ := e.Store.Devices(context.Background(), "alice")
+	before, _ := e.Svc.Devices(context.Background(), "alice")
 	if !strings.Contains(a.Frame(), "alice has 10 unused backup codes. New codes replace them") {
 		t.Fatalf("frame:\n%s", a.Frame())
 	}
 	a.Keys("esc")
-	after, _ := e.Store.Devices(context.Background(), "alice")
+	after, _ := e.Svc.Devices(context.Background(), "alice")
 	if len(before) != len(after) || len(before[2].Codes) != len(after[2].Codes) || a.Root.Depth() != 1 {
 		t.Fatal("esc changed something")
 	}

@@ -28,7 +28,7 @@ func DeviceLine(d *devices.Device) string {
 // Start loads the user's devices and asks whether to remove them all.
 func Start(c *tui.Common, user string) tea.Cmd {
 	return func() tea.Msg {
-		ds, err := c.Store().Devices(c.Ctx, user)
+		ds, err := c.Svc.Devices(c.Ctx, user)
 		if err != nil {
 			return tui.ErrorStatus(err)
 		}
@@ -67,7 +67,7 @@ func disableCmd(c *tui.Common, user string) tea.Cmd {
 // user with all of them.
 func StartRemoveUser(c *tui.Common, user string) tea.Cmd {
 	return func() tea.Msg {
-		ds, err := c.Store().Devices(c.Ctx, user)
+		ds, err := c.Svc.Devices(c.Ctx, user)
 		if err != nil {
 			return tui.ErrorStatus(err)
 		}
@@ -89,7 +89,7 @@ func StartRemoveUser(c *tui.Common, user string) tea.Cmd {
 
 func removeCmd(c *tui.Common, user string, n int) tea.Cmd {
 	return func() tea.Msg {
-		err := c.Store().RemoveUser(c.Ctx, c.Svc.Actor, user)
+		err := c.Svc.RemoveUser(c.Ctx, user)
 		if err != nil {
 			return tui.ErrorStatus(err)
 		}

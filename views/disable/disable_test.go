@@ -54,7 +54,7 @@ func TestHardwareTokensGoBackToTheInventory(t *testing.T) {
 		t.Fatalf("frame:\n%s", a.Frame())
 	}
 	a.Keys("y")
-	toks, err := e.Store.Tokens(context.Background(), db.TokenFilter{Unassigned: true})
+	toks, err := e.Svc.Tokens(context.Background(), db.TokenFilter{Unassigned: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func TestAppEnrollmentConfirms(t *testing.T) {
 	if !strings.Contains(strings.ReplaceAll(frame, "\n", " "), secret[:19]) {
 		t.Errorf("the grouped secret is not shown:\n%s", frame)
 	}
-	if ds, _ := e.Store.Devices(context.Background(), "carol"); len(ds) != 0 {
+	if ds, _ := e.Svc.Devices(context.Background(), "carol"); len(ds) != 0 {
 		t.Fatal("a device was stored before its first code")
 	}
 
@@ -98,7 +98,7 @@ func TestAppEnrollmentConfirms(t *testing.T) {
 	}
 	a.Type(servicetest.Code(t, en.Device, e.Clock.Now(), 0))
 	a.Keys("enter")
-	ds, err := e.Store.Devices(context.Background(), "carol")
+	ds, err := e.Svc.Devices(context.Background(), "carol")
 	if err != nil || len(ds) != 1 || !ds[0].Confirmed || ds[0].Name != "authenticator" {
 		t.Fatalf("after the right code: %v %v", ds, err)
 	}
@@ -125,7 +125,7 @@ func TestCancelLeavesNothing(t *testing.T) {
 		if a.Root.Top() == tui.View(m) {
 			t.Fatalf("%v: esc did not close the screen", keys)
 		}
-		if ds, _ := e.Store.Devices(context.Background(), "carol"); len(ds) != 0 {
+		if ds, _ := e.Svc.Devices(context.Background(), "carol"); len(ds) != 0 {
 			t.Fatalf("%v: cancelling left %d devices", keys, len(ds))
 		}
 		if got := a.Root.StatusLine().Text; got != "enrollment cancelled: nothing was stored" {
@@ -148,7 +148,7 @@ func TestHOTPApp(t *testing.T) {
 	}
 	a.Type(servicetest.Code(t, en.Device, e.Clock.Now(), 0))
 	a.Keys("enter")
-	ds, _ := e.Store.Devices(context.Background(), "carol")
+	ds, _ := e.Svc.Devices(context.Background(), "carol")
 	if len(ds) != 1 || ds[0].Kind != devices.HOTP || ds[0].Counter != 1 {
 		t.Fatalf("HOTP app after its first code: %+v", ds)
 	}
@@ -179,7 +179,7 @@ func TestHardwareToken(t *testing.T) {
 	}
 	a.Type(servicetest.Code(t, en.Device, e.Clock.Now(), 0))
 	a.Keys("enter")
-	ds, _ := e.Store.Devices(context.Background(), "carol")
+	ds, _ := e.Svc.Devices(context.Background(), "carol")
 	if len(ds) != 1 || ds[0].Serial != "SN7" || ds[0].Model != "c100" || !ds[0].Hardware {
 		t.Fatalf("stored token: %+v", ds)
 	}

@@ -66,7 +66,7 @@ func setup(t *testing.T, w, h int) (*tuitest.Env, *tuitest.App, *importer.Model)
 
 func inventory(t *testing.T, e *tuitest.Env) map[string]string {
 	t.Helper()
-	toks, err := e.Store.Tokens(context.Background(), db.TokenFilter{Retired: true})
+	toks, err := e.Svc.Tokens(context.Background(), db.TokenFilter{Retired: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestDryRunThenImport(t *testing.T) {
 	if a.Root.Top() == tui.View(m) {
 		t.Error("the import screen should close once the import is done")
 	}
-	if st, _ := e.Store.Statuses(context.Background(), []string{"alice"}); !st[0].Enabled {
+	if st, _ := e.Svc.Status(context.Background(), []string{"alice"}); !st[0].Enabled {
 		t.Error("alice's token from the file should be active at once")
 	}
 }
@@ -193,7 +193,7 @@ func TestOptions(t *testing.T) {
 	if inv := inventory(t, e); inv["GALT0001"] != "bob" {
 		t.Fatalf("inventory %v", inv)
 	}
-	if st, _ := e.Store.Statuses(context.Background(), []string{"bob"}); !st[0].Exists || !st[0].Enabled {
+	if st, _ := e.Svc.Status(context.Background(), []string{"bob"}); !st[0].Exists || !st[0].Enabled {
 		t.Errorf("bob: %+v", st)
 	}
 

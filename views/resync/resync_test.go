@@ -25,7 +25,7 @@ func setup(t *testing.T, w, h int) (*tuitest.Env, *tuitest.App, *resync.Model, *
 	tok := e.Token(t, "alice", "SN0042", "c200", 3)
 	c := e.Common(w, h)
 	a := tuitest.NewApp(c, users.New(c))
-	ds, err := e.Store.Devices(context.Background(), "alice")
+	ds, err := e.Svc.Devices(context.Background(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func typeCodes(t *testing.T, e *tuitest.Env, a *tuitest.App, tok *devices.Device
 
 func stored(t *testing.T, e *tuitest.Env) *devices.Device {
 	t.Helper()
-	ds, err := e.Store.Devices(context.Background(), "alice")
+	ds, err := e.Svc.Devices(context.Background(), "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestFindShowThenSave(t *testing.T) {
 	if got := a.Root.StatusLine().Text; !strings.Contains(got, "drift +3 steps (+90 s) → +20 steps (+600 s)") {
 		t.Errorf("status %q", got)
 	}
-	es, _ := e.Store.Audit(context.Background(), db.AuditFilter{Action: "device.resync"})
+	es, _ := e.Svc.Audit(context.Background(), db.AuditFilter{Action: "device.resync"})
 	if len(es) != 1 || es[0].Detail != "drift +3 -> +20 steps" {
 		t.Errorf("audit %+v", es)
 	}
@@ -157,7 +157,7 @@ func TestHOTPToken(t *testing.T) {
 	}})
 	c := e.Common(80, 24)
 	a := tuitest.NewApp(c, users.New(c))
-	ds, _ := e.Store.Devices(context.Background(), "bob")
+	ds, _ := e.Svc.Devices(context.Background(), "bob")
 	m := resync.New(c, "bob", ds[0])
 	a.Send(tui.PushMsg{View: m})
 	a.Type(servicetest.Code(t, tok, e.Clock.Now(), 40))
@@ -168,7 +168,7 @@ func TestHOTPToken(t *testing.T) {
 		t.Fatalf("HOTP plan %+v\n%s", p, a.Frame())
 	}
 	a.Keys("enter")
-	ds, _ = e.Store.Devices(context.Background(), "bob")
+	ds, _ = e.Svc.Devices(context.Background(), "bob")
 	if ds[0].Counter != tok.Counter+42 {
 		t.Fatalf("counter %d", ds[0].Counter)
 	}

@@ -54,7 +54,8 @@ func bigStore(b *testing.B) string {
 			}
 			rows[i] = [5]string{upn, fmt.Sprintf("GALT%08d", i+1), []string{"c202", "c300", "molto2"}[i%3], "Token2", "30"}
 		}
-		svc := &service.Service{Store: st, Actor: "bench", Now: func() time.Time { return servicetest.Start }}
+		svc := service.New(st)
+		svc.Actor, svc.Now = "bench", func() time.Time { return servicetest.Start }
 		_, big.err = svc.Import(ctx, strings.NewReader(stockCSV(rows...)),
 			service.ImportOptions{ImportOptions: db.ImportOptions{Assign: true, CreateUsers: true}})
 	})

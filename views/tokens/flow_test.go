@@ -112,7 +112,7 @@ func TestFlowImportThenAssign(t *testing.T) {
 	}
 	ctx := context.Background()
 	stored := func() []string {
-		toks, err := e.Store.Tokens(ctx, db.TokenFilter{})
+		toks, err := e.Svc.Tokens(ctx, db.TokenFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestFlowImportThenAssign(t *testing.T) {
 		return strings.Contains(got, "GALT20000001=carol")
 	})
 	f.waitFor("token GALT20000001 assigned to carol: active at once")
-	st, err := e.Store.Statuses(ctx, []string{"carol", "alice"})
+	st, err := e.Svc.Status(ctx, []string{"carol", "alice"})
 	if err != nil || !st[0].Enabled || !st[1].Enabled {
 		t.Fatalf("statuses after the import and the assignment: %+v %v", st, err)
 	}

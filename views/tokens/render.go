@@ -191,11 +191,12 @@ func (m *Model) rowLine(d *devices.Device, selected bool, c columns) string {
 	if d.Kind == devices.TOTP {
 		step = fmt.Sprintf("%ds", d.Step)
 	}
+	state := devices.TokenStateOf(d)
 	owner, ownerStyle := "–", s.Muted
-	switch {
-	case !d.Retired.IsZero():
+	switch state {
+	case devices.TokenRetired:
 		owner, ownerStyle = "✗ retired", s.Danger
-	case d.UserID != 0:
+	case devices.TokenAssigned:
 		owner, ownerStyle = tui.Safe(d.User), s.Text
 	}
 	cells := []string{
@@ -217,7 +218,7 @@ func (m *Model) rowLine(d *devices.Device, selected bool, c columns) string {
 		return s.Selected.Render(marker + strings.Join(cells, " "))
 	}
 	style := s.Text
-	if !d.Retired.IsZero() {
+	if state == devices.TokenRetired {
 		style = s.Muted
 	}
 	for i := range cells {

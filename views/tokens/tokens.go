@@ -156,7 +156,7 @@ func (m *Model) load() tea.Cmd {
 	m.gen++
 	gen, c := m.gen, m.c
 	return func() tea.Msg {
-		toks, err := c.Store().Tokens(c.Ctx, db.TokenFilter{Retired: true})
+		toks, err := c.Svc.Tokens(c.Ctx, db.TokenFilter{Retired: true})
 		return loadedMsg{from: m, gen: gen, toks: toks, err: err}
 	}
 }
@@ -326,12 +326,12 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.suggest()
 		return tea.Batch(m.assign.Focus(), m.loadNames())
 	case key.Matches(msg, k.Unassign):
-		if d.UserID == 0 {
+		if devices.TokenStateOf(d) != devices.TokenAssigned {
 			return tui.Status(tui.Info, "token %s is not assigned to anyone", tui.Safe(d.Serial))
 		}
 		return tui.Push(m.unassignQuestion(d))
 	case key.Matches(msg, k.Retire):
-		if !d.Retired.IsZero() {
+		if devices.TokenStateOf(d) == devices.TokenRetired {
 			return tui.Status(tui.Info, "token %s is retired already", tui.Safe(d.Serial))
 		}
 		return tui.Push(m.retireQuestion(d))
@@ -341,10 +341,10 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // notAssignable says why a token cannot be given to anyone, or "".
 func notAssignable(d *devices.Device) string {
-	switch {
-	case !d.Retired.IsZero():
+	switch devices.TokenStateOf(d) {
+	case devices.TokenRetired:
 		return fmt.Sprintf("token %s is retired and cannot be assigned", tui.Safe(d.Serial))
-	case d.UserID != 0:
+	case devices.TokenAssigned:
 		return fmt.Sprintf("token %s belongs to %s; press u to take it back first", tui.Safe(d.Serial), tui.Safe(d.User))
 	}
 	return ""
@@ -368,19 +368,20 @@ func (m *Model) unassignQuestion(d *devices.Device) *confirm.Model {
 		Footer: fmt.Sprintf("It goes back to the inventory with its failures and last use cleared, ready for someone else. "+
 			"If it is %s's only app or token, two-factor authentication will be off for them. The audit log keeps a record.", owner),
 		Yes: "unassign " + tui.Safe(d.Serial),
-		OnYes: m.storeCmd(fmt.Sprintf("token %s is back in the inventory (taken from %s)", tui.Safe(d.Serial), owner), func(st db.Store) error {
-			return st.UnassignToken(m.c.Ctx, m.c.Svc.Actor, d.Serial)
+		OnYes: m.changeCmd(fmt.Sprintf("token %s is back in the inventory (taken from %s)", tui.Safe(d.Serial), owner), func(svc tui.Service) error {
+			return svc.UnassignToken(m.c.Ctx, d.Serial)
 		}),
 	})
 }
 
 func (m *Model) retireQuestion(d *devices.Device) *confirm.Model {
 	lines := []string{Line(d)}
-	if d.UserID != 0 {
+	assigned := devices.TokenStateOf(d) == devices.TokenAssigned
+	if assigned {
 		lines = append(lines, fmt.Sprintf("it is taken from %s, whose two-factor authentication may then be off", tui.Safe(d.User)))
 	}
 	done := "token " + tui.Safe(d.Serial) + " retired"
-	if d.UserID != 0 {
+	if assigned {
 		done += " (taken from " + tui.Safe(d.User) + ")"
 	}
 	return confirm.New(m.c, confirm.Options{
@@ -389,17 +390,17 @@ func (m *Model) retireQuestion(d *devices.Device) *confirm.Model {
 		Lines:    lines,
 		Footer:   "A retired token (lost, broken, flat battery) is never offered for assignment again. The audit log keeps a record.",
 		Yes:      "retire " + tui.Safe(d.Serial),
-		OnYes: m.storeCmd(done, func(st db.Store) error {
-			return st.RetireToken(m.c.Ctx, m.c.Svc.Actor, d.Serial)
+		OnYes: m.changeCmd(done, func(svc tui.Service) error {
+			return svc.RetireToken(m.c.Ctx, d.Serial)
 		}),
 	})
 }
 
-// storeCmd runs a change to one token and reports done, already safe.
-func (m *Model) storeCmd(done string, fn func(db.Store) error) tea.Cmd {
-	st := m.c.Store()
+// changeCmd runs a change to one token and reports done, already safe.
+func (m *Model) changeCmd(done string, fn func(tui.Service) error) tea.Cmd {
+	svc := m.c.Svc
 	return func() tea.Msg {
-		if err := fn(st); err != nil {
+		if err := fn(svc); err != nil {
 			return tui.ErrorStatus(err)
 		}
 		return tui.ChangedMsg{Status: done}
@@ -412,7 +413,7 @@ func (m *Model) assignCmd(serial, user string, close tui.View) tea.Cmd {
 	m.keep = serial
 	c := m.c
 	return func() tea.Msg {
-		if err := c.Store().AssignToken(c.Ctx, c.Svc.Actor, serial, user); err != nil {
+		if err := c.Svc.AssignToken(c.Ctx, serial, user); err != nil {
 			return assignFailedMsg{from: m, serial: serial, err: err}
 		}
 		return tui.ChangedMsg{Status: fmt.Sprintf("token %s assigned to %s: active at once", tui.Safe(serial), tui.Safe(user)), Close: close}
@@ -673,10 +674,10 @@ func (m *Model) setRows(toks []*devices.Device) {
 	m.stock, m.assigned, m.retired = 0, 0, 0
 	for i, d := range toks {
 		m.lower[i] = strings.ToLower(d.Serial + "\x00" + d.Model + "\x00" + d.Manufacturer + "\x00" + d.User)
-		switch {
-		case !d.Retired.IsZero():
+		switch devices.TokenStateOf(d) {
+		case devices.TokenRetired:
 			m.retired++
-		case d.UserID != 0:
+		case devices.TokenAssigned:
 			m.assigned++
 		default:
 			m.stock++
@@ -687,11 +688,13 @@ func (m *Model) setRows(toks []*devices.Device) {
 
 // inView reports whether token i belongs to the current view.
 func (m *Model) inView(i int) bool {
-	d := m.toks[i]
-	if !d.Retired.IsZero() {
+	switch devices.TokenStateOf(m.toks[i]) {
+	case devices.TokenRetired:
 		return m.showRetired
+	case devices.TokenAssigned:
+		return m.show == ShowAll
 	}
-	return m.show == ShowAll || d.UserID == 0
+	return true
 }
 
 // refilter rebuilds the visible rows and puts the selection back.
@@ -780,15 +783,16 @@ func (m *Model) ShortHelp() []key.Binding {
 	}
 	var out []key.Binding
 	if d := m.Selected(); d != nil {
+		state := devices.TokenStateOf(d)
 		switch {
 		case m.forUser != "" && notAssignable(d) == "":
 			out = append(out, tui.WithHelp(k.Open, "enter", "give to "+tui.Safe(m.forUser)))
-		case d.UserID != 0:
+		case state == devices.TokenAssigned:
 			out = append(out, k.Unassign)
-		case d.Retired.IsZero():
+		case state == devices.TokenUnassigned:
 			out = append(out, k.Assign)
 		}
-		if d.Retired.IsZero() {
+		if state != devices.TokenRetired {
 			out = append(out, k.Retire)
 		}
 	}

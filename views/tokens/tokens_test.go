@@ -61,7 +61,7 @@ func stock(t *testing.T) *tuitest.Env {
 	if _, err := e.Svc.Import(ctx, strings.NewReader(csv), service.ImportOptions{ImportOptions: db.ImportOptions{Assign: true}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Store.RetireToken(ctx, "admin", "OLD0005"); err != nil {
+	if err := e.Svc.RetireToken(ctx, "OLD0005"); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -211,7 +211,7 @@ func pick(t *testing.T, a *tuitest.App, m *tokens.Model, ok func(*devices.Device
 
 func assignedTo(t *testing.T, e *tuitest.Env, serial string) string {
 	t.Helper()
-	toks, err := e.Store.Tokens(context.Background(), db.TokenFilter{Retired: true})
+	toks, err := e.Svc.Tokens(context.Background(), db.TokenFilter{Retired: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestAssign(t *testing.T) {
 	if m.Capturing() || m.Visible() != 2 {
 		t.Errorf("after assigning: capturing %v, %d in stock\n%s", m.Capturing(), m.Visible(), a.Frame())
 	}
-	st2, err := e.Store.Statuses(context.Background(), []string{"carol"})
+	st2, err := e.Svc.Status(context.Background(), []string{"carol"})
 	if err != nil || !st2[0].Enabled {
 		t.Errorf("carol's status after the assignment: %+v %v", st2, err)
 	}
@@ -329,7 +329,7 @@ func TestRetire(t *testing.T) {
 		t.Fatal("esc retired the token")
 	}
 	a.Keys("x", "y")
-	toks, _ := e.Store.Tokens(context.Background(), db.TokenFilter{Unassigned: true})
+	toks, _ := e.Svc.Tokens(context.Background(), db.TokenFilter{Unassigned: true})
 	if len(toks) != 2 {
 		t.Fatalf("%d tokens in stock after retiring", len(toks))
 	}

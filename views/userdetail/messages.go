@@ -1,15 +1,13 @@
 package userdetail
 
 import (
-	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/service"
 )
 
-// loadedMsg carries a user's devices and their drift histories.
+// loadedMsg carries a user's detail: devices, policy and drift histories.
 type loadedMsg struct {
-	user    string
-	gen     int
-	devices []*devices.Device
-	drift   map[int64][]devices.DriftSample
-	policy  devices.Policy
-	err     error
+	user   string
+	gen    int
+	detail *service.UserDetail
+	err    error
 }

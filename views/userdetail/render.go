@@ -66,14 +66,8 @@ func (m *Model) detailWidth() int {
 
 func (m *Model) summary() string {
 	s := m.c.Styles
-	active := 0
-	for _, d := range m.devs {
-		if d.Kind.IsOTP() && d.Confirmed && d.Enabled {
-			active++
-		}
-	}
 	state := s.Muted.Render("– 2FA disabled")
-	if active > 0 {
+	if m.detail.Enabled() {
 		state = s.OK.Render("✓ 2FA enabled")
 	}
 	locked := 0
@@ -88,20 +82,11 @@ func (m *Model) summary() string {
 	return s.Title.Render(tui.Safe(m.user)) + "  " + state + s.Muted.Render(" · "+tui.Plural(len(m.devs), "device", "devices"))
 }
 
-// deviceState says in words (and a symbol) whether a device works now.
-func (m *Model) deviceState(d *devices.Device) (string, int) {
-	now := m.c.Now()
-	switch {
-	case d.LockedOut:
-		return "✗ locked out", 3
-	case !d.Enabled:
-		return "– disabled", 0
-	case !d.Confirmed:
-		return "? unconfirmed", 2
-	case now.Before(d.ThrottledUntil(m.policy)):
-		return "! throttled", 2
-	}
-	return "✓ enabled", 1
+// deviceState is whether a device works now, by the domain's one rule.
+// It is judged again at each frame rather than taken from the loaded
+// detail, so a throttle that ends is seen to end without a reload.
+func (m *Model) deviceState(d *devices.Device) tui.StateLabel {
+	return tui.DeviceStateLabel(devices.StateOf(d, m.policy, m.c.Now()))
 }
 
 func deviceDetail(d *devices.Device) string {
@@ -116,7 +101,7 @@ func deviceDetail(d *devices.Device) string {
 
 func (m *Model) row(d *devices.Device, selected bool) string {
 	s := m.c.Styles
-	st, level := m.deviceState(d)
+	st := m.deviceState(d)
 	marker := "  "
 	if selected {
 		marker = "› "
@@ -124,15 +109,14 @@ func (m *Model) row(d *devices.Device, selected bool) string {
 	cells := []string{
 		tui.Cell(tui.Safe(d.Name), m.nameWidth()),
 		tui.Cell(tui.Safe(d.KindLabel()), wKind),
-		tui.Cell(st, wState),
+		tui.Cell(st.String(), wState),
 		tui.Cell(deviceDetail(d), m.detailWidth()),
 		tui.Cell(m.c.Ago(d.LastUsed), wLast),
 	}
 	if selected {
 		return s.Selected.Render(marker + strings.Join(cells, " "))
 	}
-	stStyle := [...]func(...string) string{s.Muted.Render, s.OK.Render, s.Warn.Render, s.Danger.Render}[level]
-	cells[2] = stStyle(cells[2])
+	cells[2] = st.Tone.Style(s).Render(cells[2])
 	return marker + strings.Join(cells, " ")
 }
 

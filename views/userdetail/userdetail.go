@@ -54,7 +54,8 @@ type Model struct {
 	err   error
 	gen   int
 
-	devs   []*devices.Device
+	detail *service.UserDetail
+	devs   []*devices.Device // detail's devices, in its order
 	drift  map[int64][]devices.DriftSample
 	policy devices.Policy
 	cursor tui.ListCursor
@@ -89,21 +90,19 @@ func (m *Model) load() tea.Cmd {
 	m.gen++
 	gen, user, c := m.gen, m.user, m.c
 	return func() tea.Msg {
-		msg := loadedMsg{user: user, gen: gen, drift: map[int64][]devices.DriftSample{}}
-		set, err := c.Store().Settings(c.Ctx)
-		if err != nil {
-			msg.err = err
-			return msg
-		}
-		msg.policy = set.Policy()
-		msg.devices, msg.err = c.Store().Devices(c.Ctx, user)
-		for _, d := range msg.devices {
-			if d.Kind != devices.TOTP || msg.err != nil {
-				continue
-			}
-			msg.drift[d.ID], msg.err = c.Store().DriftHistory(c.Ctx, d.ID)
-		}
-		return msg
+		detail, err := c.Svc.UserDetail(c.Ctx, user)
+		return loadedMsg{user: user, gen: gen, detail: detail, err: err}
+	}
+}
+
+// setDetail takes a freshly read detail, indexing what rendering needs.
+func (m *Model) setDetail(u *service.UserDetail) {
+	m.detail, m.policy = u, u.Policy
+	m.devs = make([]*devices.Device, len(u.Devices))
+	m.drift = make(map[int64][]devices.DriftSample, len(u.Devices))
+	for i := range u.Devices {
+		m.devs[i] = u.Devices[i].Device
+		m.drift[m.devs[i].ID] = u.Devices[i].History
 	}
 }
 
@@ -125,7 +124,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.state, m.err = stateError, msg.err
 			return nil
 		}
-		m.state, m.devs, m.drift, m.policy = stateReady, msg.devices, msg.drift, msg.policy
+		m.state = stateReady
+		m.setDetail(msg.detail)
 		m.reselect()
 		return nil
 	case tea.BackgroundColorMsg:

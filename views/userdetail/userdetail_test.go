@@ -40,7 +40,7 @@ func TestGolden(t *testing.T) {
 
 func devicesOf(t *testing.T, e *tuitest.Env, user string) map[string]*devices.Device {
 	t.Helper()
-	ds, err := e.Store.Devices(context.Background(), user)
+	ds, err := e.Svc.Devices(context.Background(), user)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,8 @@ func open(b *testing.B, path string) (frame string, rest func() (*tui.Model, *us
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := &service.Service{Store: st, Actor: "bench", Now: func() time.Time { return servicetest.Start }}
+	svc := service.New(st)
+	svc.Actor, svc.Now = "bench", func() time.Time { return servicetest.Start }
 	c := tui.NewCommon(ctx, svc, themes.Choice{Name: themes.Dark, IsDark: true})
 	home := users.New(c)
 	root := tui.New(c, home)

@@ -108,25 +108,15 @@ func (m *Model) rowLine(i int, selected bool, nameW int) string {
 		marker = "› "
 	}
 	name := tui.Cell(tui.Safe(u.Name), nameW)
-	status := tui.Cell(st.Label(), wStatus)
+	label := tui.UserStatusLabel(st)
+	status := tui.Cell(label.String(), wStatus)
 	rest := " " + tui.CellRight(strconv.Itoa(u.Devices), wDevices) + " " +
 		tui.CellRight(backup, wBackup) + " " +
 		tui.Cell(m.c.Ago(u.LastUsed), wLast)
 	if selected {
 		return s.Selected.Render(marker + name + " " + status + rest)
 	}
-	statusStyle := s.Text
-	switch st {
-	case LockedOut:
-		statusStyle = s.Danger
-	case Throttled:
-		statusStyle = s.Warn
-	case Enabled:
-		statusStyle = s.OK
-	case Disabled:
-		statusStyle = s.Muted
-	}
-	return marker + s.Text.Render(name) + " " + statusStyle.Render(status) + s.Text.Render(rest)
+	return marker + s.Text.Render(name) + " " + label.Tone.Style(s).Render(status) + s.Text.Render(rest)
 }
 
 // emptyView tells a newcomer what to do with an empty store.

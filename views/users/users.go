@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/views/audit"
 	"github.com/two-factor/two-factor/views/backupcodes"
@@ -63,35 +63,6 @@ func (k SortKey) String() string {
 	return [...]string{"name", "status", "last used"}[k]
 }
 
-// Status is a user's 2FA state as the list shows it.
-type Status uint8
-
-const (
-	LockedOut Status = iota // a device is locked out: an admin must unlock it
-	Throttled               // a device is waiting after failures
-	Disabled                // no confirmed, enabled app or token
-	Enabled                 // 2FA on
-)
-
-// Label says the status in words, with a symbol, so it reads without colour.
-func (s Status) Label() string {
-	return [...]string{"✗ locked out", "! throttled", "– disabled", "✓ enabled"}[s]
-}
-
-// StatusOf decides a user's status at now under policy.
-func StatusOf(u *db.UserSummary, p devices.Policy, now time.Time) Status {
-	switch {
-	case u.LockedOut > 0:
-		return LockedOut
-	case u.MaxFailures > 0 && !u.LastFailure.IsZero() &&
-		now.Before(u.LastFailure.Add(devices.ThrottleDelay(p.ThrottleFactor, u.MaxFailures))):
-		return Throttled
-	case u.Enabled():
-		return Enabled
-	}
-	return Disabled
-}
-
 // Model is the user list.
 type Model struct {
 	c    *tui.Common
@@ -107,7 +78,7 @@ type Model struct {
 	// searches) and their statuses, all computed once per load.
 	rows     []db.UserSummary
 	lower    []string
-	statuses []Status
+	statuses []service.UserStatus
 	total    int
 	policy   devices.Policy
 
@@ -162,7 +133,7 @@ func (m *Model) Init() tea.Cmd {
 	gen := m.gen
 	svc, ctx := m.c.Svc, m.c.Ctx
 	first := func() tea.Msg {
-		p, err := policy(ctx, svc.Store)
+		p, err := policy(ctx, svc)
 		if err != nil {
 			return firstPageMsg{gen: gen, err: err}
 		}
@@ -177,7 +148,7 @@ func (m *Model) loadAll() tea.Cmd {
 	gen := m.gen
 	svc, ctx := m.c.Svc, m.c.Ctx
 	return func() tea.Msg {
-		p, err := policy(ctx, svc.Store)
+		p, err := policy(ctx, svc)
 		if err != nil {
 			return allUsersMsg{gen: gen, err: err}
 		}
@@ -186,8 +157,8 @@ func (m *Model) loadAll() tea.Cmd {
 	}
 }
 
-func policy(ctx context.Context, st db.Store) (devices.Policy, error) {
-	s, err := st.Settings(ctx)
+func policy(ctx context.Context, svc tui.Service) (devices.Policy, error) {
+	s, err := svc.Settings(ctx)
 	return s.Policy(), err
 }
 
@@ -343,7 +314,7 @@ func (m *Model) addKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.input.Blur()
 		svc, ctx := m.c.Svc, m.c.Ctx
 		return func() tea.Msg {
-			_, err := svc.Store.AddUser(ctx, svc.Actor, name)
+			_, err := svc.AddUser(ctx, name)
 			return addedMsg{name: name, err: err}
 		}
 	}
@@ -375,10 +346,10 @@ func (m *Model) setRows(rows []db.UserSummary, p devices.Policy) {
 	m.rows, m.policy = rows, p
 	now := m.c.Now()
 	m.lower = make([]string, len(rows))
-	m.statuses = make([]Status, len(rows))
+	m.statuses = make([]service.UserStatus, len(rows))
 	for i := range rows {
 		m.lower[i] = strings.ToLower(rows[i].Name)
-		m.statuses[i] = StatusOf(&rows[i], p, now)
+		m.statuses[i] = service.UserStatusOf(&rows[i], p, now)
 	}
 	m.keep = keep
 	m.resort()

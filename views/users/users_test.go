@@ -4,12 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/two-factor/two-factor/db"
-	"github.com/two-factor/two-factor/devices"
-
-	"github.com/two-factor/two-factor/service/servicetest"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/users"
 )
@@ -126,11 +121,11 @@ func TestDisableAsksThenRemovesEveryDevice(t *testing.T) {
 		t.Fatalf("frame:\n%s", a.Frame())
 	}
 	a.Keys("esc")
-	if ds, _ := e.Store.Devices(context.Background(), "alice"); len(ds) != 3 {
+	if ds, _ := e.Svc.Devices(context.Background(), "alice"); len(ds) != 3 {
 		t.Fatalf("esc removed devices: %d left", len(ds))
 	}
 	a.Keys("D", "y")
-	if ds, _ := e.Store.Devices(context.Background(), "alice"); len(ds) != 0 {
+	if ds, _ := e.Svc.Devices(context.Background(), "alice"); len(ds) != 0 {
 		t.Fatalf("%d devices left after disabling", len(ds))
 	}
 	if got := a.Root.StatusLine().Text; got != "alice: two-factor authentication disabled, 3 devices removed" {
@@ -158,25 +153,5 @@ func TestSort(t *testing.T) {
 	a.Keys("s")
 	if !strings.Contains(a.Frame(), "by name") {
 		t.Errorf("three presses of s should come back to name order:\n%s", a.Frame())
-	}
-}
-
-func TestStatusOf(t *testing.T) {
-	now := servicetest.Start
-	p := devices.Policy{ThrottleFactor: 1}
-	cases := []struct {
-		u    db.UserSummary
-		want users.Status
-	}{
-		{db.UserSummary{}, users.Disabled},
-		{db.UserSummary{Active: 1}, users.Enabled},
-		{db.UserSummary{Active: 1, LockedOut: 1}, users.LockedOut},
-		{db.UserSummary{Active: 1, MaxFailures: 3, LastFailure: now.Add(-time.Second)}, users.Throttled},
-		{db.UserSummary{Active: 1, MaxFailures: 3, LastFailure: now.Add(-time.Minute)}, users.Enabled},
-	}
-	for i, tc := range cases {
-		if got := users.StatusOf(&tc.u, p, now); got != tc.want {
-			t.Errorf("%d: %v, want %v", i, got.Label(), tc.want.Label())
-		}
 	}
 }
