@@ -39,7 +39,11 @@ func Models() []Model { return append([]Model(nil), models...) }
 type UnknownModelError struct{ Serial string }
 
 func (e *UnknownModelError) Error() string {
-	return fmt.Sprintf("token %s is not a supported programmable Token2 model; nothing was written, because the wrong model's commands can damage a token", e.Serial)
+	prefix := e.Serial
+	if len(prefix) > 7 {
+		prefix = prefix[:7]
+	}
+	return fmt.Sprintf("serial prefix %s is not a supported programmable Token2 model; nothing was written, because the wrong model's commands can damage a token", prefix)
 }
 
 func (e *UnknownModelError) Is(target error) bool { return target == ErrUnknownModel }

@@ -143,8 +143,8 @@ func TestParseInfo(t *testing.T) {
 	for _, bad := range []string{
 		"9000", "0000000E3836353936333230303030303432 0000 6553F1 9000", // short
 		"0000000E383635393633323030303030343200006553F100009000", // long
-		"000000021B5B00006553F1009000", // ESC in serial
-		"0000000000006553F1009000",     // empty serial
+		"000000021B5B00006553F1009000",                           // ESC in serial
+		"0000000000006553F1009000",                               // empty serial
 	} {
 		if _, err := ParseInfo(unhex(t, bad)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("ParseInfo(%s) err = %v, want ErrMalformed", bad, err)

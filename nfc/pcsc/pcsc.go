@@ -171,6 +171,12 @@ func (c *Card) Transmit(apdu []byte) ([]byte, error) {
 	if err != nil {
 		return nil, classify(err, true)
 	}
+	if len(resp) < 2 {
+		// A token always answers with a status word. pcscd reports a card
+		// that left mid-command (vpcd, some NFC readers) as an empty
+		// answer without an error.
+		return nil, fmt.Errorf("%w (the reader returned no answer)", nfc.ErrCardRemoved)
+	}
 	return resp, nil
 }
 
