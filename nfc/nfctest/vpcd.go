@@ -69,6 +69,7 @@ func (p *Presented) serve(c *Card) {
 	defer p.once.Do(func() { p.conn.Close() })
 	var hdr [2]byte
 	for {
+		quickAck(p.conn) // Linux clears it again after a while: renew per message
 		if _, err := io.ReadFull(p.conn, hdr[:]); err != nil {
 			if !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) {
 				p.err = err
@@ -76,6 +77,7 @@ func (p *Presented) serve(c *Card) {
 			return
 		}
 		msg := make([]byte, binary.BigEndian.Uint16(hdr[:]))
+		quickAck(p.conn)
 		if _, err := io.ReadFull(p.conn, msg); err != nil {
 			p.err = err
 			return
