@@ -1,5 +1,7 @@
 package devices
 
+import "time"
+
 // The replay state of a device (the TOTP floor and the HOTP next counter)
 // only ever moves forwards: a step or counter once accepted or consumed by
 // a resync must never become acceptable again, whatever the path (a login
@@ -22,4 +24,21 @@ func (d *Device) AdvanceCounter(next uint64) {
 	if next > d.Counter {
 		d.Counter = next
 	}
+}
+
+// AcceptedAgainAt is when this TOTP device's codes are accepted again after
+// a resync moved its drift backwards below the replay floor: the first
+// instant the token shows a step above the floor. It reports false when
+// the token's current step is at the floor or above (the next code, at
+// most one step away, is accepted as usual).
+func (d *Device) AcceptedAgainAt(now time.Time) (time.Time, bool) {
+	if d.Kind != TOTP || d.Step <= 0 {
+		return time.Time{}, false
+	}
+	p := d.params()
+	if p.StepAt(now.Unix())+d.Drift >= d.LastStep {
+		return time.Time{}, false
+	}
+	// The token shows step s from T0 + (s-drift)*Step on our clock.
+	return time.Unix(p.T0+(d.LastStep+1-d.Drift)*p.Step, 0), true
 }
