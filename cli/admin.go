@@ -115,7 +115,7 @@ tolerance within --horizon, or whose clocks drift more than a step a week.`,
 				if r.Trend.Flag {
 					mark = "!"
 				}
-				t.row(mark, safe(d.User), safe(d.Name), dash(safe(d.Serial)), fmt.Sprintf("%+d (%+ds)", d.Drift, d.DriftSeconds()),
+				t.row(mark, safe(d.User), safe(d.Name), dash(safe(d.Serial)), devices.DriftWords(d.Drift, d.Step),
 					fmt.Sprint(d.Tolerance), fmt.Sprintf("%+.3f", r.Trend.RatePerDay), r.Trend.Advice)
 			}
 			return t.flush()

@@ -31,8 +31,11 @@ func DriftWords(steps, stepSeconds int64) string {
 }
 
 // DriftSteps is DriftWords with the steps an administrator sets
-// tolerances in: "3 min 30 s ahead (+7 steps)".
+// tolerances in: "3 min 30 s ahead (+7 steps)", or "on time".
 func DriftSteps(steps, stepSeconds int64) string {
+	if steps == 0 {
+		return "on time"
+	}
 	unit := "steps"
 	if steps == 1 || steps == -1 {
 		unit = "step"
