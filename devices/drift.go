@@ -59,7 +59,7 @@ func outsideTolerance(d *Device) string {
 	if w := DriftWarning(d.Drift, d.Step); w != "" {
 		return w + "; check it and resync it with two codes, or replace it"
 	}
-	return fmt.Sprintf("its clock is %s, beyond its tolerance of ±%d: logins work only while they keep the stored drift up to date; resync it with two codes if one fails, and replace it if it keeps drifting",
+	return fmt.Sprintf("its clock is %s, beyond its tolerance of ±%d: logins work only while they follow it; resync it if one fails",
 		DriftSteps(d.Drift, d.Step), d.Tolerance)
 }
 
