@@ -28,6 +28,10 @@ type Common struct {
 	// Width and Height are the terminal's size; screens get the size of
 	// their own area through SetSize.
 	Width, Height int
+	// WatchEvery is how often the root checks whether another process
+	// changed the store; zero turns the watch off (tests driven step by
+	// step).
+	WatchEvery time.Duration
 }
 
 // NewCommon builds the shared context for a service and theme choice.
@@ -37,13 +41,14 @@ func NewCommon(ctx context.Context, svc *service.Service, theme themes.Choice) *
 		now = time.Now
 	}
 	return &Common{
-		Ctx:      ctx,
-		Svc:      svc,
-		Theme:    theme,
-		Styles:   theme.Styles(),
-		Keys:     DefaultGlobalKeyMap(),
-		Now:      now,
-		Location: svc.Store.Path(),
+		Ctx:        ctx,
+		Svc:        svc,
+		Theme:      theme,
+		Styles:     theme.Styles(),
+		Keys:       DefaultGlobalKeyMap(),
+		Now:        now,
+		Location:   svc.Store.Path(),
+		WatchEvery: DefaultWatchEvery,
 	}
 }
 
