@@ -283,7 +283,7 @@ func (m *Model) started(e *service.Enrollment) tea.Cmd {
 		m.form.wipe()
 	}
 	if e.URI != "" {
-		m.uri = compactURI(e.URI)
+		m.uri = otpcore.CompactURI(e.URI)
 		m.secret = otpcore.GroupBase32(otpcore.EncodeBase32(e.Device.Secret))
 		m.qr, m.qrW, m.qrH = qrtext.Render(m.uri)
 	}
