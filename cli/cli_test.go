@@ -71,7 +71,6 @@ func (h *harness) run(args ...string) string {
 	return out
 }
 
-
 // enroll enrolls an app for user through the real command, answering the
 // confirmation prompt with a code computed from the printed URI.
 func (h *harness) enroll(user string, extra ...string) []byte {
