@@ -74,12 +74,18 @@ func Decode(tb testing.TB, zbarimg, dir string, lines []string, term Terminal) (
 
 // Lines picks the QR code out of terminal text: the longest run of
 // consecutive lines that, escape sequences aside, hold only half blocks
-// and spaces (and at least one block). Each line keeps its escapes.
+// and spaces (and at least one block). A terminal keeps colours from one
+// line to the next (and tmux's capture-pane -e writes only changes), so
+// each line returned starts with the colours in force where it began.
 func Lines(text string) []string {
 	var best, run []string
+	st := state{fg: -1, bg: -1}
 	for _, l := range strings.Split(text, "\n") {
-		if isQRLine(l) {
-			run = append(run, l)
+		start := st
+		var cells []cell
+		cells, st = parse(l, Dark, st)
+		if isQRLine(cells) {
+			run = append(run, start.sgr()+l)
 			if len(run) > len(best) {
 				best = run
 			}
@@ -90,9 +96,9 @@ func Lines(text string) []string {
 	return best
 }
 
-func isQRLine(l string) bool {
+func isQRLine(cells []cell) bool {
 	blocks := 0
-	for _, c := range parse(l, Dark) {
+	for _, c := range cells {
 		switch c.r {
 		case '█', '▀', '▄':
 			blocks++
@@ -102,6 +108,28 @@ func isQRLine(l string) bool {
 		}
 	}
 	return blocks > 0
+}
+
+// state is the SGR state that matters here: greys (-1: the terminal's
+// default) and reverse video.
+type state struct {
+	fg, bg  int
+	reverse bool
+}
+
+// sgr is a sequence that sets s from any state.
+func (s state) sgr() string {
+	seq := "\x1b[0"
+	if s.fg >= 0 {
+		seq += fmt.Sprintf(";38;2;%d;%d;%d", s.fg, s.fg, s.fg)
+	}
+	if s.bg >= 0 {
+		seq += fmt.Sprintf(";48;2;%d;%d;%d", s.bg, s.bg, s.bg)
+	}
+	if s.reverse {
+		seq += ";7"
+	}
+	return seq + "m"
 }
 
 // cell is one character cell as the terminal shows it.
@@ -116,8 +144,9 @@ func Render(lines []string, term Terminal) *image.Gray {
 	const scale, margin = 6, 8
 	rows := make([][]cell, len(lines))
 	w := 0
+	st := state{fg: -1, bg: -1}
 	for i, l := range lines {
-		rows[i] = parse(l, term)
+		rows[i], st = parse(l, term, st)
 		w = max(w, len(rows[i]))
 	}
 	h := 2 * len(rows)
@@ -149,11 +178,9 @@ func Render(lines []string, term Terminal) *image.Gray {
 }
 
 // parse interprets SGR sequences (colours, reverse video, resets) in a
-// line and returns its cells.
-func parse(l string, term Terminal) []cell {
+// line, starting from st, and returns its cells and the state after it.
+func parse(l string, term Terminal, st state) ([]cell, state) {
 	var out []cell
-	fg, bg := -1, -1 // -1: the terminal's default
-	reverse := false
 	rs := []rune(l)
 	for i := 0; i < len(rs); i++ {
 		if rs[i] == 0x1b && i+1 < len(rs) && rs[i+1] == '[' {
@@ -162,24 +189,24 @@ func parse(l string, term Terminal) []cell {
 				j++
 			}
 			if j < len(rs) && rs[j] == 'm' {
-				fg, bg, reverse = sgr(string(rs[i+2:j]), fg, bg, reverse)
+				st.fg, st.bg, st.reverse = sgr(string(rs[i+2:j]), st.fg, st.bg, st.reverse)
 			}
 			i = j
 			continue
 		}
 		f, b := term.FG, term.BG
-		if fg >= 0 {
-			f = uint8(fg)
+		if st.fg >= 0 {
+			f = uint8(st.fg)
 		}
-		if bg >= 0 {
-			b = uint8(bg)
+		if st.bg >= 0 {
+			b = uint8(st.bg)
 		}
-		if reverse {
+		if st.reverse {
 			f, b = b, f
 		}
 		out = append(out, cell{r: rs[i], fg: f, bg: b})
 	}
-	return out
+	return out, st
 }
 
 // sgr applies one SGR sequence's parameters; colours become greys.
