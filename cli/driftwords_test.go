@@ -52,3 +52,15 @@ func TestDriftInHumanUnits(t *testing.T) {
 		t.Errorf("backwards resync output lacks %q:\n%s", want, out)
 	}
 }
+
+// TestDriftReportSerialOnce: an imported token is named by its serial;
+// the report shows it once (issue 8).
+func TestDriftReportSerialOnce(t *testing.T) {
+	h := newHarness(t)
+	h.run("user", "add", "alice")
+	h.run("import", "--no-assign", h.file("t.csv", azureCSV(",TK001,"+otpcore.EncodeBase32(seedA)+",30,Token2,C202")))
+	h.run("assign", "TK001", "alice")
+	if out := h.run("drift"); strings.Count(out, "TK001") != 1 {
+		t.Errorf("the serial is not shown once:\n%s", out)
+	}
+}

@@ -59,3 +59,15 @@ func TestAcceptedAgainAt(t *testing.T) {
 		t.Error("HOTP reported as waiting")
 	}
 }
+
+func TestLabelNamesTheSerialOnce(t *testing.T) {
+	for _, c := range []struct{ name, serial, want string }{
+		{"token", "SN0042", "SN0042 token"},
+		{"TK001", "TK001", "TK001"},
+		{"phone", "", "phone"},
+	} {
+		if got := (&Device{Name: c.name, Serial: c.serial}).Label(); got != c.want {
+			t.Errorf("Label(%q, %q) = %q, want %q", c.name, c.serial, got, c.want)
+		}
+	}
+}

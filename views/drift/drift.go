@@ -216,10 +216,7 @@ func (m *Model) row(l *service.DriftRow, selected bool) string {
 	case l.Trend.Samples < 2 || l.Trend.RatePerDay == 0 && l.Trend.Advice != "steady":
 		flag = "· "
 	}
-	name := tui.Safe(d.Name)
-	if d.Serial != "" {
-		name = tui.Safe(d.Serial) + " " + name
-	}
+	name := tui.Safe(d.Label())
 	vals := make([]int64, len(l.Samples))
 	for i, x := range l.Samples {
 		vals[i] = x.Drift
