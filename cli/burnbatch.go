@@ -80,9 +80,9 @@ func (a *app) burnBatch(cmd *cobra.Command, svc *service.Service, bf burnFlags) 
 	return nil
 }
 
-// nextToken waits for a token other than the one just done (last, which
-// the admin may not have taken off yet) and returns it with its serial
-// ("" when it cannot be read). An empty reader forgets last, so a token
+// nextToken waits for a readable token other than the one just done
+// (last, which the admin may not have taken off yet) and returns it with
+// its serial. An empty reader forgets last, so a token
 // taken off and put back is taken again.
 func (a *app) nextToken(ctx context.Context, svc *service.Service, rf readerFlags, last string) (*pcsc.Card, string, error) {
 	deadline := time.Now().Add(rf.timeout)
@@ -98,8 +98,10 @@ func (a *app) nextToken(ctx context.Context, svc *service.Service, rf readerFlag
 		if err != nil {
 			return nil, "", err
 		}
+		// A token that cannot be read yet (one just taken off, which
+		// pcscd has not noticed) is waited out like the one just done.
 		serial := serialOf(svc.ReadToken(ctx, card))
-		if serial == "" || serial != last {
+		if serial != "" && serial != last {
 			return card, serial, nil
 		}
 		card.Close()
