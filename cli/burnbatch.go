@@ -54,7 +54,7 @@ func (a *app) burnBatch(cmd *cobra.Command, svc *service.Service, bf burnFlags) 
 			break
 		}
 		if err != nil {
-			return err
+			return withAdvice(stepReader, err)
 		}
 		t, err := svc.BurnForInventory(ctx, card, bf.opt)
 		card.Close()

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +35,22 @@ func (a *app) waitForToken(cmd *cobra.Command, out io.Writer, rf readerFlags) (*
 		return nil, usageErrorf("--timeout must be positive, got %s", rf.timeout)
 	}
 	fmt.Fprintf(out, "Switch the token on and hold it on the reader (waiting up to %s; Ctrl-C to stop)...\n", rf.timeout)
-	return pcsc.Connect(cmd.Context(), pcsc.Options{Socket: a.pcscSocket(), Reader: rf.reader, Timeout: rf.timeout})
+	card, err := pcsc.Connect(cmd.Context(), pcsc.Options{Socket: a.pcscSocket(), Reader: rf.reader, Timeout: rf.timeout})
+	return card, withAdvice(stepReader, err)
+}
+
+// stepReader is finding the reader and the token on it, before any
+// command reaches the token.
+const stepReader nfc.Step = "finding the token"
+
+// withAdvice gives a reader-stack error the advice a token error carries
+// (start pcscd, plug in the reader, hold the token on it, ...).
+func withAdvice(step nfc.Step, err error) error {
+	var se *nfc.StepError
+	if err == nil || errors.As(err, &se) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return &nfc.StepError{Step: step, Err: err}
 }
 
 // progressOut is where a command talks to the admin: stdout, or stderr
@@ -67,7 +83,7 @@ func (a *app) nfcReadersCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			names, err := pcsc.Readers(a.pcscSocket())
 			if err != nil {
-				return err
+				return withAdvice("listing the readers", err)
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{"readers": names})

@@ -321,14 +321,14 @@ func TestSyncClockRestrictedModel(t *testing.T) {
 
 func TestNFCInfoAndReaders(t *testing.T) {
 	h := newHarness(t)
-	if _, errs, code := h.exec("", "nfc", "readers"); code != ExitError || !strings.Contains(errs, "pcscd is not running") {
+	if _, errs, code := h.exec("", "nfc", "readers"); code != ExitError || !strings.Contains(errs, "pcscd is not running") || !strings.Contains(errs, "systemctl start pcscd") {
 		t.Fatalf("readers without pcscd: exit %d %s", code, errs)
 	}
 	h.withPCSCD()
 	if out := h.run("nfc", "readers"); !strings.Contains(out, nfctest.VPCDReader) {
 		t.Fatalf("readers: %s", out)
 	}
-	if _, errs, code := h.exec("", "nfc", "info", "--timeout", "600ms"); code != ExitError || !strings.Contains(errs, "timed out waiting for a token") {
+	if _, errs, code := h.exec("", "nfc", "info", "--timeout", "600ms"); code != ExitError || !strings.Contains(errs, "timed out waiting for a token") || !strings.Contains(errs, "switch the token on") {
 		t.Fatalf("info without a token: exit %d %s", code, errs)
 	}
 	if _, errs, code := h.exec("", "nfc", "info", "--reader", "No Such Reader"); code != ExitError || !strings.Contains(errs, "no NFC reader") {
