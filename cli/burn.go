@@ -117,7 +117,7 @@ func (a *app) burnForUser(cmd *cobra.Command, svc *service.Service, user string,
 	d := r.Device
 	if bf.asJSON {
 		return printJSON(cmd.OutOrStdout(), map[string]any{"user": pb.User, "serial": pb.Serial, "model": pb.Model.Name,
-			"device": d.Name, "device_id": d.ID, "algorithm": d.Algorithm, "step": d.Step, "confirmed": true})
+			"device": d.Name, "device_id": d.ID, "algorithm": d.Algorithm.String(), "step": d.Step, "confirmed": true})
 	}
 	fmt.Fprintf(out, "Confirmed: %s now has token %s %q (device %d).\n", safe(pb.User), safe(pb.Serial), safe(d.Name), d.ID)
 	return nil
