@@ -167,8 +167,10 @@ func TestBurnWrongCodeStoresNothing(t *testing.T) {
 		t.Fatal("the token was not programmed")
 	}
 	// The admin retries: a new seed, and this time the right code.
-	if out, errs, code := h.execReader(&tokenDisplay{card: card, lines: 1}, "burn", "alice", "--timeout", "10s"); code != ExitOK {
-		t.Fatalf("retry: exit %d\n%s%s", code, out, errs)
+	out, errs, code = h.execReader(&tokenDisplay{card: card, lines: 1}, "burn", "alice", "--timeout", "10s", "--json")
+	var j map[string]any
+	if err := json.Unmarshal([]byte(out), &j); code != ExitOK || err != nil || j["serial"] != c302Serial || j["algorithm"] != "SHA1" || !strings.Contains(errs, "Code shown on the token") {
+		t.Fatalf("retry --json: exit %d (%v)\n%s%s", code, err, out, errs)
 	}
 	if !bytes.Equal(h.storedSeed(c302Serial), card.Seed()) {
 		t.Fatal("after the retry the stored seed is not the token's")
