@@ -135,6 +135,7 @@ match; 2 usage or environment error. With --json, a failure prints
 		a.versionCommand(),
 		a.nfcCommand(),
 		a.burnCommand(),
+		a.serveCommand(),
 	)
 	root.AddCommand(a.assignCommands()...)
 	markBodyErrors(root)
