@@ -37,7 +37,7 @@ func (h *harness) serveHarness() string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- verifier.New(svc).Run(ctx, l) }()
+	go func() { done <- verifier.New(svc, verifier.Limit{}).Run(ctx, l, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done
