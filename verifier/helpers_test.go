@@ -49,3 +49,12 @@ func (s *socketEnv) auditActors(t *testing.T) string {
 	}
 	return strings.Join(actors, "; ")
 }
+
+func shortDirB(b *testing.B) string {
+	dir, err := os.MkdirTemp("", "tfb")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
