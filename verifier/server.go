@@ -77,7 +77,11 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, ErrorResponse{`the body must be {"user": "...", "code": "..."}`})
 		return
 	}
-	res, err := s.svc.As(callerOf(r.Context()).Source).Verify(r.Context(), req.User, "", req.Code)
+	source := callerOf(r.Context()).Source
+	if req.Via != "" {
+		source += " via " + req.Via // the store bounds and escapes the actor
+	}
+	res, err := s.svc.As(source).Verify(r.Context(), req.User, "", req.Code)
 	switch {
 	case errors.Is(err, devices.ErrMalformedCode):
 		writeJSON(w, http.StatusBadRequest, ErrorResponse{err.Error()})
