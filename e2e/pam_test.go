@@ -301,6 +301,11 @@ func TestPAMStackAsksTheVerifier(t *testing.T) {
 		t.Errorf("throttling logged with priority %d, want authpriv.notice (%d): %s", m.priority, authprivNotice, m.text)
 	}
 
+	if st, out := p.authenticate("two-factor", "carol", "not a code"); st == 0 {
+		t.Fatalf("a malformed code: pamtester accepted it\n%s", out)
+	}
+	p.logged("rejected carol (pam two-factor from 203.0.113.9): not a one-time or backup code")
+
 	v.stop(t)
 	if st, out := p.authenticate("two-factor", "alice", pamCode(t, step+2)); st == 0 {
 		t.Fatalf("verifier down: pamtester accepted\n%s", out)
