@@ -58,7 +58,7 @@ the store, prints what would be served and exits.`,
 			fmt.Fprintf(cmd.ErrOrStderr(), "two-factor: verifier listening on %s\n", safe(socket))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			return verifier.New(svc).Run(ctx, l)
+			return verifier.New(svc, verifier.Limit{}).Run(ctx, l, nil)
 		},
 	}
 	cmd.Flags().StringVar(&socket, "socket", DefaultSocket, "unix socket to listen on")

@@ -49,7 +49,7 @@ func serveSocket(t *testing.T) *socketEnv {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- verifier.New(e.Svc).Run(ctx, l) }()
+	go func() { done <- verifier.New(e.Svc, verifier.Limit{}).Run(ctx, l, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
