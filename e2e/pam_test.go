@@ -317,7 +317,7 @@ func TestPAMStackAsksTheVerifier(t *testing.T) {
 	if !strings.Contains(m.text, v.socket) {
 		t.Errorf("the log message does not name the socket %s: %s", v.socket, m.text)
 	}
-	if b, _ := os.ReadFile(execLog); !strings.Contains(string(b), "two-factor pam-verify: refused alice (pam two-factor from 203.0.113.9): verifier unreachable") {
+	if b, _ := os.ReadFile(execLog); !strings.Contains(string(b), "two-factor: refused alice (pam two-factor from 203.0.113.9): verifier unreachable") {
 		t.Errorf("stderr (pam_exec's log) does not say the verifier is unreachable:\n%s", b)
 	}
 

@@ -10,80 +10,22 @@ import (
 	"github.com/two-factor/two-factor/verifier"
 )
 
-// Exit statuses. pam_exec fails the login on any status but 0; the two
-// refusals differ only for a person running the helper by hand.
-const (
-	ExitAccepted = 0
-	ExitRejected = 1 // the verifier said no: wrong, replayed, throttled, locked out
-	ExitError    = 2 // no answer (verifier down, misconfiguration): refused all the same
+// Why Ask refuses before asking the verifier: the helper is set up wrong.
+var (
+	// ErrNotAuthStack: pam_exec passes the code (expose_authtok) only to
+	// the auth stack. In any other stack there is nothing to check, and
+	// exiting 0 would let a line in the wrong place look like protection
+	// that is not there; so it refuses, and testing the stack shows it.
+	ErrNotAuthStack = errors.New("pam-verify belongs in the auth stack only (PAM_TYPE=auth)")
+	ErrNoUser       = errors.New("PAM_USER is not set; pam-verify runs from pam_exec.so")
 )
 
-// Logger is the system log: *syslog.Writer, opened with facility authpriv.
-type Logger interface {
-	Err(string) error
-	Notice(string) error
-	Info(string) error
-}
+// Rejected is the verifier's no: a wrong or replayed code, an unknown
+// user, a throttled or locked-out device.
+type Rejected struct{ Response verifier.VerifyResponse }
 
-// Run asks the verifier about inv's login with the code on stdin and
-// returns the exit status. Every refusal is written to the system log and
-// to stderr (which pam_exec sends to its log= file, or discards); the code
-// never is.
-func Run(ctx context.Context, inv Invocation, stdin io.Reader, client verifier.Client, log Logger, stderr io.Writer) int {
-	r := reporter{log: log, stderr: stderr, who: LogWord(inv.User) + " (" + inv.Source() + ")"}
-	// pam_exec passes the code (expose_authtok) only to the auth stack. In
-	// any other stack there is nothing to check, and exiting 0 would let a
-	// line in the wrong place look like protection that is not there; so
-	// refuse, and testing the stack (pamtester) shows the mistake.
-	if inv.Type != "auth" {
-		return r.fail(ExitError, fmt.Sprintf("refused: called for PAM type %s; pam-verify belongs in the auth stack only (PAM_TYPE=auth)", LogWord(orNone(inv.Type))))
-	}
-	if inv.User == "" {
-		return r.fail(ExitError, "refused: PAM_USER is not set; pam-verify runs from pam_exec.so")
-	}
-	code, err := ReadCode(stdin)
-	if err != nil {
-		return r.fail(ExitRejected, "refused "+r.who+": "+err.Error())
-	}
-	resp, err := client.VerifyVia(ctx, inv.User, code, inv.Source())
-	switch {
-	case errors.Is(err, devices.ErrMalformedCode):
-		return r.fail(ExitRejected, "rejected "+r.who+": not a one-time or backup code")
-	case err != nil:
-		return r.fail(ExitError, fmt.Sprintf("refused %s: verifier unreachable, failing closed: %v", r.who, err))
-	case !resp.OK:
-		return r.fail(ExitRejected, "rejected "+r.who+": "+outcomeText(resp))
-	}
-	r.log.Info("accepted " + r.who + deviceText(resp))
-	return ExitAccepted
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
-type reporter struct {
-	log    Logger
-	stderr io.Writer
-	who    string
-}
-
-// fail reports a refusal: an error (no answer) at LOG_ERR, a rejected code
-// at LOG_NOTICE, as sshd logs a failed password.
-func (r reporter) fail(status int, msg string) int {
-	if status == ExitError {
-		r.log.Err(msg)
-	} else {
-		r.log.Notice(msg)
-	}
-	fmt.Fprintln(r.stderr, "two-factor pam-verify: "+msg)
-	return status
-}
-
-func outcomeText(resp verifier.VerifyResponse) string {
+func (r *Rejected) Error() string {
+	resp := r.Response
 	switch resp.Outcome {
 	case devices.Throttled:
 		return fmt.Sprintf("throttled after failed attempts, retry in %ds%s", resp.RetryAfter, deviceText(resp))
@@ -95,11 +37,70 @@ func outcomeText(resp verifier.VerifyResponse) string {
 	return "wrong code, replayed code, or no such user or device"
 }
 
+// Ask reads the code from stdin and asks the verifier about inv's login.
+// It returns nil only when the verifier accepted the code; otherwise the
+// error says why the login is refused, in words for the system log (never
+// the code). Anything that goes wrong refuses: the helper fails closed.
+func Ask(ctx context.Context, inv Invocation, stdin io.Reader, client verifier.Client) (verifier.VerifyResponse, error) {
+	if inv.Type != "auth" {
+		return verifier.VerifyResponse{}, fmt.Errorf("refused: called for PAM type %s; %w", LogWord(orNone(inv.Type)), ErrNotAuthStack)
+	}
+	if inv.User == "" {
+		return verifier.VerifyResponse{}, fmt.Errorf("refused: %w", ErrNoUser)
+	}
+	who := inv.Who()
+	code, err := ReadCode(stdin)
+	if err != nil {
+		return verifier.VerifyResponse{}, fmt.Errorf("refused %s: %w", who, err)
+	}
+	resp, err := client.VerifyVia(ctx, inv.User, code, inv.Source())
+	switch {
+	case errors.Is(err, devices.ErrMalformedCode):
+		return resp, fmt.Errorf("rejected %s: not a one-time or backup code: %w", who, devices.ErrMalformedCode)
+	case err != nil:
+		return resp, fmt.Errorf("refused %s: verifier unreachable, failing closed: %w", who, err)
+	case !resp.OK:
+		return resp, fmt.Errorf("rejected %s: %w", who, &Rejected{resp})
+	}
+	return resp, nil
+}
+
+// Who names the login in messages: `alice (pam sshd from 203.0.113.9)`.
+func (inv Invocation) Who() string { return LogWord(inv.User) + " (" + inv.Source() + ")" }
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
 func deviceText(resp verifier.VerifyResponse) string {
 	if resp.Device == nil {
 		return ""
 	}
 	return fmt.Sprintf(" (device %d %s)", resp.Device.ID, LogWord(resp.Device.Name))
+}
+
+// Logger is the system log: *syslog.Writer, opened with facility authpriv.
+type Logger interface {
+	Err(string) error
+	Notice(string) error
+	Info(string) error
+}
+
+// Log writes Ask's verdict to the system log: an acceptance at info, a
+// rejected code at notice (as sshd logs a failed password), and at err
+// whatever an administrator must fix (verifier down, helper misplaced).
+func Log(log Logger, inv Invocation, resp verifier.VerifyResponse, err error) {
+	switch {
+	case err == nil:
+		log.Info("accepted " + inv.Who() + deviceText(resp))
+	case errors.Is(err, verifier.ErrUnavailable), errors.Is(err, ErrNotAuthStack), errors.Is(err, ErrNoUser):
+		log.Err(err.Error())
+	default:
+		log.Notice(err.Error())
+	}
 }
 
 // Discard is a Logger for when the system log cannot be opened: stderr
