@@ -57,9 +57,10 @@ func (s *setup) enrollToken(t *testing.T, user string, step int64) {
 
 // verifierProc is a running `two-factor serve` on a socket of its own.
 type verifierProc struct {
-	socket string
-	cmd    *exec.Cmd
-	done   chan error
+	socket  string
+	cmd     *exec.Cmd
+	done    chan error
+	stopped bool
 }
 
 func (s *setup) serve(t *testing.T) *verifierProc {
@@ -81,6 +82,7 @@ func (s *setup) serve(t *testing.T) *verifierProc {
 		}
 		select {
 		case err := <-v.done:
+			v.stopped = true
 			t.Fatalf("two-factor serve exited: %v\n%s", err, stderr.String())
 		default:
 		}
@@ -92,9 +94,10 @@ func (s *setup) serve(t *testing.T) *verifierProc {
 
 // stop ends the verifier with SIGTERM, as systemd does, and waits for it.
 func (v *verifierProc) stop(t *testing.T) {
-	if v.cmd.ProcessState != nil || v.cmd.Process == nil {
+	if v.stopped {
 		return
 	}
+	v.stopped = true
 	v.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-v.done:
