@@ -47,7 +47,7 @@ the system log (authpriv) and on standard error.`,
 			return nil // pam_exec may show stdout to the user (option stdout): nothing to say
 		},
 	}
-	cmd.Flags().StringVar(&socket, "socket", DefaultSocket, "the verifier's unix socket")
+	cmd.Flags().StringVar(&socket, "socket", verifier.DefaultSocket, "the verifier's unix socket")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "refuse when the verifier has not answered by then")
 	jsonFlag(cmd, &asJSON)
 	return cmd
