@@ -140,6 +140,7 @@ match; 2 usage or environment error. With --json, a failure prints
 		a.apiClientCommand(),
 	)
 	root.AddCommand(a.assignCommands()...)
+	root.AddCommand(a.pamVerifyCommand())
 	markBodyErrors(root)
 	a.registerCompletion(root)
 	return root

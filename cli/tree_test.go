@@ -234,6 +234,12 @@ var commandCases = map[string]commandCase{
 		usage:   []string{"TK-2"},
 		hostile: [][]string{{hostileSerial}, {hostile}},
 	},
+	// pam-verify's success and refusal need a running verifier and pam_exec's
+	// environment: e2e/pam_test.go runs them through a real PAM stack.
+	"two-factor pam-verify": {
+		usage:   []string{"extra"},
+		hostile: [][]string{{"--socket", "@dir/" + hostile}},
+	},
 	"two-factor serve": {
 		ok:      []string{"--check", "--socket", "@dir/v.sock"},
 		usage:   []string{"extra"},

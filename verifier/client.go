@@ -46,7 +46,13 @@ func (c Client) httpClient() *http.Client {
 // devices.ErrMalformedCode, as from a local verification; a verifier that
 // cannot be reached or cannot reach its store is ErrUnavailable.
 func (c Client) Verify(ctx context.Context, user, code string) (VerifyResponse, error) {
-	body, err := json.Marshal(VerifyRequest{User: user, Code: code})
+	return c.VerifyVia(ctx, user, code, "")
+}
+
+// VerifyVia is Verify for a caller that passes on where the login comes
+// from (VerifyRequest.Via), such as the PAM helper.
+func (c Client) VerifyVia(ctx context.Context, user, code, via string) (VerifyResponse, error) {
+	body, err := json.Marshal(VerifyRequest{User: user, Code: code, Via: via})
 	if err != nil {
 		return VerifyResponse{}, err
 	}

@@ -151,7 +151,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	res, err := s.svc.As(callerOf(r.Context()).Source).Verify(r.Context(), req.User, "", req.Code)
+	res, err := s.svc.As(auditSource(r.Context(), req)).Verify(r.Context(), req.User, "", req.Code)
 	switch {
 	case errors.Is(err, devices.ErrMalformedCode):
 		s.metrics.verification("malformed", time.Since(start))

@@ -20,6 +20,10 @@ const MaxBody = 4 << 10
 type VerifyRequest struct {
 	User string `json:"user"`
 	Code string `json:"code"`
+	// Via is what the caller says about the login it asks for, such as
+	// "pam sshd from 203.0.113.9". The audit records it after the source
+	// the verifier established itself, as the caller's claim.
+	Via string `json:"via,omitempty"`
 }
 
 // Device names the device that decided, never its secret.
