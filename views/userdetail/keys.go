@@ -21,8 +21,6 @@ type KeyMap struct {
 	Disable key.Binding
 	Audit   key.Binding
 	Reload  key.Binding
-	Save    key.Binding
-	Cancel  key.Binding
 }
 
 // DefaultKeyMap returns the user detail's keys.
@@ -40,7 +38,5 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Disable:      key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "disable 2FA")),
 		Audit:        key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "audit log")),
 		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
-		Save:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save name")),
-		Cancel:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 }

@@ -32,11 +32,7 @@ func (m *Model) View() string {
 	}
 	var b strings.Builder
 	b.WriteString(m.summary())
-	if m.mode == modeRename {
-		b.WriteString("\n" + m.rename.View())
-	} else {
-		b.WriteString("\n")
-	}
+	b.WriteString("\n")
 	if len(m.devs) == 0 {
 		b.WriteString("\n " + s.Text.Render(tui.Safe(m.user)+" has no devices: two-factor authentication is off.") +
 			"\n\n " + s.Text.Render("Press ") + s.Key.Render("n") + s.Text.Render(" to enroll an authenticator app or a hardware token,") +

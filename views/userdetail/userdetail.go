@@ -8,23 +8,14 @@ package userdetail
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
-	"github.com/two-factor/two-factor/views/audit"
-	"github.com/two-factor/two-factor/views/backupcodes"
-	"github.com/two-factor/two-factor/views/confirm"
-	"github.com/two-factor/two-factor/views/disable"
-	"github.com/two-factor/two-factor/views/enroll"
-	"github.com/two-factor/two-factor/views/resync"
-	"github.com/two-factor/two-factor/views/tokens"
 )
 
 type state int
@@ -35,13 +26,6 @@ const (
 	stateError
 )
 
-type mode int
-
-const (
-	modeNormal mode = iota
-	modeRename
-)
-
 // Model is the user detail screen.
 type Model struct {
 	c    *tui.Common
@@ -50,7 +34,6 @@ type Model struct {
 	spin spinner.Model
 
 	state state
-	mode  mode
 	err   error
 	gen   int
 
@@ -61,7 +44,6 @@ type Model struct {
 	cursor tui.ListCursor
 	keepID int64
 
-	rename        textinput.Model
 	width, height int
 }
 
@@ -69,20 +51,20 @@ type Model struct {
 func New(c *tui.Common, user string) *Model {
 	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user}
 	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
-	m.rename = textinput.New()
-	m.rename.Prompt = "New name: "
-	m.rename.CharLimit = devices.MaxNameLen
-	m.rename.SetStyles(c.Styles.Input)
 	return m
 }
 
-func (m *Model) Title() string   { return tui.Safe(m.user) }
-func (m *Model) Capturing() bool { return m.mode == modeRename }
-
-func (m *Model) SetSize(w, h int) {
-	m.width, m.height = w, h
-	m.rename.SetWidth(max(10, w-14))
+// Select makes the device with id (when the user has it) the selection
+// once the devices are loaded: a link from the drift report lands on the
+// device it was about.
+func (m *Model) Select(id int64) *Model {
+	m.keepID = id
+	return m
 }
+
+func (m *Model) Title() string    { return tui.Safe(m.user) }
+func (m *Model) Capturing() bool  { return false }
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
 func (m *Model) Init() tea.Cmd { return tea.Batch(m.load(), m.spin.Tick) }
 
@@ -117,7 +99,7 @@ func (m *Model) Selected() *devices.Device {
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case loadedMsg:
-		if msg.user != m.user || msg.gen != m.gen {
+		if msg.gen != m.gen {
 			return nil
 		}
 		if msg.err != nil {
@@ -128,8 +110,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.setDetail(msg.detail)
 		m.reselect()
 		return nil
-	case tea.BackgroundColorMsg:
-		m.rename.SetStyles(m.c.Styles.Input)
+	case tui.AnswerMsg:
+		if d := m.Selected(); d != nil && msg.ID == renameID && msg.Value != d.Name {
+			return m.change(d, service.ActionRename, msg.Value)
+		}
 		return nil
 	case tui.ChangedMsg:
 		if d := m.Selected(); d != nil {
@@ -143,16 +127,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return cmd
-	case tea.PasteMsg:
-		if m.mode == modeRename {
-			var cmd tea.Cmd
-			m.rename, cmd = m.rename.Update(msg)
-			return cmd
-		}
 	case tea.KeyPressMsg:
-		if m.mode == modeRename {
-			return m.renameKey(msg)
-		}
 		return m.normalKey(msg)
 	}
 	return nil
@@ -181,15 +156,15 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Reload):
 		return m.load()
 	case key.Matches(msg, k.Enroll):
-		return tui.Push(enroll.New(m.c, m.user))
+		return m.open(tui.ScreenEnroll)
 	case key.Matches(msg, k.Backup):
-		return tui.Push(backupcodes.New(m.c, m.user))
+		return m.open(tui.ScreenBackupCodes)
 	case key.Matches(msg, k.Token):
-		return tui.Push(tokens.NewPicker(m.c, m.user))
+		return m.open(tui.ScreenTokenPicker)
 	case key.Matches(msg, k.Disable):
-		return disable.Start(m.c, m.user)
+		return m.open(tui.ScreenDisable2FA)
 	case key.Matches(msg, k.Audit):
-		return tui.Push(audit.New(m.c, m.user))
+		return m.open(tui.ScreenAudit)
 	}
 	d := m.Selected()
 	if d == nil {
@@ -197,13 +172,14 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Rename):
-		m.mode = modeRename
-		m.rename.SetValue(d.Name)
-		m.rename.CursorEnd()
-		return m.rename.Focus()
+		return tui.AskLine(tui.Input{
+			ID: renameID, Prompt: "New name for " + tui.Quoted(d.Name) + ": ", Value: d.Name,
+			CharLimit: devices.MaxNameLen,
+			Check:     func(name string) error { return devices.ValidateName("device name", name) },
+		})
 	case key.Matches(msg, k.Toggle):
 		if d.Enabled {
-			return m.change(d, service.ActionDisable, "")
+			return m.askIfTurnsOff(d, service.ActionDisable, "Disable device", "disable it")
 		}
 		return m.change(d, service.ActionEnable, "")
 	case key.Matches(msg, k.Unlock):
@@ -215,56 +191,46 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		if !d.Kind.IsOTP() {
 			return tui.Status(tui.Info, "backup codes cannot be resynchronised")
 		}
-		return tui.Push(resync.New(m.c, m.user, d))
+		return tui.Navigate(tui.Route{Screen: tui.ScreenResync, User: m.user, Device: d.ID})
 	case key.Matches(msg, k.Remove):
-		return tui.Push(confirm.New(m.c, confirm.Options{
-			Title:    "Remove device",
-			Question: fmt.Sprintf("Remove this device of %s?", tui.Safe(m.user)),
-			Lines:    []string{disable.DeviceLine(d)},
-			Footer:   m.removeConsequence(d),
-			Yes:      "remove it",
-			OnYes:    m.changeCmd(d, service.ActionRemove, ""),
-		}))
+		return m.ask(d, service.ActionRemove, "Remove device", "remove it")
 	}
 	return nil
 }
 
-// removeConsequence warns when removing the device turns 2FA off.
-func (m *Model) removeConsequence(d *devices.Device) string {
-	active := 0
-	for _, o := range m.devs {
-		if o.Kind.IsOTP() && o.Confirmed && o.Enabled {
-			active++
-		}
-	}
-	if d.Kind.IsOTP() && d.Confirmed && d.Enabled && active == 1 {
-		return fmt.Sprintf("It is %s's only active app or token: two-factor authentication will be off for them.", tui.Safe(m.user))
-	}
-	return "The audit log keeps a record."
+// renameID marks the answer to the rename prompt.
+const renameID = "rename"
+
+func (m *Model) open(s tui.Screen) tea.Cmd {
+	return tui.Navigate(tui.Route{Screen: s, User: m.user})
 }
 
-func (m *Model) renameKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, m.keys.Cancel):
-		m.mode = modeNormal
-		m.rename.Blur()
-		return nil
-	case key.Matches(msg, m.keys.Save):
-		d := m.Selected()
-		name := strings.TrimSpace(m.rename.Value())
-		if err := devices.ValidateName("device name", name); err != nil {
-			return func() tea.Msg { return tui.ErrorStatus(err) }
-		}
-		m.mode = modeNormal
-		m.rename.Blur()
-		if d == nil || name == d.Name {
-			return nil
-		}
-		return m.change(d, service.ActionRename, name)
+// askIfTurnsOff applies a, asking first when it would turn the user's
+// two-factor authentication off.
+func (m *Model) askIfTurnsOff(d *devices.Device, a service.DeviceAction, title, yes string) tea.Cmd {
+	if !m.detail.TurnsOff(d.ID, a) {
+		return m.change(d, a, "")
 	}
-	var cmd tea.Cmd
-	m.rename, cmd = m.rename.Update(msg)
-	return cmd
+	return m.ask(d, a, title, yes)
+}
+
+// ask confirms a, saying what it costs; the rule for when 2FA goes off is
+// the service's (UserDetail.TurnsOff).
+func (m *Model) ask(d *devices.Device, a service.DeviceAction, title, yes string) tea.Cmd {
+	who := tui.Safe(m.user)
+	verb := map[service.DeviceAction]string{service.ActionDisable: "Disable", service.ActionRemove: "Remove"}[a]
+	footer := "The audit log keeps a record."
+	if m.detail.TurnsOff(d.ID, a) {
+		footer = fmt.Sprintf("It is %s's only active app or token: two-factor authentication will be off for %s.", who, who)
+	}
+	return tui.Ask(tui.Confirm{
+		Title:    title,
+		Question: fmt.Sprintf("%s this device of %s?", verb, who),
+		Lines:    []string{tui.DeviceLine(d)},
+		Footer:   footer,
+		Yes:      yes,
+		OnYes:    m.change(d, a, ""),
+	})
 }
 
 func (m *Model) change(d *devices.Device, a service.DeviceAction, arg string) tea.Cmd {
@@ -300,9 +266,6 @@ func needsUnlock(d *devices.Device) bool { return d.LockedOut || d.Failures > 0 
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
-	if m.mode == modeRename {
-		return []key.Binding{k.Save, k.Cancel}
-	}
 	out := []key.Binding{}
 	if d := m.Selected(); d != nil {
 		out = append(out, k.Rename, m.toggleHelp(d))
