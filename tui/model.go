@@ -217,6 +217,7 @@ func (m *Model) push(v View) tea.Cmd {
 	if v == nil {
 		return nil
 	}
+	m.top().status = StatusMsg{} // leaving a screen ends its status
 	e := m.newEntry(v)
 	m.stack = append(m.stack, e)
 	m.showHelp = false

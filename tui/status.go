@@ -1,8 +1,8 @@
 package tui
 
 // Scoped status. A status message belongs to the screen that set it: it
-// is shown while that screen is on top, hidden while another screen is
-// open above it, and gone when the screen closes. So "regenerated backup
+// is shown while that screen is on top and gone when the screen is left
+// (another opens over it) or closed. So "regenerated backup
 // codes for alice" cannot be read on bob's resync screen. A new status
 // replaces the screen's old one, so a success clears an older error.
 // A screen that closes with a result (ChangedMsg.Close, BackWith) hands its

@@ -70,7 +70,7 @@ func (m *Model) Codes() []string { return m.codes }
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case existingMsg:
-		if msg.user != m.user || m.state != stateLoading {
+		if m.state != stateLoading {
 			return nil
 		}
 		if msg.err != nil {
@@ -79,7 +79,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.state, m.unused = stateAsk, msg.unused
 	case generatedMsg:
-		if msg.user != m.user || m.state != stateGenerating {
+		if m.state != stateGenerating {
 			return nil
 		}
 		if msg.err != nil {
@@ -155,7 +155,7 @@ func (m *Model) View() string {
 		lines = append(lines, "",
 			s.Text.Render("The codes are shown once, here, and stored only as hashes."),
 			"",
-			s.Key.Render("g")+s.Text.Render(" generate now    ")+s.Key.Render("esc")+s.Text.Render(" back, changing nothing"))
+			s.Key.Render("enter")+s.Text.Render(" generate now    ")+s.Key.Render("esc")+s.Text.Render(" back, changing nothing"))
 		return strings.Join(lines, "\n")
 	}
 	// stateShown

@@ -19,7 +19,6 @@ import (
 	"github.com/two-factor/two-factor/qrtext"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
-	"github.com/two-factor/two-factor/views/backupcodes"
 )
 
 type step int
@@ -222,7 +221,7 @@ func (m *Model) cancel() tea.Cmd {
 		return tui.Back(m)
 	}
 	m.forget()
-	return tea.Sequence(tui.Back(m), tui.Status(tui.Info, "%s", what))
+	return tui.BackWith(m, tui.Info, "%s", what)
 }
 
 // forget wipes the secret from memory.
@@ -239,7 +238,7 @@ func (m *Model) forget() {
 func (m *Model) choose() tea.Cmd {
 	switch m.choice {
 	case BackupCodes:
-		return tui.Replace(m, backupcodes.New(m.c, m.user))
+		return tui.NavigateReplace(tui.Route{Screen: tui.ScreenBackupCodes, User: m.user})
 	case Token:
 		m.step = stepToken
 		m.form = newTokenForm(m.c)
