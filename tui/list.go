@@ -20,12 +20,12 @@ type List[R any] struct {
 	c    *Common
 	opts ListOptions[R]
 
-	rows  []R
-	lower []string // the filter's index: opts.Text of each row, lowercased
-	order []int32  // rows in sort order
-	shown []int32  // order narrowed to the view and the filter
-	inView int     // rows in the view, before the filter
-	total int      // a total known before all rows are in, or 0
+	rows   []R
+	lower  []string // the filter's index: opts.Text of each row, lowercased
+	order  []int32  // rows in sort order
+	shown  []int32  // order narrowed to the view and the filter
+	inView int      // rows in the view, before the filter
+	total  int      // a total known before all rows are in, or 0
 
 	include func(R) bool // the view: which rows belong, nil for all
 	cmp     func(a, b *R) int
