@@ -50,9 +50,13 @@ func (l *Loader[T]) SetSpinner(s spinner.Spinner) { l.spin.Spinner = s }
 func (l *Loader[T]) OnDiscard(f func(T)) { l.discard = f }
 
 // Load starts a request; the answers to every earlier one will be dropped.
+// After a failed first load the loader is pending again: a retry.
 func (l *Loader[T]) Load(fetch func() (T, error)) tea.Cmd {
 	l.gen++
 	l.inflight = 0
+	if l.state == LoadFailed {
+		l.state = LoadPending
+	}
 	return l.Also(fetch)
 }
 
