@@ -50,3 +50,13 @@ func addressMsg(id int, msg tea.Msg) tea.Msg {
 	}
 	return addressed{to: id, msg: msg}
 }
+
+// Payload returns the message inside an addressed one (msg itself
+// otherwise), for drivers that judge messages by their type: tuitest
+// drops spinner ticks and cursor blinks whoever they are for.
+func Payload(msg tea.Msg) tea.Msg {
+	if a, ok := msg.(addressed); ok {
+		return a.msg
+	}
+	return msg
+}

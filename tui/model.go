@@ -108,9 +108,6 @@ func (m *Model) fromScreen(e *entry, id int, msg tea.Msg, fromCmd bool) tea.Cmd 
 	case tea.BackgroundColorMsg:
 		// The styles change; screens holding text fields restyle them.
 		m.c.SetDark(msg.IsDark())
-		if m.prompt != nil && m.prompt.input != nil {
-			m.prompt.field.SetStyles(m.c.Styles.Input)
-		}
 		return m.broadcast(msg)
 	case tea.KeyPressMsg:
 		return m.key(msg)
@@ -208,7 +205,7 @@ func (m *Model) answer(msg tea.Msg) tea.Cmd {
 	case answeredNo:
 		m.setStatus(asker, StatusMsg{Text: "cancelled: nothing changed", Level: Info})
 	case answeredLine:
-		return m.deliver(asker, AnswerMsg{ID: p.input.ID, Value: p.value()})
+		return m.deliver(asker, AnswerMsg{ID: p.line.ID, Value: p.value()})
 	}
 	return nil
 }

@@ -4,8 +4,8 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // The prompt the root owns. A screen asks (a yes/no question in front of
@@ -25,8 +25,8 @@ type Confirm struct {
 	OnYes    tea.Cmd  // run for the screen that asked
 }
 
-// Input asks for one line of text.
-type Input struct {
+// Line asks for one line of text.
+type Line struct {
 	ID          string // tells the asker which question an answer is for
 	Prompt      string // the message before the text, e.g. "New name: "
 	Value       string // the text to start from
@@ -36,7 +36,7 @@ type Input struct {
 	Check func(string) error
 }
 
-// AnswerMsg is the line typed for Input ID, delivered to the screen that
+// AnswerMsg is the line typed for Line ID, delivered to the screen that
 // asked. Esc cancels the prompt with no answer.
 type AnswerMsg struct {
 	ID    string
@@ -46,7 +46,7 @@ type AnswerMsg struct {
 // askMsg carries a Confirm or an Input to the root.
 type askMsg struct {
 	confirm *Confirm
-	input   *Input
+	line    *Line
 }
 
 // Ask returns a command that asks c.
@@ -55,16 +55,16 @@ func Ask(c Confirm) tea.Cmd {
 }
 
 // AskLine returns a command that asks for a line.
-func AskLine(in Input) tea.Cmd {
-	return func() tea.Msg { return askMsg{input: &in} }
+func AskLine(l Line) tea.Cmd {
+	return func() tea.Msg { return askMsg{line: &l} }
 }
 
 // prompt is an open question and who asked it.
 type prompt struct {
 	asker   int
 	confirm *Confirm
-	input   *Input
-	field   textinput.Model
+	line    *Line
+	field   *Input
 	err     string
 	keys    promptKeys
 }
@@ -72,7 +72,7 @@ type prompt struct {
 type promptKeys struct{ Yes, No, Enter, Cancel key.Binding }
 
 func newPrompt(c *Common, asker int, a askMsg) *prompt {
-	p := &prompt{asker: asker, confirm: a.confirm, input: a.input}
+	p := &prompt{asker: asker, confirm: a.confirm, line: a.line}
 	yes := "yes"
 	if a.confirm != nil && a.confirm.Yes != "" {
 		yes = a.confirm.Yes
@@ -83,13 +83,11 @@ func newPrompt(c *Common, asker int, a askMsg) *prompt {
 		Enter:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
-	if a.input != nil {
-		p.field = textinput.New()
-		p.field.Prompt = a.input.Prompt
-		p.field.Placeholder = a.input.Placeholder
-		p.field.CharLimit = a.input.CharLimit
-		p.field.SetStyles(c.Styles.Input)
-		p.field.SetValue(a.input.Value)
+	if a.line != nil {
+		p.field = NewInput(c, a.line.Prompt, a.line.Placeholder)
+		p.field.CharLimit = a.line.CharLimit
+		p.field.SetWidth(max(10, c.Width-ansi.StringWidth(a.line.Prompt)-2))
+		p.field.SetValue(a.line.Value)
 		p.field.CursorEnd()
 	}
 	return p
@@ -123,8 +121,8 @@ func (p *prompt) update(msg tea.Msg) (outcome, tea.Cmd) {
 		case key.Matches(k, p.keys.Cancel):
 			return cancelled, nil
 		case key.Matches(k, p.keys.Enter):
-			if p.input.Check != nil {
-				if err := p.input.Check(p.value()); err != nil {
+			if p.line.Check != nil {
+				if err := p.line.Check(p.value()); err != nil {
 					p.err = Safe(err.Error())
 					return pending, nil
 				}
@@ -132,15 +130,13 @@ func (p *prompt) update(msg tea.Msg) (outcome, tea.Cmd) {
 			return answeredLine, nil
 		}
 	}
-	var cmd tea.Cmd
-	p.field, cmd = p.field.Update(msg)
-	return pending, cmd
+	return pending, p.field.Update(msg)
 }
 
 func (p *prompt) value() string { return strings.TrimSpace(p.field.Value()) }
 
 func (p *prompt) focus() tea.Cmd {
-	if p.input == nil {
+	if p.line == nil {
 		return nil
 	}
 	return p.field.Focus()

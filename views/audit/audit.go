@@ -167,8 +167,18 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tui.Back(m)
 	case key.Matches(msg, k.Reload):
 		return tea.Batch(m.load(), m.spin.Tick)
+	case key.Matches(msg, k.Open) && m.cursor.Index < len(m.entries):
+		return openUser(m.entries[m.cursor.Index])
 	}
 	return nil
+}
+
+// openUser opens the screen of the user an entry is about, at its device.
+func openUser(e db.AuditEntry) tea.Cmd {
+	if e.User == "" {
+		return tui.Status(tui.Info, "this entry (%s) is about no user", tui.Safe(e.Action))
+	}
+	return tui.Navigate(tui.Route{Screen: tui.ScreenUser, User: e.User, Device: e.DeviceID})
 }
 
 const (
@@ -306,7 +316,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.filtering {
 		return []key.Binding{k.Apply, k.Clear}
 	}
-	out := []key.Binding{k.Up, k.Down, k.Filter, k.Reload}
+	out := []key.Binding{tui.WithHelp(k.Open, "enter", "open user"), k.Filter, k.Reload}
 	if m.query != "" {
 		out = append(out, k.Clear)
 	}
@@ -315,5 +325,5 @@ func (m *Model) ShortHelp() []key.Binding {
 
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{k.Navigation(), {k.Filter, k.Apply, k.Clear, k.Reload, k.Back}}
+	return [][]key.Binding{k.Navigation(), {tui.WithHelp(k.Open, "enter", "open the entry's user"), k.Filter, k.Apply, k.Clear, k.Reload, k.Back}}
 }

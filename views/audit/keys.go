@@ -18,7 +18,7 @@ type KeyMap struct {
 func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 	return KeyMap{
 		GlobalKeyMap: g,
-		Reload:       key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
+		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
 		Apply:        key.NewBinding(key.WithKeys("enter", "up", "down"), key.WithHelp("enter", "keep filter")),
 		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 	}

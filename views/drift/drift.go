@@ -15,8 +15,6 @@ import (
 
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
-	"github.com/two-factor/two-factor/views/resync"
-	"github.com/two-factor/two-factor/views/userdetail"
 )
 
 // Horizon is how far ahead the report looks for tokens leaving their
@@ -115,9 +113,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	d := m.lines[m.cursor.Index].Device
 	switch {
 	case key.Matches(msg, k.Resync):
-		return tui.Push(resync.New(m.c, d.User, d))
+		return tui.Navigate(tui.Route{Screen: tui.ScreenResync, User: d.User, Device: d.ID})
 	case key.Matches(msg, k.User):
-		return tui.Push(userdetail.New(m.c, d.User))
+		// The user's screen, with this device selected.
+		return tui.Navigate(tui.Route{Screen: tui.ScreenUser, User: d.User, Device: d.ID})
 	}
 	return nil
 }

@@ -22,6 +22,6 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Resync:       key.NewBinding(key.WithKeys("enter", "s"), key.WithHelp("enter", "resync")),
 		User:         key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open user")),
 		All:          key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apps too")),
-		Reload:       key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
+		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
 	}
 }

@@ -14,6 +14,7 @@ type KeyMap struct {
 	Assign   key.Binding
 	Unassign key.Binding
 	Retire   key.Binding
+	Owner    key.Binding // open the owner's screen at this token
 	Identify key.Binding
 	Import   key.Binding
 	All      key.Binding // show assigned tokens too, or the stock only
@@ -35,6 +36,7 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Assign:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "assign")),
 		Unassign:     key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unassign")),
 		Retire:       key.NewBinding(key.WithKeys("x", "delete"), key.WithHelp("x", "retire")),
+		Owner:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open owner")),
 		Identify:     key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "identify")),
 		Import:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "import")),
 		All:          key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "all")),

@@ -20,8 +20,6 @@ import (
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
-	"github.com/two-factor/two-factor/views/confirm"
-	"github.com/two-factor/two-factor/views/importer"
 )
 
 type state int
@@ -300,7 +298,7 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Reload):
 		return m.reload()
 	case key.Matches(msg, k.Import):
-		return tui.Push(importer.New(m.c))
+		return tui.Navigate(tui.Route{Screen: tui.ScreenImport})
 	case key.Matches(msg, k.Identify):
 		m.mode, m.focus, m.found = modeIdentify, 0, nil
 		for i := range m.codes {
@@ -329,12 +327,20 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		if devices.TokenStateOf(d) != devices.TokenAssigned {
 			return tui.Status(tui.Info, "token %s is not assigned to anyone", tui.Safe(d.Serial))
 		}
-		return tui.Push(m.unassignQuestion(d))
+		return tui.AskTurningOff(m.c, d.User, d.ID, service.ActionRemove, m.unassignQuestion(d))
 	case key.Matches(msg, k.Retire):
 		if devices.TokenStateOf(d) == devices.TokenRetired {
 			return tui.Status(tui.Info, "token %s is retired already", tui.Safe(d.Serial))
 		}
-		return tui.Push(m.retireQuestion(d))
+		if devices.TokenStateOf(d) == devices.TokenAssigned {
+			return tui.AskTurningOff(m.c, d.User, d.ID, service.ActionRemove, m.retireQuestion(d))
+		}
+		return tui.Ask(m.retireQuestion(d)(false))
+	case key.Matches(msg, k.Owner):
+		if d.User == "" {
+			return tui.Status(tui.Info, "token %s is not assigned to anyone", tui.Safe(d.Serial))
+		}
+		return tui.Navigate(tui.Route{Screen: tui.ScreenUser, User: d.User, Device: d.ID})
 	}
 	return nil
 }
@@ -359,32 +365,49 @@ func Line(d *devices.Device) string {
 	return what + fmt.Sprintf(", device %d", d.ID)
 }
 
-func (m *Model) unassignQuestion(d *devices.Device) *confirm.Model {
-	owner := tui.Safe(d.User)
-	return confirm.New(m.c, confirm.Options{
-		Title:    "Unassign token",
-		Question: fmt.Sprintf("Take token %s back from %s?", tui.Safe(d.Serial), owner),
-		Lines:    []string{Line(d)},
-		Footer: fmt.Sprintf("It goes back to the inventory with its failures and last use cleared, ready for someone else. "+
-			"If it is %s's only app or token, two-factor authentication will be off for them. The audit log keeps a record.", owner),
-		Yes: "unassign " + tui.Safe(d.Serial),
-		OnYes: m.changeCmd(fmt.Sprintf("token %s is back in the inventory (taken from %s)", tui.Safe(d.Serial), owner), func(svc tui.Service) error {
-			return svc.UnassignToken(m.c.Ctx, d.Serial)
-		}),
-	})
+// offLine names what taking a token away costs its owner.
+func offLine(owner string) string {
+	return fmt.Sprintf("It is %s's only active app or token: two-factor authentication will be off for %s.", owner, owner)
 }
 
-func (m *Model) retireQuestion(d *devices.Device) *confirm.Model {
+func (m *Model) unassignQuestion(d *devices.Device) func(turnsOff bool) tui.Confirm {
+	owner := tui.Safe(d.User)
+	return func(turnsOff bool) tui.Confirm {
+		footer := "It goes back to the inventory with its failures and last use cleared, ready for someone else. "
+		if turnsOff {
+			footer += offLine(owner) + " "
+		}
+		return tui.Confirm{
+			Title:    "Unassign token",
+			Question: fmt.Sprintf("Take token %s back from %s?", tui.Safe(d.Serial), owner),
+			Lines:    []string{Line(d)},
+			Footer:   footer + "The audit log keeps a record.",
+			Yes:      "unassign " + tui.Safe(d.Serial),
+			OnYes: m.changeCmd(fmt.Sprintf("token %s is back in the inventory (taken from %s)", tui.Safe(d.Serial), owner), func(svc tui.Service) error {
+				return svc.UnassignToken(m.c.Ctx, d.Serial)
+			}),
+		}
+	}
+}
+
+func (m *Model) retireQuestion(d *devices.Device) func(turnsOff bool) tui.Confirm {
+	return func(turnsOff bool) tui.Confirm { return m.retireConfirm(d, turnsOff) }
+}
+
+func (m *Model) retireConfirm(d *devices.Device, turnsOff bool) tui.Confirm {
 	lines := []string{Line(d)}
 	assigned := devices.TokenStateOf(d) == devices.TokenAssigned
 	if assigned {
-		lines = append(lines, fmt.Sprintf("it is taken from %s, whose two-factor authentication may then be off", tui.Safe(d.User)))
+		lines = append(lines, fmt.Sprintf("it is taken from %s", tui.Safe(d.User)))
+	}
+	if turnsOff {
+		lines = append(lines, offLine(tui.Safe(d.User)))
 	}
 	done := "token " + tui.Safe(d.Serial) + " retired"
 	if assigned {
 		done += " (taken from " + tui.Safe(d.User) + ")"
 	}
-	return confirm.New(m.c, confirm.Options{
+	return tui.Confirm{
 		Title:    "Retire token",
 		Question: fmt.Sprintf("Retire token %s for good?", tui.Safe(d.Serial)),
 		Lines:    lines,
@@ -393,7 +416,7 @@ func (m *Model) retireQuestion(d *devices.Device) *confirm.Model {
 		OnYes: m.changeCmd(done, func(svc tui.Service) error {
 			return svc.RetireToken(m.c.Ctx, d.Serial)
 		}),
-	})
+	}
 }
 
 // changeCmd runs a change to one token and reports done, already safe.
@@ -788,7 +811,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		case m.forUser != "" && notAssignable(d) == "":
 			out = append(out, tui.WithHelp(k.Open, "enter", "give to "+tui.Safe(m.forUser)))
 		case state == devices.TokenAssigned:
-			out = append(out, k.Unassign)
+			out = append(out, k.Unassign, k.Owner)
 		case state == devices.TokenUnassigned:
 			out = append(out, k.Assign)
 		}
@@ -824,7 +847,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		k.Navigation(),
 		{k.Filter, k.Clear, all, retired, k.Reload},
 		{tui.WithHelp(k.Assign, "a", "assign to a user"), tui.WithHelp(k.Unassign, "u", "take back from its user"),
-			tui.WithHelp(k.Retire, "x", "retire for good")},
+			tui.WithHelp(k.Retire, "x", "retire for good"), tui.WithHelp(k.Owner, "o", "open its owner")},
 		{tui.WithHelp(k.Identify, "i", "identify the token in hand"), tui.WithHelp(k.Import, "I", "import a seed file"), k.Back},
 	}
 }

@@ -172,7 +172,7 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Rename):
-		return tui.AskLine(tui.Input{
+		return tui.AskLine(tui.Line{
 			ID: renameID, Prompt: "New name for " + tui.Quoted(d.Name) + ": ", Value: d.Name,
 			CharLimit: devices.MaxNameLen,
 			Check:     func(name string) error { return devices.ValidateName("device name", name) },

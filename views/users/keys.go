@@ -36,7 +36,7 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Audit:        key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "audit log")),
 		Drift:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "token drift")),
 		Tokens:       key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "token inventory")),
-		Reload:       key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
+		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
 		Submit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "add")),
 		CancelAdd:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}

@@ -17,13 +17,6 @@ import (
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
-	"github.com/two-factor/two-factor/views/audit"
-	"github.com/two-factor/two-factor/views/backupcodes"
-	"github.com/two-factor/two-factor/views/disable"
-	"github.com/two-factor/two-factor/views/drift"
-	"github.com/two-factor/two-factor/views/enroll"
-	"github.com/two-factor/two-factor/views/tokens"
-	"github.com/two-factor/two-factor/views/userdetail"
 )
 
 // pageSize is how many users the first, fast query returns: more than any
@@ -199,25 +192,30 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Reload):
 		return m.loadAll(true)
 	case key.Matches(msg, k.Drift):
-		return tui.Push(drift.New(m.c))
+		return open(tui.ScreenDrift, "")
 	case key.Matches(msg, k.Audit):
-		return tui.Push(audit.New(m.c, ""))
+		return open(tui.ScreenAudit, "")
 	case key.Matches(msg, k.Tokens):
-		return tui.Push(tokens.New(m.c))
+		return open(tui.ScreenTokens, "")
 	case name == "":
 		return nil
 	case key.Matches(msg, k.Open):
-		return tui.Push(userdetail.New(m.c, name))
+		return open(tui.ScreenUser, name)
 	case key.Matches(msg, k.Enroll):
-		return tui.Push(enroll.New(m.c, name))
+		return open(tui.ScreenEnroll, name)
 	case key.Matches(msg, k.Backup):
-		return tui.Push(backupcodes.New(m.c, name))
+		return open(tui.ScreenBackupCodes, name)
 	case key.Matches(msg, k.Disable):
-		return disable.Start(m.c, name)
+		return open(tui.ScreenDisable2FA, name)
 	case key.Matches(msg, k.Remove):
-		return disable.StartRemoveUser(m.c, name)
+		return open(tui.ScreenRemoveUser, name)
 	}
 	return nil
+}
+
+// open navigates to screen, about user when it is not "".
+func open(screen tui.Screen, user string) tea.Cmd {
+	return tui.Navigate(tui.Route{Screen: screen, User: user})
 }
 
 // compare orders rows by the key; nil keeps the store's order, by name.
