@@ -19,7 +19,6 @@ type KeyMap struct {
 	Import   key.Binding
 	All      key.Binding // show assigned tokens too, or the stock only
 	Retired  key.Binding // show or hide retired tokens
-	Reload   key.Binding
 
 	Apply  key.Binding // leave the filter, keeping it
 	Clear  key.Binding // leave the filter, dropping it
@@ -41,7 +40,6 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Import:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "import")),
 		All:          key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "all")),
 		Retired:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retired")),
-		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
 		Apply:        key.NewBinding(key.WithKeys("enter", "down", "up"), key.WithHelp("enter", "keep filter")),
 		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Submit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "assign")),

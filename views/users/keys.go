@@ -18,7 +18,6 @@ type KeyMap struct {
 	Audit     key.Binding
 	Drift     key.Binding
 	Tokens    key.Binding
-	Reload    key.Binding
 	Submit    key.Binding
 	CancelAdd key.Binding
 }
@@ -36,7 +35,6 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Audit:        key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "audit log")),
 		Drift:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "token drift")),
 		Tokens:       key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "token inventory")),
-		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
 		Submit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "add")),
 		CancelAdd:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
