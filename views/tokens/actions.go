@@ -136,4 +136,3 @@ func (m *Model) changeCmd(done string, fn func(tui.Service) error) tea.Cmd {
 		return tui.ChangedMsg{Status: done}
 	}
 }
-
