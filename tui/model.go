@@ -26,6 +26,7 @@ type Model struct {
 	stack    []View
 	status   StatusMsg
 	showHelp bool
+	watch    watch
 }
 
 // New returns the root model with home as its first screen.
@@ -47,7 +48,7 @@ func (m *Model) Depth() int { return len(m.stack) }
 func (m *Model) StatusLine() StatusMsg { return m.status }
 
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.Top().Init()}
+	cmds := []tea.Cmd{m.Top().Init(), m.startWatch()}
 	if m.c.Theme.Name == themes.Auto || m.c.Theme.Name == themes.HighContrast {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -78,7 +79,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case StatusMsg:
 		m.status = msg
 		return m, nil
+	case WatchTickMsg:
+		return m, m.readVersion()
+	case storeVersionMsg:
+		return m, m.versionRead(msg)
 	case ChangedMsg:
+		if msg.External { // another process: the status stays as it was
+			return m, m.broadcast(msg)
+		}
 		m.status = StatusMsg{Text: msg.Status, Level: OK}
 		if msg.Close != nil {
 			m.pop(msg.Close)

@@ -171,24 +171,6 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-const (
-	wTime    = 11
-	wAction  = 17
-	wUser    = 12
-	wDevice  = 14
-	wOutcome = 10
-)
-
-func (m *Model) showDevice() bool { return m.width >= 100 }
-
-func (m *Model) detailWidth() int {
-	w := m.width - 2 - wTime - wAction - wUser - wOutcome - 4
-	if m.showDevice() {
-		w -= wDevice + 1
-	}
-	return max(8, w)
-}
-
 func (m *Model) View() string {
 	s := m.c.Styles
 	var b strings.Builder
@@ -212,12 +194,8 @@ func (m *Model) View() string {
 		b.WriteString("\n\n" + s.Danger.Render("✗ "+tui.Safe(m.err.Error())))
 		return b.String()
 	}
-	cols := []string{tui.Cell("TIME", wTime), tui.Cell("ACTION", wAction), tui.Cell("USER", wUser)}
-	if m.showDevice() {
-		cols = append(cols, tui.Cell("DEVICE", wDevice))
-	}
-	cols = append(cols, tui.Cell("RESULT", wOutcome), tui.Cell("DETAIL", m.detailWidth()))
-	b.WriteString("\n" + s.TableHeader.Render("  "+strings.Join(cols, " ")))
+	cols := m.columns()
+	b.WriteString("\n" + s.TableHeader.Render("  "+strings.Join(cols.header(), " ")))
 	if len(m.entries) == 0 && !m.loading {
 		b.WriteString("\n\n " + s.Muted.Render("No entries."))
 		if m.query != "" {
@@ -227,7 +205,7 @@ func (m *Model) View() string {
 	}
 	h := m.listHeight()
 	for i := m.cursor.Offset; i < m.cursor.End(len(m.entries), h); i++ {
-		b.WriteString("\n" + m.row(&m.entries[i], i == m.cursor.Index))
+		b.WriteString("\n" + m.row(cols, &m.entries[i], i == m.cursor.Index))
 	}
 	for i := m.cursor.End(len(m.entries), h) - m.cursor.Offset; i < h; i++ {
 		b.WriteString("\n")
@@ -236,50 +214,6 @@ func (m *Model) View() string {
 		b.WriteString("\n" + m.entryDetail(&m.entries[m.cursor.Index]))
 	}
 	return b.String()
-}
-
-func (m *Model) row(e *db.AuditEntry, selected bool) string {
-	s := m.c.Styles
-	marker := "  "
-	if selected {
-		marker = "› "
-	}
-	cols := []string{
-		tui.Cell(m.c.InZone(e.At).Format("01-02 15:04"), wTime),
-		tui.Cell(tui.Safe(e.Action), wAction),
-		tui.Cell(tui.Safe(e.User), wUser),
-	}
-	if m.showDevice() {
-		cols = append(cols, tui.Cell(tui.Safe(e.Device), wDevice))
-	}
-	outcome := tui.Cell(outcomeLabel(e.Outcome), wOutcome)
-	detail := tui.Cell(tui.Safe(e.Detail), m.detailWidth())
-	if selected {
-		return s.Selected.Render(marker + strings.Join(append(cols, outcome, detail), " "))
-	}
-	st := s.Text
-	switch e.Outcome {
-	case "ok", "accepted":
-		st = s.OK
-	case "rejected", "locked-out":
-		st = s.Danger
-	case "throttled", "disabled":
-		st = s.Warn
-	}
-	return marker + s.Text.Render(strings.Join(cols, " ")) + " " + st.Render(outcome) + " " + s.Text.Render(detail)
-}
-
-// outcomeLabel marks outcomes with a symbol as well as a colour.
-func outcomeLabel(o string) string {
-	switch o {
-	case "ok", "accepted":
-		return "✓ " + o
-	case "rejected", "locked-out":
-		return "✗ " + o
-	case "":
-		return ""
-	}
-	return "! " + tui.Safe(o)
 }
 
 func (m *Model) entryDetail(e *db.AuditEntry) string {
@@ -293,7 +227,7 @@ func (m *Model) entryDetail(e *db.AuditEntry) string {
 	}
 	lines := []string{s.Muted.Render("── entry " + fmt.Sprint(e.ID) + " " + strings.Repeat("─", max(0, m.width-12)))}
 	lines = append(lines, s.Text.Render(tui.Truncate(head, m.width)))
-	detail := outcomeLabel(e.Outcome)
+	detail := outcomeOf(e.Outcome).label
 	if e.Detail != "" {
 		detail += ": " + tui.Safe(e.Detail)
 	}

@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/views/resync"
@@ -125,15 +126,26 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 const (
 	wFlag   = 2
 	wUser   = 14
-	wDrift  = 11
 	wRate   = 8
 	wSpark  = 10
 	wLeaves = 10
 )
 
 func (m *Model) deviceWidth() int {
-	return max(10, m.width-2-wFlag-wUser-wDrift-wRate-wSpark-wLeaves-6)
+	return max(10, m.width-2-wFlag-wUser-m.driftWidth()-wRate-wSpark-wLeaves-6)
 }
+
+// driftWidth fits the longest drift shown ("on time" to "23 h 59 min
+// behind"), so short drifts leave the room to device names.
+func (m *Model) driftWidth() int {
+	w := len("DRIFT")
+	for _, l := range m.lines {
+		w = max(w, len(driftText(l.Device)))
+	}
+	return w
+}
+
+func driftText(d *devices.Device) string { return devices.DriftWords(d.Drift, d.Step) }
 
 func (m *Model) View() string {
 	s := m.c.Styles
@@ -164,7 +176,7 @@ func (m *Model) View() string {
 			"\n " + s.Muted.Render("Press a to include authenticator apps.")
 	}
 	b.WriteString("\n" + s.TableHeader.Render(strings.Repeat(" ", 2+wFlag)+strings.Join([]string{
-		tui.Cell("USER", wUser), tui.Cell("DEVICE", m.deviceWidth()), tui.Cell("DRIFT", wDrift),
+		tui.Cell("USER", wUser), tui.Cell("DEVICE", m.deviceWidth()), tui.Cell("DRIFT", m.driftWidth()),
 		tui.Cell("PER WEEK", wRate), tui.Cell("HISTORY", wSpark), tui.Cell("LEAVES", wLeaves)}, " ")))
 	h := m.listHeight()
 	for i := m.cursor.Offset; i < m.cursor.End(len(m.lines), h); i++ {
@@ -176,11 +188,9 @@ func (m *Model) View() string {
 	if m.cursor.Index < len(m.lines) {
 		l := &m.lines[m.cursor.Index]
 		b.WriteString("\n" + s.Muted.Render(strings.Repeat("─", m.width)))
-		name := tui.Safe(l.Device.Name)
-		if l.Device.Serial != "" {
-			name += " (serial " + tui.Safe(l.Device.Serial) + ")"
-		}
-		advice := name + " of " + tui.Safe(l.Device.User) + ": " + tui.Safe(l.Trend.Advice)
+		// The row above names the device (serial first); the advice only
+		// says which row it is about.
+		advice := tui.Safe(l.Device.User) + "'s " + tui.Safe(l.Device.Name) + ": " + tui.Safe(l.Trend.Advice)
 		st := s.Text
 		if l.Trend.Flag {
 			st = s.Warn
@@ -206,10 +216,7 @@ func (m *Model) row(l *service.DriftRow, selected bool) string {
 	case l.Trend.Samples < 2 || l.Trend.RatePerDay == 0 && l.Trend.Advice != "steady":
 		flag = "· "
 	}
-	name := tui.Safe(d.Name)
-	if d.Serial != "" {
-		name = tui.Safe(d.Serial) + " " + name
-	}
+	name := tui.Safe(d.Label())
 	vals := make([]int64, len(l.Samples))
 	for i, x := range l.Samples {
 		vals[i] = x.Drift
@@ -226,7 +233,7 @@ func (m *Model) row(l *service.DriftRow, selected bool) string {
 		marker = "› "
 	}
 	line := strings.Join([]string{
-		tui.Cell(tui.Safe(d.User), wUser), tui.Cell(name, m.deviceWidth()), tui.Cell(fmt.Sprintf("%+d (%+ds)", d.Drift, d.DriftSeconds()), wDrift),
+		tui.Cell(tui.Safe(d.User), wUser), tui.Cell(name, m.deviceWidth()), tui.Cell(driftText(d), m.driftWidth()),
 		tui.Cell(rate, wRate), tui.Cell(tui.Sparkline(vals, wSpark), wSpark), tui.Cell(leaves, wLeaves)}, " ")
 	if selected {
 		return s.Selected.Render(marker + flag + line)

@@ -69,9 +69,12 @@ type Model struct {
 	qr     string // half-block art
 	qrW    int
 	qrH    int
-	code   textinput.Model
-	note   string // the latest verdict on a code, or a problem
-	bad    bool   // note is a problem
+	// inverted flips a colourless QR code for the other background, for
+	// when the console's belief about the background is wrong.
+	inverted bool
+	code     textinput.Model
+	note     string // the latest verdict on a code, or a problem
+	bad      bool   // note is a problem
 
 	width, height int
 }
@@ -194,8 +197,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.form.update(msg)
 	case stepCode:
-		if key.Matches(msg, k.Confirm) {
+		switch {
+		case key.Matches(msg, k.Confirm):
 			return m.confirm()
+		case key.Matches(msg, k.Invert) && m.c.Styles.Colourless && m.e != nil && m.e.URI != "":
+			m.inverted = !m.inverted // codes are digits: i is never part of one
+			return nil
 		}
 		return m.input(msg)
 	}
@@ -283,7 +290,7 @@ func (m *Model) started(e *service.Enrollment) tea.Cmd {
 		m.form.wipe()
 	}
 	if e.URI != "" {
-		m.uri = compactURI(e.URI)
+		m.uri = otpcore.CompactURI(e.URI)
 		m.secret = otpcore.GroupBase32(otpcore.EncodeBase32(e.Device.Secret))
 		m.qr, m.qrW, m.qrH = qrtext.Render(m.uri)
 	}
@@ -334,6 +341,9 @@ func (m *Model) ShortHelp() []key.Binding {
 	case stepToken:
 		return []key.Binding{k.Next, k.Toggle, k.Submit, k.Cancel}
 	case stepCode:
+		if m.c.Styles.Colourless && m.e != nil && m.e.URI != "" {
+			return []key.Binding{k.Confirm, k.Invert, k.Cancel}
+		}
 		return []key.Binding{k.Confirm, k.Cancel}
 	}
 	return []key.Binding{k.Cancel}

@@ -6,6 +6,7 @@
 package resync
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -64,7 +65,10 @@ type Model struct {
 	focus  int
 	window int
 	plan   *service.ResyncPlan
-	note   string
+	note   string // the last error or outcome, shown under the form
+	// noMatch says the note is "no matching position": the view then
+	// suggests what to try next.
+	noMatch bool
 
 	width, height int
 }
@@ -110,10 +114,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if msg.err != nil {
-			m.state, m.note = stateInput, tui.Safe(msg.err.Error())
+			m.state, m.note, m.noMatch = stateInput, tui.Safe(msg.err.Error()), errors.Is(msg.err, otpcore.ErrNoMatch)
 			return m.focusCmd()
 		}
-		m.state, m.plan, m.note = stateFound, msg.plan, ""
+		m.state, m.plan, m.note, m.noMatch = stateFound, msg.plan, "", false
 		return nil
 	case savedMsg:
 		if msg.gen != m.gen || m.state != stateSaving {
@@ -125,6 +129,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return m.focusCmd()
 		}
 		r := m.planResult()
+		if n := m.floorNote(); n != "" {
+			r += "; " + n
+		}
 		return tui.Changed(m, "resynchronised %s of %s: %s", tui.Quoted(m.dev.Name), tui.Safe(m.user), r)
 	case tea.BackgroundColorMsg:
 		for i := range m.codes {
@@ -221,7 +228,7 @@ func (m *Model) search() tea.Cmd {
 		m.note = "type two codes the token shows one after the other"
 		return nil
 	}
-	m.state, m.note = stateSearching, ""
+	m.state, m.note, m.noMatch = stateSearching, "", false
 	m.gen++
 	gen, c, user := m.gen, m.c, m.user
 	opt := service.ResyncOptions{Device: strconv.FormatInt(m.dev.ID, 10), Window: m.windows()[m.window].Steps}
@@ -239,89 +246,6 @@ func (m *Model) save() tea.Cmd {
 		d, err := c.Svc.ApplyResync(c.Ctx, p)
 		return savedMsg{gen: gen, d: d, err: err}
 	})
-}
-
-// planResult summarises the plan in one line.
-func (m *Model) planResult() string {
-	p := m.plan
-	if p == nil {
-		return ""
-	}
-	if m.dev.Kind == devices.HOTP {
-		return fmt.Sprintf("counter %d → %d", p.Result.OldCounter, p.Result.NewCounter)
-	}
-	return fmt.Sprintf("drift %s → %s", tui.Steps(p.Result.OldDrift, m.dev.Step), tui.Steps(p.Result.NewDrift, m.dev.Step))
-}
-
-func (m *Model) View() string {
-	s := m.c.Styles
-	d := m.dev
-	name := tui.Quoted(d.Name)
-	if d.Serial != "" {
-		name += " serial " + tui.Safe(d.Serial)
-	}
-	lines := []string{
-		s.Title.Render(fmt.Sprintf("Resync %s %s of %s", tui.Safe(d.KindLabel()), name, tui.Safe(m.user))),
-		"",
-	}
-	if d.Kind == devices.TOTP {
-		lines = append(lines, s.Muted.Render("Stored drift: ")+s.Text.Render(tui.Steps(d.Drift, d.Step)))
-	} else {
-		lines = append(lines, s.Muted.Render("Next counter: ")+s.Text.Render(strconv.FormatUint(d.Counter, 10)))
-	}
-	lines = append(lines,
-		s.Text.Render("Type two codes the token shows one after the other (wait for the next one)."),
-		"",
-		m.codes[0].View(),
-		m.codes[1].View(),
-		s.Muted.Render("Search:  ")+m.windowChoice(),
-		"",
-	)
-	switch m.state {
-	case stateSearching:
-		lines = append(lines, m.spin.View()+s.Text.Render(" searching "+m.windows()[m.window].Label+"…")+s.Muted.Render("  esc stops"))
-	case stateSaving:
-		lines = append(lines, m.spin.View()+s.Text.Render(" saving…"))
-	case stateFound:
-		lines = append(lines, m.foundLines()...)
-	default:
-		if m.note != "" {
-			lines = append(lines, s.Danger.Render("✗ "+m.note))
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (m *Model) windowChoice() string {
-	s := m.c.Styles
-	var parts []string
-	for i, w := range m.windows() {
-		if i == m.window {
-			parts = append(parts, s.Strong.Render("(•) "+w.Label))
-		} else {
-			parts = append(parts, s.Muted.Render("( ) "+w.Label))
-		}
-	}
-	return strings.Join(parts, "  ")
-}
-
-func (m *Model) foundLines() []string {
-	s := m.c.Styles
-	p := m.plan
-	label := func(l string) string { return s.Muted.Render(fmt.Sprintf("  %-10s", l)) }
-	out := []string{s.OK.Render("✓ Found the token.")}
-	if m.dev.Kind == devices.HOTP {
-		out = append(out,
-			label("offset")+s.Strong.Render(fmt.Sprintf("%+d counters", p.Result.Match.Offset)),
-			label("counter")+s.Text.Render(fmt.Sprintf("%d → %d", p.Result.OldCounter, p.Result.NewCounter)))
-	} else {
-		out = append(out,
-			label("offset")+s.Strong.Render(tui.Steps(p.Result.Match.Offset, m.dev.Step))+s.Muted.Render(" from the stored drift"),
-			label("new drift")+s.Text.Render(tui.Steps(p.Result.NewDrift, m.dev.Step)),
-			label("old drift")+s.Text.Render(tui.Steps(p.Result.OldDrift, m.dev.Step)))
-	}
-	return append(out, "",
-		s.Key.Render("enter")+s.Text.Render(" save    ")+s.Key.Render("esc")+s.Text.Render(" discard (nothing is saved)"))
 }
 
 func (m *Model) ShortHelp() []key.Binding {

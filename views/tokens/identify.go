@@ -151,7 +151,7 @@ func (m *Model) identifyResult(msg tea.Msg) (tea.Cmd, bool) {
 		if f.Token.User != "" {
 			owner = "assigned to " + tui.Safe(f.Token.User)
 		}
-		text := fmt.Sprintf("token in hand: %s (%s, %s), drift %s", tui.Safe(f.Token.Serial), tui.Safe(f.Token.KindLabel()), owner, driftText(f))
+		text := fmt.Sprintf("token in hand: %s (%s, %s), %s", tui.Safe(f.Token.Serial), tui.Safe(f.Token.KindLabel()), owner, driftText(f))
 		return tea.Batch(m.reveal(f.Token.Serial, f.Token.User != ""), tui.Status(tui.OK, "%s", text)), true
 	}
 	id.found = map[string]bool{}
@@ -172,9 +172,9 @@ func (m *Model) identifyResult(msg tea.Msg) (tea.Cmd, bool) {
 
 func driftText(f service.Identified) string {
 	if f.Token.Kind == devices.HOTP {
-		return fmt.Sprintf("%+d counters", f.Match.Drift)
+		return fmt.Sprintf("counter %+d", f.Match.Drift)
 	}
-	return tui.Steps(f.Match.Drift, f.Token.Step)
+	return "clock " + devices.DriftSteps(f.Match.Drift, f.Token.Step)
 }
 
 // reveal selects serial, widening the view (all tokens, no filter) when

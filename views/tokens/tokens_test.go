@@ -377,7 +377,7 @@ func TestIdentify(t *testing.T) {
 		t.Fatalf("identify selected %v\n%s", d, a.Frame())
 	}
 	st := a.Root.StatusLine()
-	if st.Level != tui.OK || st.Text != "token in hand: GALT10000002 (TOTP token, unassigned), drift +0 steps (+0 s)" {
+	if st.Level != tui.OK || st.Text != "token in hand: GALT10000002 (TOTP token, unassigned), clock on time" {
 		t.Errorf("status %+v", st)
 	}
 	if m.Capturing() {

@@ -15,7 +15,7 @@ const (
 	wName   = 18
 	wKind   = 13
 	wState  = 14
-	wDetail = 18
+	wDetail = 20 // "! 23 h 59 min behind"
 	wLast   = 9
 )
 
@@ -96,7 +96,10 @@ func deviceDetail(d *devices.Device) string {
 	case devices.HOTP:
 		return fmt.Sprintf("counter %d", d.Counter)
 	}
-	return fmt.Sprintf("drift %+d (%+ds)", d.Drift, d.DriftSeconds())
+	if devices.DriftSuspicious(d.Drift, d.Step) {
+		return "! " + devices.DriftWords(d.Drift, d.Step) // the detail pane says why
+	}
+	return devices.DriftWords(d.Drift, d.Step)
 }
 
 func (m *Model) row(d *devices.Device, selected bool) string {
@@ -171,7 +174,12 @@ func (m *Model) panel(d *devices.Device) string {
 	lines = append(lines, state)
 	switch d.Kind {
 	case devices.TOTP:
-		lines = append(lines, label("Drift")+s.Text.Render(tui.Steps(d.Drift, d.Step))+m.history(d))
+		lines = append(lines, label("Drift")+s.Text.Render(devices.DriftSteps(d.Drift, d.Step))+m.history(d))
+		if w := devices.DriftWarning(d.Drift, d.Step); w != "" {
+			for _, l := range tui.Wrap("! "+w, max(20, m.width-4)) {
+				lines = append(lines, s.Warn.Render(l))
+			}
+		}
 	case devices.HOTP:
 		lines = append(lines, label("Counter")+s.Text.Render(fmt.Sprintf("next %d", d.Counter)))
 	case devices.Backup:
