@@ -10,8 +10,6 @@ import (
 type KeyMap struct {
 	tui.GlobalKeyMap
 	Reload key.Binding
-	Apply  key.Binding
-	Clear  key.Binding
 }
 
 // DefaultKeyMap returns the audit screen's keys.
@@ -19,7 +17,5 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 	return KeyMap{
 		GlobalKeyMap: g,
 		Reload:       key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
-		Apply:        key.NewBinding(key.WithKeys("enter", "up", "down"), key.WithHelp("enter", "keep filter")),
-		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 	}
 }
