@@ -46,7 +46,8 @@ type ListOptions[R any] struct {
 	// entry id): the selection follows it.
 	Key func(R) string
 	// Text is what the filter searches in a row; it is lowercased once.
-	// Nil with Remote: the screen filters (the store searches).
+	// Nil with Remote: the screen filters (the store searches); nil
+	// without: the list has no filter (/ is not the list's).
 	Text func(R) string
 	// Remote: the filter field does not narrow the rows here; the screen
 	// reads Query and loads the rows that match.

@@ -135,7 +135,7 @@ func (m *Model) View() string {
 	}
 	cols := m.columns()
 	b.WriteString("\n" + s.TableHeader.Render("  "+strings.Join(cols.header(), " ")))
-	if n == 0 && !m.load.Busy() {
+	if n == 0 && !m.load.Busy() && m.load.State() != tui.LoadPending {
 		b.WriteString("\n\n " + s.Muted.Render("No entries."))
 		if q != "" {
 			b.WriteString(s.Text.Render(" esc clears the filter."))
