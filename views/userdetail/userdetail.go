@@ -12,7 +12,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/two-factor/two-factor/devices"
@@ -27,14 +26,6 @@ import (
 	"github.com/two-factor/two-factor/views/tokens"
 )
 
-type state int
-
-const (
-	stateLoading state = iota
-	stateReady
-	stateError
-)
-
 type mode int
 
 const (
@@ -47,32 +38,26 @@ type Model struct {
 	c    *tui.Common
 	keys KeyMap
 	user string
-	spin spinner.Model
+	mode mode
 
-	state state
-	mode  mode
-	err   error
-	gen   int
-
+	load   *tui.Loader[*service.UserDetail]
 	detail *service.UserDetail
-	devs   []*devices.Device // detail's devices, in its order
+	devs   *tui.List[*devices.Device] // detail's devices, in its order; the selection follows the id
 	drift  map[int64][]devices.DriftSample
 	policy devices.Policy
-	cursor tui.ListCursor
-	keepID int64
 
-	rename        textinput.Model
+	rename        *tui.Input
 	width, height int
 }
 
 // New returns the detail screen of user.
 func New(c *tui.Common, user string) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user}
-	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
-	m.rename = textinput.New()
-	m.rename.Prompt = "New name: "
+	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user, load: tui.NewLoader[*service.UserDetail]()}
+	m.devs = tui.NewList(c, tui.ListOptions[*devices.Device]{
+		Key: func(d *devices.Device) string { return strconv.FormatInt(d.ID, 10) },
+	})
+	m.rename = tui.NewInput(c, "New name: ", "")
 	m.rename.CharLimit = devices.MaxNameLen
-	m.rename.SetStyles(c.Styles.Input)
 	return m
 }
 
@@ -82,104 +67,72 @@ func (m *Model) Capturing() bool { return m.mode == modeRename }
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
 	m.rename.SetWidth(max(10, w-14))
+	m.devs.SetHeight(m.tableHeight())
 }
 
-func (m *Model) Init() tea.Cmd { return tea.Batch(m.load(), m.spin.Tick) }
+func (m *Model) Init() tea.Cmd { return m.reload() }
 
-func (m *Model) load() tea.Cmd {
-	m.gen++
-	gen, user, c := m.gen, m.user, m.c
-	return func() tea.Msg {
-		detail, err := c.Svc.UserDetail(c.Ctx, user)
-		return loadedMsg{user: user, gen: gen, detail: detail, err: err}
-	}
+func (m *Model) reload() tea.Cmd {
+	user, c := m.user, m.c
+	return m.load.Load(func() (*service.UserDetail, error) { return c.Svc.UserDetail(c.Ctx, user) })
 }
 
 // setDetail takes a freshly read detail, indexing what rendering needs.
 func (m *Model) setDetail(u *service.UserDetail) {
 	m.detail, m.policy = u, u.Policy
-	m.devs = make([]*devices.Device, len(u.Devices))
+	devs := make([]*devices.Device, len(u.Devices))
 	m.drift = make(map[int64][]devices.DriftSample, len(u.Devices))
 	for i := range u.Devices {
-		m.devs[i] = u.Devices[i].Device
-		m.drift[m.devs[i].ID] = u.Devices[i].History
+		devs[i] = u.Devices[i].Device
+		m.drift[devs[i].ID] = u.Devices[i].History
 	}
+	m.devs.SetRows(devs)
 }
 
 // Selected returns the device under the cursor, or nil.
 func (m *Model) Selected() *devices.Device {
-	if m.cursor.Index < 0 || m.cursor.Index >= len(m.devs) {
-		return nil
-	}
-	return m.devs[m.cursor.Index]
+	d, _ := m.devs.Selected()
+	return d
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := m.load.Accept(msg); ok {
+		switch {
+		case r.Err == nil:
+			m.setDetail(r.Value)
+		case m.load.State() == tui.LoadReady: // a reload failed: keep what is shown
+			return func() tea.Msg { return tui.ErrorStatus(r.Err) }
+		}
+		return nil
+	}
 	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.user != m.user || msg.gen != m.gen {
-			return nil
-		}
-		if msg.err != nil {
-			m.state, m.err = stateError, msg.err
-			return nil
-		}
-		m.state = stateReady
-		m.setDetail(msg.detail)
-		m.reselect()
-		return nil
-	case tea.BackgroundColorMsg:
-		m.rename.SetStyles(m.c.Styles.Input)
-		return nil
 	case tui.ChangedMsg:
-		if d := m.Selected(); d != nil {
-			m.keepID = d.ID
-		}
-		return m.load()
+		return m.reload()
 	case spinner.TickMsg:
-		if m.state != stateLoading {
-			return nil
-		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
+		return m.load.Update(msg)
 	case tea.PasteMsg:
 		if m.mode == modeRename {
-			var cmd tea.Cmd
-			m.rename, cmd = m.rename.Update(msg)
-			return cmd
+			return m.rename.Update(msg)
 		}
 	case tea.KeyPressMsg:
 		if m.mode == modeRename {
 			return m.renameKey(msg)
+		}
+		if cmd, ok := m.devs.Update(msg); ok {
+			return cmd
 		}
 		return m.normalKey(msg)
 	}
 	return nil
 }
 
-func (m *Model) reselect() {
-	if m.keepID != 0 {
-		for i, d := range m.devs {
-			if d.ID == m.keepID {
-				m.cursor.Index = i
-			}
-		}
-		m.keepID = 0
-	}
-	m.cursor.Clamp(len(m.devs), m.tableHeight())
-}
-
 func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
-	if m.cursor.Move(msg, k.GlobalKeyMap, len(m.devs), m.tableHeight()) {
-		return nil
-	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return tui.Back(m)
 	case key.Matches(msg, k.Reload):
-		return m.load()
+		return m.reload()
 	case key.Matches(msg, k.Enroll):
 		return tui.Push(enroll.New(m.c, m.user))
 	case key.Matches(msg, k.Backup):
@@ -203,14 +156,14 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.rename.Focus()
 	case key.Matches(msg, k.Toggle):
 		if d.Enabled {
-			return m.change(d, service.ActionDisable, "")
+			return m.changeCmd(d, service.ActionDisable, "")
 		}
-		return m.change(d, service.ActionEnable, "")
+		return m.changeCmd(d, service.ActionEnable, "")
 	case key.Matches(msg, k.Unlock):
 		if !needsUnlock(d) {
 			return tui.Status(tui.Info, "%s has no failures to clear", tui.Safe(d.Name))
 		}
-		return m.change(d, service.ActionUnlock, "")
+		return m.changeCmd(d, service.ActionUnlock, "")
 	case key.Matches(msg, k.Resync):
 		if !d.Kind.IsOTP() {
 			return tui.Status(tui.Info, "backup codes cannot be resynchronised")
@@ -232,7 +185,7 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 // removeConsequence warns when removing the device turns 2FA off.
 func (m *Model) removeConsequence(d *devices.Device) string {
 	active := 0
-	for _, o := range m.devs {
+	for _, o := range m.devs.Rows() {
 		if o.Kind.IsOTP() && o.Confirmed && o.Enabled {
 			active++
 		}
@@ -260,20 +213,14 @@ func (m *Model) renameKey(msg tea.KeyPressMsg) tea.Cmd {
 		if d == nil || name == d.Name {
 			return nil
 		}
-		return m.change(d, service.ActionRename, name)
+		return m.changeCmd(d, service.ActionRename, name)
 	}
-	var cmd tea.Cmd
-	m.rename, cmd = m.rename.Update(msg)
-	return cmd
-}
-
-func (m *Model) change(d *devices.Device, a service.DeviceAction, arg string) tea.Cmd {
-	m.keepID = d.ID
-	return m.changeCmd(d, a, arg)
+	return m.rename.Update(msg)
 }
 
 // changeCmd applies an action by device id, so a name that is not unique
-// among the user's serials cannot pick the wrong device.
+// among the user's serials cannot pick the wrong device; the device stays
+// selected across the reload that follows (the list follows its id).
 func (m *Model) changeCmd(d *devices.Device, a service.DeviceAction, arg string) tea.Cmd {
 	c, user, id, name := m.c, m.user, strconv.FormatInt(d.ID, 10), d.Name
 	return func() tea.Msg {
@@ -314,7 +261,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		out = append(out, k.Remove)
 	}
-	if len(m.devs) == 0 {
+	if m.devs.Len() == 0 {
 		out = append(out, k.Enroll, tui.WithHelp(k.Token, "i", "token"))
 	} else {
 		out = append(out, k.Enroll)
