@@ -64,7 +64,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.BackgroundColorMsg:
-		// The styles change; screens holding text fields restyle them.
+		// The styles change; text fields (tui.Input) restyle themselves
+		// when next drawn, and screens still hear of it.
 		m.c.SetDark(msg.IsDark())
 		return m, m.broadcast(msg)
 	case tea.KeyPressMsg:
