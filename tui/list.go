@@ -38,6 +38,7 @@ type List[R any] struct {
 
 	filter    *Input
 	filtering bool
+	keys      ListKeyMap
 }
 
 // ListOptions describe a list's rows.
@@ -58,7 +59,7 @@ type ListOptions[R any] struct {
 
 // NewList returns an empty list.
 func NewList[R any](c *Common, opts ListOptions[R]) *List[R] {
-	return &List[R]{c: c, opts: opts, filter: NewInput(c, "/ ", opts.Placeholder), height: 1}
+	return &List[R]{c: c, opts: opts, filter: NewInput(c, "/ ", opts.Placeholder), height: 1, keys: DefaultListKeyMap()}
 }
 
 // SetRows replaces the rows. The selected row stays selected when it is

@@ -85,7 +85,7 @@ func (l *List[R]) ClearFilter() {
 }
 
 // Keys returns the filter field's keys, for the screen's help.
-func (l *List[R]) Keys() ListKeyMap { return DefaultListKeyMap() }
+func (l *List[R]) Keys() ListKeyMap { return l.keys }
 
 // FilterHelp is the short help while filtering.
 func (l *List[R]) FilterHelp() []key.Binding {
