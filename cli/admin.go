@@ -130,14 +130,16 @@ tolerance within --horizon, or whose clocks drift more than a step a week.`,
 				fmt.Fprintln(cmd.OutOrStdout(), "no TOTP tokens assigned to users")
 				return nil
 			}
-			t := newTable(cmd.OutOrStdout(), "", "USER", "DEVICE", "SERIAL", "DRIFT", "TOL", "STEPS/DAY", "ADVICE")
+			// One DEVICE column: serial and name, the serial once (an
+			// imported token is named by its serial).
+			t := newTable(cmd.OutOrStdout(), "", "USER", "DEVICE", "DRIFT", "TOL", "STEPS/DAY", "ADVICE")
 			for _, r := range rows {
 				d := r.Device
 				mark := " "
 				if r.Trend.Flag {
 					mark = "!"
 				}
-				t.row(mark, safe(d.User), safe(d.Name), dash(safe(d.Serial)), fmt.Sprintf("%+d (%+ds)", d.Drift, d.DriftSeconds()),
+				t.row(mark, safe(d.User), safe(d.Label()), devices.DriftWords(d.Drift, d.Step),
 					fmt.Sprint(d.Tolerance), fmt.Sprintf("%+.3f", r.Trend.RatePerDay), r.Trend.Advice)
 			}
 			return t.flush()

@@ -105,11 +105,16 @@ func (a *app) deviceCommand() *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), out)
 			}
 			t := newTable(cmd.OutOrStdout(), "ID", "NAME", "KIND", "SERIAL", "STATE", "DRIFT", "FAILURES", "LAST USED")
+			var warnings []string // under the table: too long for a column
 			for i := range u.Devices {
 				d := &u.Devices[i]
 				drift := "-"
 				if d.Kind == devices.TOTP {
-					drift = fmt.Sprintf("%+d (%+ds)", d.Drift, d.DriftSeconds())
+					drift = devices.DriftWords(d.Drift, d.Step)
+					if w := devices.DriftWarning(d.Drift, d.Step); w != "" {
+						drift = "! " + drift
+						warnings = append(warnings, fmt.Sprintf("! %s: %s", safe(d.Name), w))
+					}
 				} else if d.Kind == devices.Backup {
 					drift = fmt.Sprintf("%d codes left", len(d.Codes))
 				}
@@ -119,7 +124,13 @@ func (a *app) deviceCommand() *cobra.Command {
 				}
 				t.row(fmt.Sprint(d.ID), safe(d.Name), d.KindLabel(), safe(serial), stateText(d, u.At), drift, fmt.Sprint(d.Failures), when(d.LastUsed))
 			}
-			return t.flush()
+			if err := t.flush(); err != nil {
+				return err
+			}
+			for _, w := range warnings {
+				fmt.Fprintln(cmd.OutOrStdout(), w)
+			}
+			return nil
 		}),
 	}
 	jsonFlag(list, &listJSON)
@@ -158,7 +169,10 @@ func (a *app) deviceCommand() *cobra.Command {
 			}
 			if d.Kind == devices.TOTP {
 				t.row("step", fmt.Sprintf("%ds", d.Step))
-				t.row("drift", fmt.Sprintf("%+d steps (%+d s)", d.Drift, d.DriftSeconds()))
+				t.row("drift", devices.DriftSteps(d.Drift, d.Step))
+				if w := devices.DriftWarning(d.Drift, d.Step); w != "" {
+					t.row("", "warning: "+w)
+				}
 				tr := d.Trend
 				t.row("drift trend", fmt.Sprintf("%.2f steps/day over %d samples: %s", tr.RatePerDay, tr.Samples, tr.Advice))
 			}

@@ -55,7 +55,7 @@ func TestDriftReportFromRealVerifications(t *testing.T) {
 	if !strings.Contains(text, "!") || !strings.Contains(text, "TK001") {
 		t.Fatalf("text report:\n%s", text)
 	}
-	if show := h.run("device", "show", "alice", "TK001"); !strings.Contains(show, "+6 steps (+180 s)") {
+	if show := h.run("device", "show", "alice", "TK001"); !strings.Contains(show, "3 min ahead (+6 steps)") {
 		t.Fatalf("device show:\n%s", show)
 	}
 }

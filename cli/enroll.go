@@ -10,7 +10,6 @@ import (
 
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/otpcore"
-	"github.com/two-factor/two-factor/qrtext"
 	"github.com/two-factor/two-factor/service"
 )
 
@@ -34,8 +33,11 @@ func (a *app) enrollCommand() *cobra.Command {
 		Short: "Enroll an authenticator app (default), a HOTP app or a hardware token",
 		Long: `Enrolls a second factor for USER and waits for its first code to confirm it.
 
-For an authenticator app it prints the otpauth URI, the secret in groups of
-four and a QR code to scan. For a hardware token (--token) it reads the
+For an authenticator app it prints a QR code to scan and the secret in
+groups of four, in 24 lines (with --no-qr: the otpauth URI and the secret).
+The code is drawn black on white, so it scans on a dark or light terminal;
+under NO_COLOR it is drawn for a dark background, or a light one with
+--theme light. For a hardware token (--token) it reads the
 token's seed from standard input (without echo on a terminal; never from the
 command line, where other users could see it). Nothing is stored until a
 correct code confirms the device, so an abandoned enrollment leaves nothing
@@ -64,15 +66,12 @@ behind.`,
 			if asJSON {
 				out = cmd.ErrOrStderr()
 			}
-			if e.URI != "" {
+			if e.URI != "" && noQR {
 				fmt.Fprintf(out, "Enrolling %s for %s.\n\n", e.Device.KindLabel(), safe(user))
-				if !noQR {
-					art, _, _ := qrtext.Render(e.URI)
-					fmt.Fprintln(out, art)
-					fmt.Fprintln(out)
-				}
 				fmt.Fprintf(out, "URI:    %s\n", e.URI)
 				fmt.Fprintf(out, "Secret: %s\n\n", otpcore.GroupBase32(otpcore.EncodeBase32(e.Device.Secret)))
+			} else if e.URI != "" {
+				a.printQR(out, e, user)
 			} else {
 				fmt.Fprintf(out, "Enrolling %s serial %s for %s.\n", e.Device.KindLabel(), safe(e.Device.Serial), safe(user))
 			}

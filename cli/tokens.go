@@ -300,7 +300,11 @@ matches.`,
 					if f.Token.User != "" {
 						owner = "assigned to " + safe(f.Token.User)
 					}
-					fmt.Fprintf(cmd.OutOrStdout(), "%s (%s, %s), drift %+d steps\n", safe(f.Token.Serial), f.Token.KindLabel(), owner, f.Match.Drift)
+					drift := fmt.Sprintf("%+d counters", f.Match.Drift)
+					if f.Token.Kind == devices.TOTP {
+						drift = "its clock " + devices.DriftSteps(f.Match.Drift, f.Token.Step)
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s (%s, %s), %s\n", safe(f.Token.Serial), f.Token.KindLabel(), owner, drift)
 				}
 				if len(found) > 1 {
 					fmt.Fprintln(cmd.OutOrStdout(), "several tokens match; run again with a third consecutive code")

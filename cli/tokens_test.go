@@ -196,7 +196,7 @@ func TestIdentifyTokenInHand(t *testing.T) {
 	c1, _ := otpcore.HOTP(otpcore.SHA1, secret, uint64(h.now.Unix()/30+2), 6)
 	c2, _ := otpcore.HOTP(otpcore.SHA1, secret, uint64(h.now.Unix()/30+3), 6)
 	out := h.run("identify", c1, c2)
-	if !strings.HasPrefix(out, "TK042 ") || !strings.Contains(out, "drift +3") {
+	if !strings.HasPrefix(out, "TK042 ") || !strings.Contains(out, "its clock 1 min 30 s ahead (+3 steps)") {
 		t.Fatalf("identify: %q", out)
 	}
 	if _, _, code := h.exec("", "identify", c2, c1); code != ExitRejected {

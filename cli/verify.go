@@ -141,8 +141,15 @@ looks 1000 counters ahead. The codes used can never be replayed.`,
 				return printJSON(cmd.OutOrStdout(), j)
 			}
 			if d.Kind == devices.TOTP {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s resynchronised: drift %+d -> %+d steps (%+d s)\n",
-					safe(args[0]), safe(d.Name), res.OldDrift, res.NewDrift, res.NewDrift*d.Step)
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "%s: %s resynchronised: its clock was %s, now %s\n",
+					safe(args[0]), safe(d.Name), devices.DriftSteps(res.OldDrift, d.Step), devices.DriftSteps(res.NewDrift, d.Step))
+				if w := devices.DriftWarning(res.NewDrift, d.Step); w != "" {
+					fmt.Fprintf(out, "warning: %s\n", w)
+				}
+				if n := d.ResyncFloorNote(res, a.env.Now()); n != "" {
+					fmt.Fprintf(out, "note: %s\n", n)
+				}
 			} else {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s resynchronised: next counter %d -> %d\n",
 					safe(args[0]), safe(d.Name), res.OldCounter, res.NewCounter)

@@ -55,6 +55,9 @@ type SQLite struct {
 
 	mu   sync.Mutex
 	seal *sealer // loaded on first use of a secret
+
+	watchMu sync.Mutex
+	watch   *sql.Conn // ChangeCounter's own connection, opened on first use
 }
 
 var _ Store = (*SQLite)(nil)
@@ -115,7 +118,10 @@ func openSQLite(path string, busy time.Duration) (*SQLite, error) {
 
 func (s *SQLite) Path() string { return s.path }
 
-func (s *SQLite) Close() error { return s.db.Close() }
+func (s *SQLite) Close() error {
+	s.closeWatch()
+	return s.db.Close()
+}
 
 func (s *SQLite) migrate(ctx context.Context) error {
 	var app, version int

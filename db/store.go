@@ -128,6 +128,11 @@ type Store interface {
 	// Path names the store for messages.
 	Path() string
 	Close() error
+	// ChangeCounter is a number that changes when another process (or
+	// another handle) commits a change to the store, so a console can
+	// watch for changes with one cheap query. Only changes matter, not
+	// the value.
+	ChangeCounter(ctx context.Context) (int64, error)
 
 	Settings(ctx context.Context) (devices.Settings, error)
 	SetSetting(ctx context.Context, actor, key, value string) error

@@ -271,23 +271,25 @@ func TestAnalyzeDrift(t *testing.T) {
 	for day := 0; day <= 60; day += 5 {
 		samples = append(samples, DriftSample{At: t0.Add(time.Duration(day) * 24 * time.Hour), Drift: int64(day / 10)})
 	}
-	d.Drift = 6
+	// A tolerance of 10 keeps the stored drift (6) inside it, so only the
+	// trend decides the flag here.
+	d.Drift, d.Tolerance = 6, 10
 	d.LastUsed = samples[len(samples)-1].At
 	now := d.LastUsed.Add(24 * time.Hour)
-	tr := AnalyzeDrift(d, samples, now, 30*24*time.Hour)
+	tr := AnalyzeDrift(d, samples, now, 120*24*time.Hour)
 	if tr.RatePerDay < 0.09 || tr.RatePerDay > 0.11 {
 		t.Fatalf("rate %.3f steps/day, want about 0.1", tr.RatePerDay)
 	}
-	// Tolerance 1 (+ half a step) at 0.1 steps/day: 15 days after last use.
-	wantLeave := d.LastUsed.Add(15 * 24 * time.Hour)
-	if diff := tr.LeavesTolerance.Sub(wantLeave); diff < -12*time.Hour || diff > 12*time.Hour {
+	// Tolerance 10 (+ half a step) at 0.1 steps/day: 105 days after last use.
+	wantLeave := d.LastUsed.Add(105 * 24 * time.Hour)
+	if diff := tr.LeavesTolerance.Sub(wantLeave); diff < -5*24*time.Hour || diff > 5*24*time.Hour {
 		t.Fatalf("leaves tolerance at %v, want about %v", tr.LeavesTolerance, wantLeave)
 	}
 	if !tr.Flag {
 		t.Fatal("a token leaving tolerance within the horizon must be flagged")
 	}
-	if tr := AnalyzeDrift(d, samples, now, 7*24*time.Hour); tr.Flag {
-		t.Fatalf("not flagged within a 7-day horizon, got %+v", tr)
+	if tr := AnalyzeDrift(d, samples, now, 30*24*time.Hour); tr.Flag {
+		t.Fatalf("not flagged within a 30-day horizon, got %+v", tr)
 	}
 	steady := []DriftSample{{At: t0, Drift: 2}, {At: t0.Add(40 * 24 * time.Hour), Drift: 2}}
 	if tr := AnalyzeDrift(d, steady, now, 365*24*time.Hour); tr.Flag || tr.RatePerDay != 0 {
@@ -360,5 +362,25 @@ func TestDriftAdviceDateInTheZoneOfNow(t *testing.T) {
 		if !strings.HasSuffix(tr.Advice, "before "+want) {
 			t.Errorf("now in %s: advice %q, want the date %s", zone, tr.Advice, want)
 		}
+	}
+}
+
+// TestAnalyzeDriftOutsideTolerance: a token whose stored drift is already
+// further from our clock than its tolerance is flagged at once, with or
+// without the history a trend needs (issue 8: +21 steps at tolerance 1
+// read "not enough history yet").
+func TestAnalyzeDriftOutsideTolerance(t *testing.T) {
+	d := totpDevice()
+	d.Hardware, d.Drift = true, 21
+	now := t0.Add(24 * time.Hour)
+	for _, samples := range [][]DriftSample{nil, {{At: t0, Drift: 21}}, {{At: t0, Drift: 21}, {At: now, Drift: 21}}} {
+		tr := AnalyzeDrift(d, samples, now, 30*24*time.Hour)
+		if !tr.Flag || !strings.Contains(tr.Advice, "10 min 30 s ahead (+21 steps)") || !strings.Contains(tr.Advice, "tolerance of ±1") {
+			t.Errorf("%d samples: drift +21 at tolerance 1: %+v", len(samples), tr)
+		}
+	}
+	d.Drift = -1 // inside ±1: nothing to say without history
+	if tr := AnalyzeDrift(d, nil, now, 30*24*time.Hour); tr.Flag {
+		t.Errorf("drift -1 at tolerance 1 flagged: %+v", tr)
 	}
 }

@@ -36,6 +36,35 @@ const minTrendSpan = 24 * time.Hour
 // how far the clock moves between uses: a token used daily survives a fast
 // drift, one left in a drawer for a month may not.
 func AnalyzeDrift(d *Device, samples []DriftSample, now time.Time, horizon time.Duration) DriftTrend {
+	t := analyzeTrend(d, samples, now, horizon)
+	// A drift already beyond the tolerance needs no history to be seen:
+	// logins work only while each one keeps the stored drift up to date.
+	if outside := outsideTolerance(d); outside != "" {
+		t.Flag = true
+		if t.Advice == "not enough history yet" || t.Advice == "steady" || t.Advice == "within tolerance" {
+			t.Advice = outside
+		} else {
+			t.Advice = outside + "; " + t.Advice
+		}
+	}
+	return t
+}
+
+// outsideTolerance is the advice for a token whose stored drift is
+// further from our clock than its tolerance, or "".
+func outsideTolerance(d *Device) string {
+	if d.Kind != TOTP || d.Drift >= -int64(d.Tolerance) && d.Drift <= int64(d.Tolerance) {
+		return ""
+	}
+	if w := DriftWarning(d.Drift, d.Step); w != "" {
+		return w + "; check it and resync it with two codes, or replace it"
+	}
+	return fmt.Sprintf("its clock is %s, beyond its tolerance of ±%d: logins work only while they follow it; resync it if one fails",
+		DriftSteps(d.Drift, d.Step), d.Tolerance)
+}
+
+// analyzeTrend is the part of AnalyzeDrift that needs a history.
+func analyzeTrend(d *Device, samples []DriftSample, now time.Time, horizon time.Duration) DriftTrend {
 	t := DriftTrend{Samples: len(samples), Current: d.Drift}
 	if len(samples) < 2 || samples[len(samples)-1].At.Sub(samples[0].At) < minTrendSpan {
 		t.Advice = "not enough history yet"

@@ -2,11 +2,7 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +12,7 @@ import (
 	"time"
 
 	"github.com/two-factor/two-factor/otpcore"
+	"github.com/two-factor/two-factor/qrtext/qrtest"
 )
 
 // need finds a tool, skipping the test when it is missing, except under CI
@@ -51,6 +48,9 @@ func (tm *term) run(args ...string) string {
 }
 
 func (tm *term) screen() string { return tm.run("capture-pane", "-p", "-t", "e2e") }
+
+// coloured captures the pane with its colours and attributes (SGR).
+func (tm *term) coloured() string { return tm.run("capture-pane", "-e", "-p", "-t", "e2e") }
 
 func (tm *term) keys(keys ...string) { tm.run(append([]string{"send-keys", "-t", "e2e"}, keys...)...) }
 
@@ -118,8 +118,14 @@ func (s *setup) cli(t *testing.T, want int, args ...string) string {
 	return string(out)
 }
 
-// start runs the console in a 120×50 tmux session of its own.
+// start runs the console with --theme dark in a 120×50 tmux session of
+// its own.
 func (s *setup) start(t *testing.T, tmux string, extraEnv ...string) *term {
+	return s.startTheme(t, tmux, "dark", extraEnv...)
+}
+
+// startTheme runs the console with --theme theme.
+func (s *setup) startTheme(t *testing.T, tmux, theme string, extraEnv ...string) *term {
 	t.Helper()
 	tm := &term{t: t, tmux: tmux, sock: filepath.Join(s.dir, "tmux.sock")}
 	var script strings.Builder
@@ -127,19 +133,21 @@ func (s *setup) start(t *testing.T, tmux string, extraEnv ...string) *term {
 		k, v, _ := strings.Cut(e, "=")
 		fmt.Fprintf(&script, "export %s='%s'; ", k, v)
 	}
-	fmt.Fprintf(&script, "'%s' --theme dark 2>'%s'; echo EXIT=$?; sleep 600", s.bin, filepath.Join(s.dir, "stderr"))
+	fmt.Fprintf(&script, "'%s' --theme %s 2>'%s'; echo EXIT=$?; sleep 600", s.bin, theme, filepath.Join(s.dir, "stderr"))
 	tm.run("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "50", "sh", "-c", script.String())
 	t.Cleanup(func() { exec.Command(tmux, "-S", tm.sock, "kill-server").Run() })
 	return tm
 }
 
 // TestConsoleEnrollsScannableQR enrolls alice's authenticator app in the
-// real console, decodes the QR code drawn on the terminal with zbarimg and
-// checks it holds exactly the URI on screen, confirms the enrollment with
-// a code computed from it, and has `two-factor verify` accept the next one.
+// real console, decodes the QR code drawn on the terminal (its colours as
+// captured) with zbarimg as a dark and as a light terminal would show it,
+// and checks it holds exactly the URI on screen; confirms the enrollment
+// with a code computed from it, and has `two-factor verify` accept the
+// next one.
 func TestConsoleEnrollsScannableQR(t *testing.T) {
 	tmux := need(t, "tmux", "tmux")
-	zbar := need(t, "zbarimg", "zbar-tools")
+	zbar := qrtest.Zbarimg(t)
 	s := build(t)
 	tm := s.start(t, tmux)
 
@@ -149,22 +157,11 @@ func TestConsoleEnrollsScannableQR(t *testing.T) {
 	tm.keys("Enter")
 	screen := tm.waitFor("Code:")
 
-	uri, qr := parseEnrollScreen(t, screen)
+	uri := parseEnrollScreen(t, screen)
 	if !strings.HasPrefix(uri, "otpauth://totp/Example:alice?secret=") {
 		t.Fatalf("URI on screen: %q", uri)
 	}
-	img := filepath.Join(s.dir, "qr.png")
-	writeQR(t, qr, img)
-	var stderr bytes.Buffer
-	zcmd := exec.Command(zbar, "--raw", "-q", img)
-	zcmd.Stderr = &stderr // zbarimg may chatter about D-Bus there
-	out, err := zcmd.Output()
-	if err != nil {
-		t.Fatalf("zbarimg could not read the QR code drawn on screen: %v\n%s\nscreen:\n%s", err, stderr.Bytes(), screen)
-	}
-	if got := strings.TrimRight(string(out), "\n"); got != uri {
-		t.Fatalf("the QR code holds %q, the screen shows %q", got, uri)
-	}
+	checkQR(t, zbar, s.dir, tm.coloured(), uri, qrtest.Both...)
 
 	key, err := otpcore.ParseURI(uri)
 	if err != nil {
@@ -189,6 +186,104 @@ func TestConsoleEnrollsScannableQR(t *testing.T) {
 	}
 }
 
+// TestConsoleQRNoColor: under NO_COLOR the real console writes no colour
+// and draws the code for the background its theme names; it scans there,
+// and after i (the key for a wrong guess) on the other background.
+func TestConsoleQRNoColor(t *testing.T) {
+	tmux := need(t, "tmux", "tmux")
+	zbar := qrtest.Zbarimg(t)
+	for _, c := range []struct {
+		theme       string
+		drawn, flip qrtest.Terminal
+	}{{"dark", qrtest.Dark, qrtest.Light}, {"light", qrtest.Light, qrtest.Dark}} {
+		t.Run(c.theme, func(t *testing.T) {
+			s := build(t)
+			tm := s.startTheme(t, tmux, c.theme, "NO_COLOR=1")
+			tm.waitFor("1 user")
+			tm.keys("n")
+			tm.waitFor("Enroll a device for alice")
+			tm.keys("Enter")
+			uri := parseEnrollScreen(t, tm.waitFor("i inverts the code"))
+			raw := tm.coloured()
+			if hasColour(raw) {
+				t.Fatalf("colour on a NO_COLOR screen:\n%q", raw)
+			}
+			checkQR(t, zbar, s.dir, raw, uri, c.drawn)
+			before := tm.screen()
+			tm.keys("i")
+			for deadline := time.Now().Add(5 * time.Second); tm.screen() == before && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			}
+			checkQR(t, zbar, s.dir, tm.coloured(), uri, c.flip)
+			tm.keys("Escape")
+			tm.waitFor("enrollment cancelled") // else esc and q arrive as alt+q
+			tm.keys("q")
+			tm.waitFor("EXIT=0")
+		})
+	}
+}
+
+// TestCLIEnrollQRScans runs `two-factor enroll` as a sysadmin would (its
+// output to a terminal that shows it, here a pipe the test reads) and
+// decodes the code it printed on a dark and a light terminal; the whole
+// output up to the prompt fits 24 lines.
+func TestCLIEnrollQRScans(t *testing.T) {
+	zbar := qrtest.Zbarimg(t)
+	s := build(t)
+	out := s.cli(t, 1, "enroll", "alice") // no code typed: cancelled, nothing stored
+	prompt := strings.Index(out, "Enter the code")
+	if prompt < 0 {
+		t.Fatalf("no prompt:\n%s", out)
+	}
+	if n := strings.Count(out[:prompt], "\n") + 1; n > 24 {
+		t.Errorf("enroll output takes %d lines, more than a 24-line terminal:\n%s", n, out)
+	}
+	lines := qrtest.Lines(out)
+	for _, term := range qrtest.Both {
+		got, err := qrtest.Decode(t, zbar, s.dir, lines, term)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if !strings.HasPrefix(got, "otpauth://totp/Example:alice?secret=") {
+			t.Errorf("on a %s terminal the code holds %q", term.Name, got)
+		}
+	}
+}
+
+// TestConsoleShowsAnotherShellsChange: a user added with the CLI while
+// the console is open appears on its list without a key press (issue 8:
+// not shown 12 s later until r).
+func TestConsoleShowsAnotherShellsChange(t *testing.T) {
+	tmux := need(t, "tmux", "tmux")
+	s := build(t)
+	tm := s.start(t, tmux)
+	tm.waitFor("1 user")
+	s.cli(t, 0, "user", "add", "zed")
+	tm.waitFor("zed")
+	tm.waitFor("2 users")
+	tm.keys("q")
+	tm.waitFor("EXIT=0")
+}
+
+// checkQR decodes the code in a captured pane as term would show it and
+// checks it holds uri.
+func checkQR(t *testing.T, zbar, dir, pane, uri string, terms ...qrtest.Terminal) {
+	t.Helper()
+	lines := qrtest.Lines(pane)
+	if len(lines) < 10 {
+		t.Fatalf("no QR code on the screen:\n%s", pane)
+	}
+	for _, term := range terms {
+		got, err := qrtest.Decode(t, zbar, dir, lines, term)
+		if err != nil {
+			t.Errorf("%v\nscreen:\n%s", err, pane)
+			continue
+		}
+		if got != uri {
+			t.Errorf("on a %s terminal the QR code holds %q, the screen shows %q", term.Name, got, uri)
+		}
+	}
+}
+
 // TestConsoleNoColor runs the console with NO_COLOR in a real terminal and
 // checks that no colour reaches it while statuses still read in words.
 func TestConsoleNoColor(t *testing.T) {
@@ -197,7 +292,7 @@ func TestConsoleNoColor(t *testing.T) {
 	s.cli(t, 0, "user", "add", "bob")
 	tm := s.start(t, tmux, "NO_COLOR=1")
 	tm.waitFor("2 users")
-	raw := tm.run("capture-pane", "-e", "-p", "-t", "e2e")
+	raw := tm.coloured()
 	if hasColour(raw) {
 		t.Fatalf("colour on a NO_COLOR screen:\n%q", raw)
 	}
@@ -208,82 +303,16 @@ func TestConsoleNoColor(t *testing.T) {
 	tm.waitFor("EXIT=0")
 }
 
-// parseEnrollScreen finds the QR code (the block of half-block lines) and
-// the URI line on the captured screen.
-func parseEnrollScreen(t *testing.T, screen string) (uri string, qr []string) {
+// parseEnrollScreen finds the URI line on the captured screen.
+func parseEnrollScreen(t *testing.T, screen string) (uri string) {
 	t.Helper()
 	for _, l := range strings.Split(screen, "\n") {
-		switch {
-		case strings.HasPrefix(l, "URI: "):
-			uri = strings.TrimSpace(strings.TrimPrefix(l, "URI: "))
-		case uri == "" && isQRLine(l):
-			qr = append(qr, l)
+		if strings.HasPrefix(l, "URI: ") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "URI: "))
 		}
 	}
-	if uri == "" || len(qr) < 10 {
-		t.Fatalf("no QR code and URI on the screen:\n%s", screen)
-	}
-	return uri, qr
-}
-
-func isQRLine(l string) bool {
-	if strings.TrimSpace(l) == "" {
-		return false
-	}
-	for _, r := range l {
-		if r != '█' && r != '▀' && r != '▄' && r != ' ' {
-			return false
-		}
-	}
-	return true
-}
-
-// writeQR renders half-block art to a PNG. The art is drawn for a dark
-// terminal: a full block is two light modules, ▀ light over dark, ▄ dark
-// over light, a space two dark ones. Each module becomes 6×6 pixels, with a
-// wide white margin for the decoder.
-func writeQR(t *testing.T, lines []string, path string) {
-	t.Helper()
-	const scale, margin = 6, 8
-	w := 0
-	for _, l := range lines {
-		w = max(w, len([]rune(l)))
-	}
-	h := 2 * len(lines)
-	img := image.NewGray(image.Rect(0, 0, (w+2*margin)*scale, (h+2*margin)*scale))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	set := func(x, y int, light bool) {
-		if light {
-			return
-		}
-		for dy := range scale {
-			for dx := range scale {
-				img.SetGray((x+margin)*scale+dx, (y+margin)*scale+dy, color.Gray{})
-			}
-		}
-	}
-	for row, l := range lines {
-		rs := []rune(l)
-		for x := range w {
-			r := ' '
-			if x < len(rs) {
-				r = rs[x]
-			}
-			top := r == '█' || r == '▀'
-			bottom := r == '█' || r == '▄'
-			set(x, 2*row, top)
-			set(x, 2*row+1, bottom)
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	t.Fatalf("no URI on the screen:\n%s", screen)
+	return ""
 }
 
 // hasColour reports an SGR sequence that sets a colour.

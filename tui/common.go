@@ -33,19 +33,24 @@ type Common struct {
 	// Width and Height are the terminal's size; screens get the size of
 	// their own area through SetSize.
 	Width, Height int
+	// WatchEvery is how often the root checks whether another process
+	// changed the store; zero turns the watch off (tests driven step by
+	// step).
+	WatchEvery time.Duration
 }
 
 // NewCommon builds the shared context for a service and theme choice.
 func NewCommon(ctx context.Context, svc Service, theme themes.Choice) *Common {
 	return &Common{
-		Ctx:      ctx,
-		Svc:      svc,
-		Theme:    theme,
-		Styles:   theme.Styles(),
-		Keys:     DefaultGlobalKeyMap(),
-		Now:      svc.Clock(),
-		Zone:     time.Local,
-		Location: svc.Location(),
+		Ctx:        ctx,
+		Svc:        svc,
+		Theme:      theme,
+		Styles:     theme.Styles(),
+		Keys:       DefaultGlobalKeyMap(),
+		Now:        svc.Clock(),
+		Zone:       time.Local,
+		Location:   svc.Location(),
+		WatchEvery: DefaultWatchEvery,
 	}
 }
 

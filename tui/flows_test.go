@@ -129,7 +129,7 @@ func TestFlowResync(t *testing.T) {
 	f.tm.Type(servicetest.Code(t, tok, now, 10))
 	f.keys("enter")
 	f.waitFor("Found the token")
-	f.waitFor("+10 steps (+300 s)") // the offset from the stored drift
+	f.waitFor("5 min ahead (+10 steps)") // the offset from the stored drift
 	f.keys("enter")
 	f.until("the new drift", func() bool {
 		ds, _ := e.Svc.Devices(context.Background(), "alice")

@@ -127,18 +127,6 @@ func Stamp(t time.Time) string {
 	return t.Format("2006-01-02 15:04")
 }
 
-// Steps renders a step count and its length in seconds: "+3 steps (+90 s)".
-func Steps(n, step int64) string {
-	unit := "steps"
-	if n == 1 || n == -1 {
-		unit = "step"
-	}
-	if step <= 0 {
-		return fmt.Sprintf("%+d %s", n, unit)
-	}
-	return fmt.Sprintf("%+d %s (%+d s)", n, unit, n*step)
-}
-
 // Plural renders "1 device", "3 devices".
 func Plural(n int, one, many string) string {
 	if n == 1 {

@@ -57,12 +57,6 @@ func TestAgo(t *testing.T) {
 }
 
 func TestNumbers(t *testing.T) {
-	if got := tui.Steps(3, 30); got != "+3 steps (+90 s)" {
-		t.Error(got)
-	}
-	if got := tui.Steps(-1, 30); got != "-1 step (-30 s)" {
-		t.Error(got)
-	}
 	if got := tui.Thousands(100000); got != "100,000" {
 		t.Error(got)
 	}

@@ -38,6 +38,7 @@ type List[R any] struct {
 
 	filter    *Input
 	filtering bool
+	keys      ListKeyMap
 }
 
 // ListOptions describe a list's rows.
@@ -46,7 +47,8 @@ type ListOptions[R any] struct {
 	// entry id): the selection follows it.
 	Key func(R) string
 	// Text is what the filter searches in a row; it is lowercased once.
-	// Nil with Remote: the screen filters (the store searches).
+	// Nil with Remote: the screen filters (the store searches); nil
+	// without: the list has no filter (/ is not the list's).
 	Text func(R) string
 	// Remote: the filter field does not narrow the rows here; the screen
 	// reads Query and loads the rows that match.
@@ -57,13 +59,13 @@ type ListOptions[R any] struct {
 
 // NewList returns an empty list.
 func NewList[R any](c *Common, opts ListOptions[R]) *List[R] {
-	return &List[R]{c: c, opts: opts, filter: NewInput(c, "/ ", opts.Placeholder), height: 1}
+	return &List[R]{c: c, opts: opts, filter: NewInput(c, "/ ", opts.Placeholder), height: 1, keys: DefaultListKeyMap()}
 }
 
 // SetRows replaces the rows. The selected row stays selected when it is
 // still there (or the row Select asked for, once it arrives).
 func (l *List[R]) SetRows(rows []R) {
-	keep := l.keepKey()
+	keep := mark{row: -1, key: l.SelectedKey()} // row numbers change: go by key
 	l.rows, l.total = rows, 0
 	if l.opts.Text != nil && !l.opts.Remote {
 		l.lower = make([]string, len(rows))
@@ -82,21 +84,21 @@ func (l *List[R]) SetTotal(n int) { l.total = n }
 // came in); nil restores that order.
 func (l *List[R]) SetSort(cmp func(a, b *R) int) {
 	l.cmp = cmp
-	l.resort(l.keepKey())
+	l.resort(l.current())
 }
 
 // SetView narrows the list to the rows include accepts; nil shows all.
 func (l *List[R]) SetView(include func(R) bool) {
 	l.include = include
-	l.refilter(l.keepKey())
+	l.refilter(l.current())
 }
 
 // Select puts the cursor on the row with key k, now if it is shown, or
 // when rows with it arrive (a row just added, an item found elsewhere).
 func (l *List[R]) Select(k string) {
-	cur := l.keepKey()
+	cur := l.current()
 	l.want = k
-	l.selectKey(cur)
+	l.reselect(cur)
 }
 
 // Selected returns the row under the cursor.
@@ -147,12 +149,24 @@ func (l *List[R]) SetHeight(h int) {
 // SetFilterWidth is the width of the filter field.
 func (l *List[R]) SetFilterWidth(w int) { l.filter.SetWidth(max(10, w)) }
 
-// keepKey is the row to keep selected: the one under the cursor (a row
-// asked for by Select comes first, in selectKey).
-func (l *List[R]) keepKey() string { return l.SelectedKey() }
+// mark is the row to put the cursor back on: by its number while the
+// rows stay the same (filtering, sorting: a fast comparison of integers
+// over 100,000 rows), by its key when new rows arrive.
+type mark struct {
+	row int32 // -1: go by key
+	key string
+}
+
+// current marks the row under the cursor.
+func (l *List[R]) current() mark {
+	if l.cursor.Index < 0 || l.cursor.Index >= len(l.shown) {
+		return mark{row: -1}
+	}
+	return mark{row: l.shown[l.cursor.Index]}
+}
 
 // resort rebuilds the order, then the shown rows.
-func (l *List[R]) resort(keep string) {
+func (l *List[R]) resort(keep mark) {
 	l.order = l.order[:0]
 	for i := range l.rows {
 		l.order = append(l.order, int32(i))
@@ -164,23 +178,37 @@ func (l *List[R]) resort(keep string) {
 }
 
 // refilter rebuilds the shown rows from the order.
-func (l *List[R]) refilter(keep string) {
-	l.shown = l.shown[:0]
-	l.inView = 0
-	for _, i := range l.order {
-		if l.include != nil && !l.include(l.rows[i]) {
-			continue
+func (l *List[R]) refilter(keep mark) {
+	q := l.query
+	if l.opts.Remote {
+		q = ""
+	}
+	switch {
+	case l.include == nil && q == "": // everything: a copy into the buffer
+		l.shown = append(l.shown[:0], l.order...)
+		l.inView = len(l.order)
+	case l.include == nil:
+		l.shown = l.shown[:0]
+		l.inView = len(l.order)
+		for _, i := range l.order {
+			if strings.Contains(l.lower[i], q) {
+				l.shown = append(l.shown, i)
+			}
 		}
-		l.inView++
-		if l.matches(i, l.query) {
-			l.shown = append(l.shown, i)
+	default:
+		l.shown = l.shown[:0]
+		l.inView = 0
+		for _, i := range l.order {
+			if !l.include(l.rows[i]) {
+				continue
+			}
+			l.inView++
+			if q == "" || strings.Contains(l.lower[i], q) {
+				l.shown = append(l.shown, i)
+			}
 		}
 	}
-	l.selectKey(keep)
-}
-
-func (l *List[R]) matches(i int32, q string) bool {
-	return q == "" || l.opts.Remote || strings.Contains(l.lower[i], q)
+	l.reselect(keep)
 }
 
 // applyFilter narrows the list to rows containing q. When q extends the
@@ -191,12 +219,12 @@ func (l *List[R]) applyFilter(typed string) {
 	if typed == l.typed {
 		return
 	}
-	keep := l.keepKey()
+	keep := l.current()
 	grows := l.query != "" && strings.Contains(q, l.query)
 	l.typed, l.query = typed, q
 	l.cursor = ListCursor{}
 	if l.opts.Remote {
-		l.selectKey(keep)
+		l.reselect(keep)
 		return
 	}
 	if !grows {
@@ -210,17 +238,22 @@ func (l *List[R]) applyFilter(typed string) {
 		}
 	}
 	l.shown = kept
-	l.selectKey(keep)
+	l.reselect(keep)
 }
 
-// selectKey moves the cursor to the row Select asked for when it is
-// shown (and forgets the wish), else to the row with key k, in the middle
-// of the screen.
-func (l *List[R]) selectKey(k string) {
-	if l.want != "" && l.moveTo(l.want) {
+// reselect moves the cursor to the row Select asked for when it is
+// shown (and forgets the wish), else to the marked row if it is shown, in
+// the middle of the screen.
+func (l *List[R]) reselect(keep mark) {
+	switch {
+	case l.want != "" && l.moveTo(l.want):
 		l.want = ""
-	} else if k != "" {
-		l.moveTo(k)
+	case keep.row >= 0:
+		if pos := slices.Index(l.shown, keep.row); pos >= 0 {
+			l.center(pos)
+		}
+	case keep.key != "":
+		l.moveTo(keep.key)
 	}
 	l.cursor.Clamp(len(l.shown), l.height)
 }
@@ -228,10 +261,14 @@ func (l *List[R]) selectKey(k string) {
 func (l *List[R]) moveTo(k string) bool {
 	for pos, i := range l.shown {
 		if l.opts.Key(l.rows[i]) == k {
-			l.cursor.Index = pos
-			l.cursor.Offset = pos - l.height/2
+			l.center(pos)
 			return true
 		}
 	}
 	return false
+}
+
+func (l *List[R]) center(pos int) {
+	l.cursor.Index = pos
+	l.cursor.Offset = pos - l.height/2
 }

@@ -50,7 +50,7 @@ func (l *List[R]) normalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case l.cursor.Move(msg, k, len(l.shown), l.height):
 		l.want = "" // the user chose another row
 		return nil, true
-	case key.Matches(msg, k.Filter):
+	case key.Matches(msg, k.Filter) && (l.opts.Text != nil || l.opts.Remote):
 		l.filtering = true
 		l.filter.CursorEnd()
 		return l.filter.Focus(), true
@@ -85,7 +85,7 @@ func (l *List[R]) ClearFilter() {
 }
 
 // Keys returns the filter field's keys, for the screen's help.
-func (l *List[R]) Keys() ListKeyMap { return DefaultListKeyMap() }
+func (l *List[R]) Keys() ListKeyMap { return l.keys }
 
 // FilterHelp is the short help while filtering.
 func (l *List[R]) FilterHelp() []key.Binding {

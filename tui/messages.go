@@ -36,9 +36,12 @@ type StatusMsg struct {
 
 // ChangedMsg says the store changed: the status line reports it, every
 // open screen may reload, and Close (when it is on top) is closed first.
+// External marks a change another process made, seen by the root's watch
+// of the store: screens reload, the status line is left alone.
 type ChangedMsg struct {
-	Status string
-	Close  View
+	Status   string
+	Close    View
+	External bool
 }
 
 // Push returns a command that opens v.

@@ -24,6 +24,7 @@ type Model struct {
 	lastID   int
 	prompt   *prompt
 	showHelp bool
+	watch    watch
 }
 
 // entry is an open screen: its address and its status line.
@@ -70,7 +71,7 @@ func (m *Model) find(id int) *entry {
 }
 
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.call(m.top(), m.top().view.Init)}
+	cmds := []tea.Cmd{m.call(m.top(), m.top().view.Init), m.startWatch()}
 	if m.c.Theme.Name == themes.Auto || m.c.Theme.Name == themes.HighContrast {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -106,7 +107,8 @@ func (m *Model) fromScreen(e *entry, id int, msg tea.Msg, fromCmd bool) tea.Cmd 
 		}
 		return nil
 	case tea.BackgroundColorMsg:
-		// The styles change; screens holding text fields restyle them.
+		// The styles change; text fields (tui.Input) restyle themselves
+		// when next drawn, and screens still hear of it.
 		m.c.SetDark(msg.IsDark())
 		return m.broadcast(msg)
 	case tea.KeyPressMsg:
@@ -131,7 +133,14 @@ func (m *Model) fromScreen(e *entry, id int, msg tea.Msg, fromCmd bool) tea.Cmd 
 	case StatusMsg:
 		m.setStatus(e, msg)
 		return nil
+	case WatchTickMsg:
+		return m.readVersion()
+	case storeVersionMsg:
+		return m.versionRead(msg)
 	case ChangedMsg:
+		if msg.External { // another process: every status stays as it was
+			return m.broadcast(msg)
+		}
 		owner := e
 		if msg.Close != nil && m.pop(msg.Close) {
 			owner = m.top()

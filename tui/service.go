@@ -23,6 +23,9 @@ type Service interface {
 	DeviceOps
 	TokenOps
 	Audit(ctx context.Context, f db.AuditFilter) ([]db.AuditEntry, error)
+	// StoreVersion changes whenever another process commits to the store;
+	// the console polls it to reload what it shows.
+	StoreVersion(ctx context.Context) (int64, error)
 }
 
 // UserOps list, add, remove and switch off users.

@@ -55,6 +55,7 @@ func (e *Env) Common(w, h int, choice ...themes.Choice) *tui.Common {
 	// machine's zone.
 	c.Zone = time.UTC
 	c.Width, c.Height = w, h
+	c.WatchEvery = 0 // a test that watches the store turns it on and ticks it itself
 	return c
 }
 
@@ -89,8 +90,9 @@ func Unsafe(frame string) string {
 }
 
 // Drive runs cmd and every command its messages lead to, synchronously,
-// delivering each message to update. Spinner ticks and cursor blinks are
-// dropped (they would tick forever); tea.QuitMsg stops the drive and is
+// delivering each message to update. Spinner ticks, cursor blinks and
+// the store watch's ticks are dropped (they would tick forever; a test
+// ticks the watch with App.TickWatch); tea.QuitMsg stops the drive and is
 // reported.
 func Drive(update func(tea.Msg) tea.Cmd, cmd tea.Cmd) (quit bool) {
 	queue := []tea.Cmd{cmd}
@@ -114,7 +116,7 @@ func Drive(update func(tea.Msg) tea.Cmd, cmd tea.Cmd) (quit bool) {
 		switch tui.Payload(msg).(type) {
 		case tea.QuitMsg:
 			return true
-		case spinner.TickMsg:
+		case spinner.TickMsg, tui.WatchTickMsg:
 			continue
 		}
 		if t := reflect.TypeOf(tui.Payload(msg)); t.PkgPath() == "charm.land/bubbles/v2/cursor" {
@@ -167,6 +169,10 @@ func (a *App) Run(cmd tea.Cmd) {
 
 // Send delivers msg and drives what follows.
 func (a *App) Send(msg tea.Msg) { a.Run(func() tea.Msg { return msg }) }
+
+// TickWatch delivers one tick of the store watch (which Drive drops when
+// a command schedules it) and drives what follows.
+func (a *App) TickWatch() { a.Run(a.update(tui.WatchTickMsg{})) }
 
 // Keys presses each key in turn: names such as "enter", "esc", "up",
 // "space", "ctrl+c", or single characters.

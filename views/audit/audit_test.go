@@ -1,9 +1,11 @@
 package audit_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/audit"
@@ -70,5 +72,44 @@ func TestOneUser(t *testing.T) {
 	}
 	if !strings.Contains(m.Title(), "bob") {
 		t.Errorf("title %q", m.Title())
+	}
+}
+
+// TestColumnsFitAt80: at 80 columns action names are whole, the actor has
+// a column, and an import reads as done, not as a warning (issue 8).
+func TestColumnsFitAt80(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	e.Seed(t)
+	csv := "upn,serial number,secret key,time interval,manufacturer,model\n,TK0001,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,30,Token2,C202\n"
+	if _, err := e.Svc.Import(context.Background(), strings.NewReader(csv), service.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.Common(80, 24)
+	a := tuitest.NewApp(c, users.New(c))
+	m := audit.New(c, "")
+	a.Send(tui.PushMsg{View: m})
+	frame := a.Frame()
+	lines := strings.Split(frame, "\n")
+	if !strings.Contains(lines[2], "ACTOR") {
+		t.Errorf("no actor column:\n%s", frame)
+	}
+	var backup, imported string
+	for _, l := range lines[3:] {
+		if !strings.HasPrefix(l, "  ") && !strings.HasPrefix(l, "› ") {
+			continue // the detail pane below the list
+		}
+		switch {
+		case strings.Contains(l, "device.backup-co"):
+			backup = l
+		case strings.Contains(l, "token.import"):
+			imported = l
+		}
+	}
+	actor := m.Entries()[0].Actor
+	if !strings.Contains(backup, "device.backup-codes ") || !strings.Contains(backup, actor) {
+		t.Errorf("backup-codes row cut or without actor %q: %q", actor, backup)
+	}
+	if !strings.Contains(imported, "✓ added") {
+		t.Errorf("import row: %q", imported)
 	}
 }

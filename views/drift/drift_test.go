@@ -46,7 +46,7 @@ func TestGrowingDriftComesFirstWithAdvice(t *testing.T) {
 	if ls[0].Device.Serial != "SN0042" || !ls[0].Trend.Flag {
 		t.Fatalf("the drifting token should come first, flagged: %+v", ls[0])
 	}
-	if !strings.Contains(a.Frame(), "! token (serial SN0042) of alice: ask the user to sign in, or resync, before") {
+	if flat := strings.Join(strings.Fields(a.Frame()), " "); !strings.Contains(flat, "! alice's token: its clock is 2 min ahead (+4 steps), beyond its tolerance of ±1: logins work only while they follow it; resync it if one fails; ask the user to sign in, or resync, before") {
 		t.Errorf("no advice for the selected token:\n%s", a.Frame())
 	}
 	a.Keys("enter")
@@ -64,5 +64,19 @@ func TestAllDevices(t *testing.T) {
 	a.Keys("a")
 	if len(m.Lines()) <= 3 {
 		t.Fatalf("a should add apps: %d lines", len(m.Lines()))
+	}
+}
+
+// TestSerialOnceDriftInWords: the selected token's serial appears once
+// (issue 8: in its row and again in the advice line), and drift reads in
+// time, not steps and raw seconds.
+func TestSerialOnceDriftInWords(t *testing.T) {
+	a, _ := setup(t, 80, 24)
+	frame := a.Frame()
+	if n := strings.Count(frame, "SN0042"); n != 1 {
+		t.Errorf("serial SN0042 shown %d times:\n%s", n, frame)
+	}
+	if !strings.Contains(frame, "2 min ahead") || strings.Contains(frame, "(+120s)") {
+		t.Errorf("drift not in words:\n%s", frame)
 	}
 }

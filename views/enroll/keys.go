@@ -15,6 +15,7 @@ type KeyMap struct {
 	Toggle  key.Binding
 	Submit  key.Binding
 	Confirm key.Binding
+	Invert  key.Binding // without colour: flip the QR code for the other background
 	Cancel  key.Binding
 }
 
@@ -28,6 +29,7 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Toggle:       key.NewBinding(key.WithKeys("left", "right", "space"), key.WithHelp("←/→", "change choice")),
 		Submit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / start")),
 		Confirm:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm code")),
+		Invert:       key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "invert the QR code")),
 		Cancel:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel (nothing is stored)")),
 	}
 }

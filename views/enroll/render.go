@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/qrtext"
 	"github.com/two-factor/two-factor/tui"
 )
 
@@ -34,7 +35,7 @@ func (m *Model) View() string {
 			"\n" + s.Muted.Render("NFC programming of blank tokens comes later; this takes a token's factory seed.") +
 			"\n" + s.Muted.Render("enter moves on; on the last field it starts the enrollment.")
 	case stepStarting:
-		return "\n " + m.spin.View() + s.Muted.Render(" preparing the device…")
+		return "\n " + m.starting.Spinner() + s.Muted.Render(" preparing the device…")
 	}
 	if m.e == nil {
 		return ""
@@ -63,12 +64,15 @@ func (m *Model) tokenCodeView() string {
 func (m *Model) codeLine() string {
 	s := m.c.Styles
 	if m.step == stepConfirming {
-		return m.spin.View() + s.Muted.Render(" checking the code…")
+		return m.checking.Spinner() + s.Muted.Render(" checking the code…")
 	}
 	return m.code.View()
 }
 
 func (m *Model) noteLine() string {
+	if m.note == "" && m.c.Styles.Colourless && m.e != nil && m.e.URI != "" {
+		return m.c.Styles.Muted.Render("enter confirms · esc cancels (nothing stored) · i inverts the code")
+	}
 	if m.note == "" {
 		return m.c.Styles.Muted.Render("enter confirms · esc cancels, and nothing is stored")
 	}
@@ -103,37 +107,19 @@ func appKind(k devices.Kind) string {
 }
 
 // qrLines returns the QR art as lines drawn so that it scans on this
-// terminal: white and black set explicitly when there is colour, the
-// blocks flipped for a light background when there is not.
+// terminal: white and black set explicitly when there is colour (any
+// background then), else drawn for the background the console believes
+// in, which i flips when that belief is wrong (detection failed).
 func (m *Model) qrLines() []string {
 	s := m.c.Styles
 	lines := strings.Split(m.qr, "\n")
-	for i, l := range lines {
-		switch {
-		case !s.Colourless:
+	if !s.Colourless {
+		for i, l := range lines {
 			lines[i] = s.QR.Render(l)
-		case !s.DarkBackground:
-			lines[i] = invert(l)
 		}
+		return lines
 	}
-	return lines
-}
-
-// invert swaps light and dark modules of half-block art.
-func invert(l string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case '█':
-			return ' '
-		case ' ':
-			return '█'
-		case '▀':
-			return '▄'
-		case '▄':
-			return '▀'
-		}
-		return r
-	}, l)
+	return qrtext.ForBackground(s.DarkBackground != m.inverted).Apply(lines)
 }
 
 // fallback is the URI and the secret, wrapped to width.

@@ -6,13 +6,13 @@
 package resync
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/two-factor/two-factor/devices"
@@ -56,30 +56,32 @@ type Model struct {
 	keys KeyMap
 	user string
 	dev  *devices.Device
-	spin spinner.Model
 
 	state  state
-	gen    int
-	codes  [2]textinput.Model
+	search *tui.Loader[*service.ResyncPlan] // the search for where the token is
+	saving *tui.Loader[*devices.Device]
+	codes  [2]*tui.Input
 	focus  int
 	window int
 	plan   *service.ResyncPlan
-	note   string
+	note   string // the last error or outcome, shown under the form
+	// noMatch says the note is "no matching position": the view then
+	// suggests what to try next.
+	noMatch bool
 
 	width, height int
 }
 
 // New returns the resync screen for one of user's OTP devices.
 func New(c *tui.Common, user string, d *devices.Device) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(), user: user, dev: d}
-	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
+	m := &Model{c: c, keys: DefaultKeyMap(), user: user, dev: d,
+		search: tui.NewLoader[*service.ResyncPlan](), saving: tui.NewLoader[*devices.Device]()}
+	m.search.SetSpinner(spinner.Dot)
+	m.saving.SetSpinner(spinner.Dot)
 	for i := range m.codes {
-		ti := textinput.New()
-		ti.Prompt = fmt.Sprintf("Code %d: ", i+1)
-		ti.Placeholder = strings.Repeat("0", max(6, d.Digits))
+		ti := tui.NewInput(c, fmt.Sprintf("Code %d: ", i+1), strings.Repeat("0", max(6, d.Digits)))
 		ti.CharLimit = 10
 		ti.SetWidth(12)
-		ti.SetStyles(c.Styles.Input)
 		m.codes[i] = ti
 	}
 	return m
@@ -104,40 +106,29 @@ func (m *Model) windows() []struct {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case foundMsg:
-		if msg.gen != m.gen || m.state != stateSearching {
-			return nil
-		}
-		if msg.err != nil {
-			m.state, m.note = stateInput, tui.Safe(msg.err.Error())
+	if r, ok := m.search.Accept(msg); ok && m.state == stateSearching {
+		if r.Err != nil {
+			m.state, m.note, m.noMatch = stateInput, tui.Safe(r.Err.Error()), errors.Is(r.Err, otpcore.ErrNoMatch)
 			return m.focusCmd()
 		}
-		m.state, m.plan, m.note = stateFound, msg.plan, ""
+		m.state, m.plan, m.note, m.noMatch = stateFound, r.Value, "", false
 		return nil
-	case savedMsg:
-		if msg.gen != m.gen || m.state != stateSaving {
-			return nil
-		}
-		if msg.err != nil {
-			m.state, m.note = stateInput, tui.Safe(msg.err.Error())
+	}
+	if r, ok := m.saving.Accept(msg); ok && m.state == stateSaving {
+		if r.Err != nil {
+			m.state, m.note = stateInput, tui.Safe(r.Err.Error())
 			m.plan = nil
 			return m.focusCmd()
 		}
 		r := m.planResult()
+		if n := m.floorNote(); n != "" {
+			r += "; " + n
+		}
 		return tui.Changed(m, "resynchronised %s of %s: %s", tui.Quoted(m.dev.Name), tui.Safe(m.user), r)
-	case tea.BackgroundColorMsg:
-		for i := range m.codes {
-			m.codes[i].SetStyles(m.c.Styles.Input)
-		}
-		return nil
+	}
+	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		if m.state != stateSearching && m.state != stateSaving {
-			return nil
-		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
+		return tea.Batch(m.search.Update(msg), m.saving.Update(msg))
 	case tea.PasteMsg:
 		if m.state == stateInput {
 			return m.paste(msg.Content)
@@ -156,9 +147,7 @@ func (m *Model) paste(text string) tea.Cmd {
 		m.codes[1].SetValue(f[1])
 		return nil
 	}
-	var cmd tea.Cmd
-	m.codes[m.focus], cmd = m.codes[m.focus].Update(tea.PasteMsg{Content: text})
-	return cmd
+	return m.codes[m.focus].Update(tea.PasteMsg{Content: text})
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -166,7 +155,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch m.state {
 	case stateSearching:
 		if key.Matches(msg, k.Cancel) {
-			m.gen++ // the search finishes unheard
+			m.search.Cancel() // the search finishes unheard
 			m.state, m.note = stateInput, "search cancelled"
 			return m.focusCmd()
 		}
@@ -198,14 +187,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 				m.focus = 1
 				return m.focusCmd()
 			}
-			return m.search()
+			return m.find()
 		}
 		if t := msg.Text; t != "" && (t[0] < '0' || t[0] > '9') && t != " " {
 			return nil // codes are digits
 		}
-		var cmd tea.Cmd
-		m.codes[m.focus], cmd = m.codes[m.focus].Update(msg)
-		return cmd
+		return m.codes[m.focus].Update(msg)
 	}
 	return nil
 }
@@ -215,113 +202,22 @@ func (m *Model) focusCmd() tea.Cmd {
 	return m.codes[m.focus].Focus()
 }
 
-func (m *Model) search() tea.Cmd {
+func (m *Model) find() tea.Cmd {
 	codes := []string{strings.TrimSpace(m.codes[0].Value()), strings.TrimSpace(m.codes[1].Value())}
 	if codes[0] == "" || codes[1] == "" {
 		m.note = "type two codes the token shows one after the other"
 		return nil
 	}
-	m.state, m.note = stateSearching, ""
-	m.gen++
-	gen, c, user := m.gen, m.c, m.user
+	m.state, m.note, m.noMatch = stateSearching, "", false
+	c, user := m.c, m.user
 	opt := service.ResyncOptions{Device: strconv.FormatInt(m.dev.ID, 10), Window: m.windows()[m.window].Steps}
-	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		p, err := c.Svc.ResyncPreview(c.Ctx, user, codes, opt)
-		return foundMsg{gen: gen, plan: p, err: err}
-	})
+	return m.search.Load(func() (*service.ResyncPlan, error) { return c.Svc.ResyncPreview(c.Ctx, user, codes, opt) })
 }
 
 func (m *Model) save() tea.Cmd {
 	m.state = stateSaving
-	m.gen++
-	gen, c, p := m.gen, m.c, m.plan
-	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		d, err := c.Svc.ApplyResync(c.Ctx, p)
-		return savedMsg{gen: gen, d: d, err: err}
-	})
-}
-
-// planResult summarises the plan in one line.
-func (m *Model) planResult() string {
-	p := m.plan
-	if p == nil {
-		return ""
-	}
-	if m.dev.Kind == devices.HOTP {
-		return fmt.Sprintf("counter %d → %d", p.Result.OldCounter, p.Result.NewCounter)
-	}
-	return fmt.Sprintf("drift %s → %s", tui.Steps(p.Result.OldDrift, m.dev.Step), tui.Steps(p.Result.NewDrift, m.dev.Step))
-}
-
-func (m *Model) View() string {
-	s := m.c.Styles
-	d := m.dev
-	name := tui.Quoted(d.Name)
-	if d.Serial != "" {
-		name += " serial " + tui.Safe(d.Serial)
-	}
-	lines := []string{
-		s.Title.Render(fmt.Sprintf("Resync %s %s of %s", tui.Safe(d.KindLabel()), name, tui.Safe(m.user))),
-		"",
-	}
-	if d.Kind == devices.TOTP {
-		lines = append(lines, s.Muted.Render("Stored drift: ")+s.Text.Render(tui.Steps(d.Drift, d.Step)))
-	} else {
-		lines = append(lines, s.Muted.Render("Next counter: ")+s.Text.Render(strconv.FormatUint(d.Counter, 10)))
-	}
-	lines = append(lines,
-		s.Text.Render("Type two codes the token shows one after the other (wait for the next one)."),
-		"",
-		m.codes[0].View(),
-		m.codes[1].View(),
-		s.Muted.Render("Search:  ")+m.windowChoice(),
-		"",
-	)
-	switch m.state {
-	case stateSearching:
-		lines = append(lines, m.spin.View()+s.Text.Render(" searching "+m.windows()[m.window].Label+"…")+s.Muted.Render("  esc stops"))
-	case stateSaving:
-		lines = append(lines, m.spin.View()+s.Text.Render(" saving…"))
-	case stateFound:
-		lines = append(lines, m.foundLines()...)
-	default:
-		if m.note != "" {
-			lines = append(lines, s.Danger.Render("✗ "+m.note))
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (m *Model) windowChoice() string {
-	s := m.c.Styles
-	var parts []string
-	for i, w := range m.windows() {
-		if i == m.window {
-			parts = append(parts, s.Strong.Render("(•) "+w.Label))
-		} else {
-			parts = append(parts, s.Muted.Render("( ) "+w.Label))
-		}
-	}
-	return strings.Join(parts, "  ")
-}
-
-func (m *Model) foundLines() []string {
-	s := m.c.Styles
-	p := m.plan
-	label := func(l string) string { return s.Muted.Render(fmt.Sprintf("  %-10s", l)) }
-	out := []string{s.OK.Render("✓ Found the token.")}
-	if m.dev.Kind == devices.HOTP {
-		out = append(out,
-			label("offset")+s.Strong.Render(fmt.Sprintf("%+d counters", p.Result.Match.Offset)),
-			label("counter")+s.Text.Render(fmt.Sprintf("%d → %d", p.Result.OldCounter, p.Result.NewCounter)))
-	} else {
-		out = append(out,
-			label("offset")+s.Strong.Render(tui.Steps(p.Result.Match.Offset, m.dev.Step))+s.Muted.Render(" from the stored drift"),
-			label("new drift")+s.Text.Render(tui.Steps(p.Result.NewDrift, m.dev.Step)),
-			label("old drift")+s.Text.Render(tui.Steps(p.Result.OldDrift, m.dev.Step)))
-	}
-	return append(out, "",
-		s.Key.Render("enter")+s.Text.Render(" save    ")+s.Key.Render("esc")+s.Text.Render(" discard (nothing is saved)"))
+	c, p := m.c, m.plan
+	return m.saving.Load(func() (*devices.Device, error) { return c.Svc.ApplyResync(c.Ctx, p) })
 }
 
 func (m *Model) ShortHelp() []key.Binding {

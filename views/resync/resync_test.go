@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
@@ -81,7 +82,7 @@ func TestFindShowThenSave(t *testing.T) {
 		t.Fatalf("plan %+v", p.Result)
 	}
 	frame := a.Frame()
-	for _, want := range []string{"offset    +17 steps (+510 s)", "new drift +20 steps (+600 s)", "old drift +3 steps (+90 s)"} {
+	for _, want := range []string{"moved     8 min 30 s ahead (+17 steps) of the stored drift", "clock now 10 min ahead (+20 steps)", "was       1 min 30 s ahead (+3 steps)"} {
 		if !strings.Contains(frame, want) {
 			t.Errorf("frame lacks %q:\n%s", want, frame)
 		}
@@ -96,7 +97,7 @@ func TestFindShowThenSave(t *testing.T) {
 	if a.Root.Top() == tui.View(m) {
 		t.Error("the screen should close after saving")
 	}
-	if got := a.Root.StatusLine().Text; !strings.Contains(got, "drift +3 steps (+90 s) → +20 steps (+600 s)") {
+	if got := a.Root.StatusLine().Text; !strings.Contains(got, "clock 1 min 30 s ahead (+3 steps) → 10 min ahead (+20 steps)") {
 		t.Errorf("status %q", got)
 	}
 	es, _ := e.Svc.Audit(context.Background(), db.AuditFilter{Action: "device.resync"})
@@ -171,5 +172,67 @@ func TestHOTPToken(t *testing.T) {
 	ds, _ = e.Svc.Devices(context.Background(), "bob")
 	if ds[0].Counter != tok.Counter+42 {
 		t.Fatalf("counter %d", ds[0].Counter)
+	}
+}
+
+// TestNoMatchWrapsAndSaysWhatToTry: at 80 columns the whole error reads,
+// and it names the next steps (issue 8: cut at 80 columns, no advice).
+func TestNoMatchWrapsAndSaysWhatToTry(t *testing.T) {
+	e, a, _, tok := setup(t, 80, 24)
+	typeCodes(t, e, a, tok, 5000) // outside the default window
+	a.Keys("enter")
+	frame := a.Frame()
+	flat := strings.Join(strings.Fields(frame), " ")
+	for _, want := range []string{"no matching position", "wider window with ←→", "consecutive", "clock"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("frame lacks %q:\n%s", want, frame)
+		}
+	}
+	if strings.Contains(frame, "…") {
+		t.Errorf("a line is cut:\n%s", frame)
+	}
+}
+
+// TestFarDriftWarns: a token 200 days ahead reads in days, with a warning
+// that its clock or the codes are likely wrong, before anything is saved.
+func TestFarDriftWarns(t *testing.T) {
+	e, a, m, tok := setup(t, 80, 24)
+	typeCodes(t, e, a, tok, 200*24*120)
+	a.Keys("right", "right", "enter") // ±1 year
+	if m.Plan() == nil {
+		t.Fatalf("not found:\n%s", a.Frame())
+	}
+	flat := strings.Join(strings.Fields(a.Frame()), " ")
+	for _, want := range []string{"200 days ahead", "likely set wrong"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("frame lacks %q:\n%s", want, a.Frame())
+		}
+	}
+}
+
+// TestBackwardsResyncSaysWhenCodesWork: the replay floor never goes down,
+// so moving the drift back means waiting; the screen says until when,
+// before saving and in the status line after.
+func TestBackwardsResyncSaysWhenCodesWork(t *testing.T) {
+	e, a, m, tok := setup(t, 120, 40)
+	typeCodes(t, e, a, tok, 200)
+	a.Keys("right", "enter", "enter") // ±1 week; save +200
+	if d := stored(t, e); d.Drift != 200 {
+		t.Fatalf("drift %d after the first resync", d.Drift)
+	}
+	floor := e.Clock.Now().Unix()/30 + 200
+	e.Clock.Advance(time.Minute)
+	m = resync.New(a.Root.Common(), "alice", stored(t, e))
+	a.Send(tui.PushMsg{View: m})
+	tok.Drift = 200 // what typeCodes counts from
+	typeCodes(t, e, a, tok, 0)
+	a.Keys("right", "enter")
+	want := "accepted again from " + time.Unix((floor+1)*30, 0).In(e.Clock.Now().Location()).Format("2006-01-02 15:04")
+	if flat := strings.Join(strings.Fields(a.Frame()), " "); !strings.Contains(flat, want) {
+		t.Errorf("frame lacks %q:\n%s", want, a.Frame())
+	}
+	a.Keys("enter")
+	if got := a.Root.StatusLine().Text; !strings.Contains(got, "accepted again from") {
+		t.Errorf("status %q", got)
 	}
 }

@@ -184,7 +184,7 @@ func TestFlowIdentify(t *testing.T) {
 	f.keys("tab")
 	f.tm.Type(cs[1])
 	f.keys("enter")
-	f.waitFor("token in hand: GALT30000003 (TOTP token, unassigned), drift +0 steps (+0 s)")
+	f.waitFor("token in hand: GALT30000003 (TOTP token, unassigned), clock on time")
 	f.tm.Quit()
 	root := f.tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*tui.Model)
 	m, ok := root.Top().(*tokens.Model)

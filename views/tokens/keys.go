@@ -20,8 +20,6 @@ type KeyMap struct {
 	All      key.Binding // show assigned tokens too, or the stock only
 	Retired  key.Binding // show or hide retired tokens
 
-	Apply  key.Binding // leave the filter, keeping it
-	Clear  key.Binding // leave the filter, dropping it
 	Submit key.Binding // assign to the typed user
 	Search key.Binding // identify from the typed codes
 	Next   key.Binding // the next code field
@@ -40,8 +38,6 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Import:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "import")),
 		All:          key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "all")),
 		Retired:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retired")),
-		Apply:        key.NewBinding(key.WithKeys("enter", "down", "up"), key.WithHelp("enter", "keep filter")),
-		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Submit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "assign")),
 		Search:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "identify")),
 		Next:         key.NewBinding(key.WithKeys("tab", "shift+tab", "space"), key.WithHelp("tab", "next code")),

@@ -29,6 +29,7 @@ func (failingService) UserDetail(context.Context, string) (*service.UserDetail, 
 func TestLoadErrorTellsWhatToDo(t *testing.T) {
 	c := tui.NewCommon(context.Background(), failingService{}, themes.Choice{Name: themes.Dark, IsDark: true})
 	c.Width, c.Height = 80, 24
+	c.WatchEvery = 0 // the store watch is not what this screen test is about
 	a := tuitest.NewApp(c, userdetail.New(c, "alice"))
 	f := a.Frame()
 	if !strings.Contains(f, "disk I/O error") || !strings.Contains(f, "try again") {

@@ -15,7 +15,7 @@ const (
 	wName   = 18
 	wKind   = 13
 	wState  = 14
-	wDetail = 18
+	wDetail = 20 // "! 23 h 59 min behind"
 	wLast   = 9
 )
 
@@ -24,16 +24,16 @@ func (m *Model) tableHeight() int { return max(1, m.height-3-detailLines) }
 
 func (m *Model) View() string {
 	s := m.c.Styles
-	switch m.state {
-	case stateLoading:
-		return "\n " + m.spin.View() + " " + s.Muted.Render("loading "+tui.Safe(m.user)+"…")
-	case stateError:
-		return "\n " + s.Danger.Render("✗ "+tui.Safe(m.err.Error())) + "\n\n " + s.Text.Render("Press esc to go back, ctrl+r to try again.")
+	switch m.load.State() {
+	case tui.LoadPending:
+		return m.load.Waiting(m.c, tui.Safe(m.user))
+	case tui.LoadFailed:
+		return "\n " + s.Danger.Render("✗ "+tui.Safe(m.load.Err().Error())) + "\n\n " + s.Text.Render("Press esc to go back, ctrl+r to try again.")
 	}
 	var b strings.Builder
 	b.WriteString(m.summary())
 	b.WriteString("\n")
-	if len(m.devs) == 0 {
+	if m.devs.Len() == 0 {
 		b.WriteString("\n " + s.Text.Render(tui.Safe(m.user)+" has no devices: two-factor authentication is off.") +
 			"\n\n " + s.Text.Render("Press ") + s.Key.Render("n") + s.Text.Render(" to enroll an authenticator app or a hardware token,") +
 			"\n " + s.Key.Render("i") + s.Text.Render(" to give them a hardware token from the inventory,") +
@@ -42,10 +42,7 @@ func (m *Model) View() string {
 	}
 	b.WriteString("\n" + s.TableHeader.Render("  "+tui.Cell("NAME", m.nameWidth())+" "+tui.Cell("KIND", wKind)+" "+
 		tui.Cell("STATE", wState)+" "+tui.Cell("DETAIL", m.detailWidth())+" "+tui.Cell("LAST USED", wLast)))
-	h := m.tableHeight()
-	for i := m.cursor.Offset; i < m.cursor.End(len(m.devs), h); i++ {
-		b.WriteString("\n" + m.row(m.devs[i], i == m.cursor.Index))
-	}
+	b.WriteString("\n" + m.devs.View(m.row))
 	b.WriteString("\n\n" + m.panel(m.Selected()))
 	return b.String()
 }
@@ -67,7 +64,7 @@ func (m *Model) summary() string {
 		state = s.OK.Render("✓ 2FA enabled")
 	}
 	locked := 0
-	for _, d := range m.devs {
+	for _, d := range m.devs.Rows() {
 		if d.LockedOut {
 			locked++
 		}
@@ -75,7 +72,7 @@ func (m *Model) summary() string {
 	if locked > 0 {
 		state += s.Danger.Render(fmt.Sprintf(" · ✗ %d locked out", locked))
 	}
-	return s.Title.Render(tui.Safe(m.user)) + "  " + state + s.Muted.Render(" · "+tui.Plural(len(m.devs), "device", "devices"))
+	return s.Title.Render(tui.Safe(m.user)) + "  " + state + s.Muted.Render(" · "+tui.Plural(m.devs.Len(), "device", "devices"))
 }
 
 // deviceState is whether a device works now, by the domain's one rule.
@@ -92,7 +89,10 @@ func deviceDetail(d *devices.Device) string {
 	case devices.HOTP:
 		return fmt.Sprintf("counter %d", d.Counter)
 	}
-	return fmt.Sprintf("drift %+d (%+ds)", d.Drift, d.DriftSeconds())
+	if devices.DriftSuspicious(d.Drift, d.Step) {
+		return "! " + devices.DriftWords(d.Drift, d.Step) // the detail pane says why
+	}
+	return devices.DriftWords(d.Drift, d.Step)
 }
 
 func (m *Model) row(d *devices.Device, selected bool) string {
@@ -167,7 +167,12 @@ func (m *Model) panel(d *devices.Device) string {
 	lines = append(lines, state)
 	switch d.Kind {
 	case devices.TOTP:
-		lines = append(lines, label("Drift")+s.Text.Render(tui.Steps(d.Drift, d.Step))+m.history(d))
+		lines = append(lines, label("Drift")+s.Text.Render(devices.DriftSteps(d.Drift, d.Step))+m.history(d))
+		if w := devices.DriftWarning(d.Drift, d.Step); w != "" {
+			for _, l := range tui.Wrap("! "+w, max(20, m.width-4)) {
+				lines = append(lines, s.Warn.Render(l))
+			}
+		}
 	case devices.HOTP:
 		lines = append(lines, label("Counter")+s.Text.Render(fmt.Sprintf("next %d", d.Counter)))
 	case devices.Backup:

@@ -18,143 +18,109 @@ import (
 	"github.com/two-factor/two-factor/tui"
 )
 
-type state int
-
-const (
-	stateLoading state = iota
-	stateReady
-	stateError
-)
-
 // Model is the user detail screen.
 type Model struct {
 	c    *tui.Common
 	keys KeyMap
 	user string
-	spin spinner.Model
 
-	state state
-	err   error
-	gen   int
-
+	load   *tui.Loader[*service.UserDetail]
 	detail *service.UserDetail
-	devs   []*devices.Device // detail's devices, in its order
+	devs   *tui.List[*devices.Device] // detail's devices, in its order; the selection follows the id
 	drift  map[int64][]devices.DriftSample
 	policy devices.Policy
-	cursor tui.ListCursor
-	keepID int64
 
 	width, height int
 }
 
 // New returns the detail screen of user.
 func New(c *tui.Common, user string) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user}
-	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user, load: tui.NewLoader[*service.UserDetail]()}
+	m.devs = tui.NewList(c, tui.ListOptions[*devices.Device]{
+		Key: func(d *devices.Device) string { return strconv.FormatInt(d.ID, 10) },
+	})
 	return m
 }
 
 // Select makes the device with id (when the user has it) the selection
-// once the devices are loaded: a link from the drift report lands on the
-// device it was about.
+// once the devices are loaded: a link from a token, an audit entry or the
+// drift report lands on the device it was about.
 func (m *Model) Select(id int64) *Model {
-	m.keepID = id
+	if id != 0 {
+		m.devs.Select(strconv.FormatInt(id, 10))
+	}
 	return m
 }
 
-func (m *Model) Title() string    { return tui.Safe(m.user) }
-func (m *Model) Capturing() bool  { return false }
-func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+func (m *Model) Title() string   { return tui.Safe(m.user) }
+func (m *Model) Capturing() bool { return false }
 
-func (m *Model) Init() tea.Cmd { return tea.Batch(m.load(), m.spin.Tick) }
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.devs.SetHeight(m.tableHeight())
+}
 
-func (m *Model) load() tea.Cmd {
-	m.gen++
-	gen, user, c := m.gen, m.user, m.c
-	return func() tea.Msg {
-		detail, err := c.Svc.UserDetail(c.Ctx, user)
-		return loadedMsg{user: user, gen: gen, detail: detail, err: err}
-	}
+func (m *Model) Init() tea.Cmd { return m.reload() }
+
+func (m *Model) reload() tea.Cmd {
+	user, c := m.user, m.c
+	return m.load.Load(func() (*service.UserDetail, error) { return c.Svc.UserDetail(c.Ctx, user) })
 }
 
 // setDetail takes a freshly read detail, indexing what rendering needs.
 func (m *Model) setDetail(u *service.UserDetail) {
 	m.detail, m.policy = u, u.Policy
-	m.devs = make([]*devices.Device, len(u.Devices))
+	devs := make([]*devices.Device, len(u.Devices))
 	m.drift = make(map[int64][]devices.DriftSample, len(u.Devices))
 	for i := range u.Devices {
-		m.devs[i] = u.Devices[i].Device
-		m.drift[m.devs[i].ID] = u.Devices[i].History
+		devs[i] = u.Devices[i].Device
+		m.drift[devs[i].ID] = u.Devices[i].History
 	}
+	m.devs.SetRows(devs)
 }
 
 // Selected returns the device under the cursor, or nil.
 func (m *Model) Selected() *devices.Device {
-	if m.cursor.Index < 0 || m.cursor.Index >= len(m.devs) {
-		return nil
-	}
-	return m.devs[m.cursor.Index]
+	d, _ := m.devs.Selected()
+	return d
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.gen != m.gen {
-			return nil
+	if r, ok := m.load.Accept(msg); ok {
+		switch {
+		case r.Err == nil:
+			m.setDetail(r.Value)
+		case m.load.State() == tui.LoadReady: // a reload failed: keep what is shown
+			return func() tea.Msg { return tui.ErrorStatus(r.Err) }
 		}
-		if msg.err != nil {
-			m.state, m.err = stateError, msg.err
-			return nil
-		}
-		m.state = stateReady
-		m.setDetail(msg.detail)
-		m.reselect()
 		return nil
+	}
+	switch msg := msg.(type) {
+	case tui.ChangedMsg:
+		return m.reload()
+	case spinner.TickMsg:
+		return m.load.Update(msg)
 	case tui.AnswerMsg:
 		if d := m.Selected(); d != nil && msg.ID == renameID && msg.Value != d.Name {
-			return m.change(d, service.ActionRename, msg.Value)
+			return m.changeCmd(d, service.ActionRename, msg.Value)
 		}
 		return nil
-	case tui.ChangedMsg:
-		if d := m.Selected(); d != nil {
-			m.keepID = d.ID
-		}
-		return m.load()
-	case spinner.TickMsg:
-		if m.state != stateLoading {
-			return nil
-		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
 	case tea.KeyPressMsg:
+		if cmd, ok := m.devs.Update(msg); ok {
+			return cmd
+		}
 		return m.normalKey(msg)
 	}
 	return nil
 }
 
-func (m *Model) reselect() {
-	if m.keepID != 0 {
-		for i, d := range m.devs {
-			if d.ID == m.keepID {
-				m.cursor.Index = i
-			}
-		}
-		m.keepID = 0
-	}
-	m.cursor.Clamp(len(m.devs), m.tableHeight())
-}
-
 func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
-	if m.cursor.Move(msg, k.GlobalKeyMap, len(m.devs), m.tableHeight()) {
-		return nil
-	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return tui.Back(m)
 	case key.Matches(msg, k.Reload):
-		return m.load()
+		return m.reload()
 	case key.Matches(msg, k.Enroll):
 		return m.open(tui.ScreenEnroll)
 	case key.Matches(msg, k.Backup):
@@ -178,15 +144,18 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 			Check:     func(name string) error { return devices.ValidateName("device name", name) },
 		})
 	case key.Matches(msg, k.Toggle):
-		if d.Enabled {
-			return m.askIfTurnsOff(d, service.ActionDisable, "Disable device", "disable it")
+		if !d.Enabled {
+			return m.changeCmd(d, service.ActionEnable, "")
 		}
-		return m.change(d, service.ActionEnable, "")
+		if m.detail.TurnsOff(d.ID, service.ActionDisable) {
+			return m.ask(d, service.ActionDisable, "Disable device", "disable it")
+		}
+		return m.changeCmd(d, service.ActionDisable, "")
 	case key.Matches(msg, k.Unlock):
 		if !needsUnlock(d) {
 			return tui.Status(tui.Info, "%s has no failures to clear", tui.Safe(d.Name))
 		}
-		return m.change(d, service.ActionUnlock, "")
+		return m.changeCmd(d, service.ActionUnlock, "")
 	case key.Matches(msg, k.Resync):
 		if !d.Kind.IsOTP() {
 			return tui.Status(tui.Info, "backup codes cannot be resynchronised")
@@ -205,17 +174,8 @@ func (m *Model) open(s tui.Screen) tea.Cmd {
 	return tui.Navigate(tui.Route{Screen: s, User: m.user})
 }
 
-// askIfTurnsOff applies a, asking first when it would turn the user's
-// two-factor authentication off.
-func (m *Model) askIfTurnsOff(d *devices.Device, a service.DeviceAction, title, yes string) tea.Cmd {
-	if !m.detail.TurnsOff(d.ID, a) {
-		return m.change(d, a, "")
-	}
-	return m.ask(d, a, title, yes)
-}
-
-// ask confirms a, saying what it costs; the rule for when 2FA goes off is
-// the service's (UserDetail.TurnsOff).
+// ask confirms a, saying what it costs; when 2FA goes off is the
+// service's rule (UserDetail.TurnsOff), not this screen's.
 func (m *Model) ask(d *devices.Device, a service.DeviceAction, title, yes string) tea.Cmd {
 	who := tui.Safe(m.user)
 	verb := map[service.DeviceAction]string{service.ActionDisable: "Disable", service.ActionRemove: "Remove"}[a]
@@ -229,17 +189,13 @@ func (m *Model) ask(d *devices.Device, a service.DeviceAction, title, yes string
 		Lines:    []string{tui.DeviceLine(d)},
 		Footer:   footer,
 		Yes:      yes,
-		OnYes:    m.change(d, a, ""),
+		OnYes:    m.changeCmd(d, a, ""),
 	})
 }
 
-func (m *Model) change(d *devices.Device, a service.DeviceAction, arg string) tea.Cmd {
-	m.keepID = d.ID
-	return m.changeCmd(d, a, arg)
-}
-
 // changeCmd applies an action by device id, so a name that is not unique
-// among the user's serials cannot pick the wrong device.
+// among the user's serials cannot pick the wrong device; the device stays
+// selected across the reload that follows (the list follows its id).
 func (m *Model) changeCmd(d *devices.Device, a service.DeviceAction, arg string) tea.Cmd {
 	c, user, id, name := m.c, m.user, strconv.FormatInt(d.ID, 10), d.Name
 	return func() tea.Msg {
@@ -277,7 +233,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		out = append(out, k.Remove)
 	}
-	if len(m.devs) == 0 {
+	if m.devs.Len() == 0 {
 		out = append(out, k.Enroll, tui.WithHelp(k.Token, "i", "token"))
 	} else {
 		out = append(out, k.Enroll)

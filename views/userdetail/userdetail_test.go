@@ -189,3 +189,20 @@ func TestTurningTheOnlyDeviceOffAsks(t *testing.T) {
 		})
 	}
 }
+
+// TestFarDriftReadsInDaysWithAWarning: a stored drift of 200 days reads
+// as such in the row and the detail pane, with the warning that the
+// token's clock is likely set wrong.
+func TestFarDriftReadsInDaysWithAWarning(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	e.AddUser(t, "dave")
+	e.Token(t, "dave", "SN0900", "c200", 200*24*120)
+	c := e.Common(80, 24)
+	a := tuitest.NewApp(c, userdetail.New(c, "dave"))
+	flat := strings.Join(strings.Fields(a.Frame()), " ")
+	for _, want := range []string{"! 200 days ahead", "200 days ahead (+576000 steps)", "likely set wrong"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("frame lacks %q:\n%s", want, a.Frame())
+		}
+	}
+}
