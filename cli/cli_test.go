@@ -24,6 +24,10 @@ type harness struct {
 	now      time.Time
 	terminal bool
 	vars     map[string]string // more environment, set with setenv
+	// pcscSocket is the pcscd the NFC commands reach: by default a
+	// socket nobody listens on, so no test touches a pcscd it did not
+	// start (see withPCSCD).
+	pcscSocket string
 }
 
 func (h *harness) setenv(key, value string) {
@@ -45,6 +49,11 @@ func (h *harness) env(key string) string {
 		return filepath.Join(h.dir, "store.db")
 	case "TWO_FACTOR_KEY_FILE":
 		return filepath.Join(h.dir, "master.key")
+	case "PCSCLITE_CSOCK_NAME":
+		if h.pcscSocket == "" {
+			return filepath.Join(h.dir, "no-pcscd.comm")
+		}
+		return h.pcscSocket
 	}
 	return h.vars[key]
 }

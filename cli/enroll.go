@@ -155,31 +155,56 @@ func (a *app) tokenSpec(hotp, hexSeed bool, serial, model, manufacturer, algorit
 // confirmEnrollment asks for the first code on out and stores the device
 // once a code is right.
 func (a *app) confirmEnrollment(cmd *cobra.Command, out io.Writer, svc *service.Service, e *service.Enrollment, createUser bool) (*devices.Device, error) {
+	r, err := a.askFirstCode(out, "Enter the code it shows to confirm: ", func(code string) (service.VerifyResult, error) {
+		return svc.Confirm(cmd.Context(), e, code, createUser)
+	})
+	switch {
+	case errors.Is(err, errNoCode):
+		return nil, rejected(errors.New("enrollment cancelled; nothing was stored"))
+	case errors.Is(err, errWrongCodes):
+		return nil, rejected(fmt.Errorf("%d wrong codes; enrollment cancelled, nothing was stored", confirmAttempts))
+	case err != nil:
+		return nil, err
+	}
+	fmt.Fprintf(out, "Confirmed: %s now has %s %q (device %d).\n", safe(e.User), r.Device.KindLabel(), safe(r.Device.Name), r.Device.ID)
+	return r.Device, nil
+}
+
+// errNoCode (empty answer or end of input) and errWrongCodes
+// (confirmAttempts wrong codes) end askFirstCode without a device; the
+// caller says what that leaves behind.
+var (
+	errNoCode     = errors.New("no code given")
+	errWrongCodes = errors.New("too many wrong codes")
+)
+
+// askFirstCode asks for a device's first code until check accepts one, up
+// to confirmAttempts times.
+func (a *app) askFirstCode(out io.Writer, prompt string, check func(code string) (service.VerifyResult, error)) (service.VerifyResult, error) {
 	for attempt := 1; attempt <= confirmAttempts; attempt++ {
-		fmt.Fprint(out, "Enter the code it shows to confirm: ")
+		fmt.Fprint(out, prompt)
 		line, err := a.lines().readLine()
 		if errors.Is(err, io.EOF) || (err == nil && strings.TrimSpace(line) == "") {
 			fmt.Fprintln(out)
-			return nil, rejected(errors.New("enrollment cancelled; nothing was stored"))
+			return service.VerifyResult{}, errNoCode
 		}
 		if err != nil {
-			return nil, err
+			return service.VerifyResult{}, err
 		}
-		r, err := svc.Confirm(cmd.Context(), e, line, createUser)
+		r, err := check(line)
 		if errors.Is(err, devices.ErrMalformedCode) {
 			fmt.Fprintln(out, safe(err.Error()))
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return service.VerifyResult{}, err
 		}
 		if r.Accepted() {
-			fmt.Fprintf(out, "Confirmed: %s now has %s %q (device %d).\n", safe(e.User), r.Device.KindLabel(), safe(r.Device.Name), r.Device.ID)
-			return r.Device, nil
+			return r, nil
 		}
 		fmt.Fprintln(out, "That code is not right; check the device's clock and try again.")
 	}
-	return nil, rejected(fmt.Errorf("%d wrong codes; enrollment cancelled, nothing was stored", confirmAttempts))
+	return service.VerifyResult{}, errWrongCodes
 }
 
 func (a *app) backupCodesCommand() *cobra.Command {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/nfc"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/termsafe"
@@ -68,6 +69,16 @@ var kindByCause = []struct {
 	{fs.ErrNotExist, kindEnvironment},
 	{fs.ErrPermission, kindEnvironment},
 	{context.Canceled, kindEnvironment},
+	// Programming tokens over NFC: the reader stack or the token could not
+	// be reached (2); the token refused us, or is not one we may program (1).
+	{nfc.ErrNoDaemon, kindEnvironment},
+	{nfc.ErrNoReader, kindEnvironment},
+	{nfc.ErrCardTimeout, kindEnvironment},
+	{nfc.ErrCardRemoved, kindEnvironment},
+	{nfc.ErrAuthFailed, kindRejected},
+	{nfc.ErrAuthCapReached, kindRejected},
+	{nfc.ErrUnknownModel, kindRejected},
+	{nfc.ErrSeedWouldBeErased, kindRejected},
 }
 
 // markedError marks an error a command raised itself with its kind, for

@@ -81,7 +81,7 @@ func hostileStore(t *testing.T) *harness {
 // copyTo gives a fresh harness on a copy of h's store and key, so each
 // command runs against the same hostile store.
 func (h *harness) copyTo(t *testing.T) *harness {
-	c := &harness{t: t, dir: t.TempDir(), now: h.now}
+	c := &harness{t: t, dir: t.TempDir(), now: h.now, pcscSocket: h.pcscSocket}
 	entries, err := os.ReadDir(h.dir)
 	if err != nil {
 		t.Fatal(err)

@@ -133,6 +133,8 @@ match; 2 usage or environment error. With --json, a failure prints
 		a.tokensCommand(),
 		a.exportCommand(),
 		a.versionCommand(),
+		a.nfcCommand(),
+		a.burnCommand(),
 	)
 	root.AddCommand(a.assignCommands()...)
 	markBodyErrors(root)

@@ -17,6 +17,7 @@ type commandCase struct {
 	ok, reject, usage []string
 	stdin             string // for ok (enroll reads a seed and a code)
 	verdict           bool   // reject prints the verdict as the result (verify), not an error
+	token             bool   // ok needs pcscd and a virtual token on the reader (see withToken)
 	hostile           [][]string
 }
 
@@ -63,6 +64,13 @@ var commandCases = map[string]commandCase{
 		reject:  []string{"nobody"},
 		usage:   []string{},
 		hostile: [][]string{{"alice"}, {hostileUser}},
+	},
+	"two-factor burn": {
+		ok:      []string{"--batch", "--count", "1", "--timeout", "10s"},
+		reject:  []string{"nobody"},
+		usage:   []string{},
+		token:   true,
+		hostile: [][]string{{hostileUser}, {"alice", "--reader", hostile, "--timeout", "1s"}, {"--batch", "--count", "1", "--timeout", "1s"}},
 	},
 	"two-factor config": {
 		ok:      []string{},
@@ -164,6 +172,29 @@ var commandCases = map[string]commandCase{
 		ok:      []string{},
 		usage:   []string{"extra"},
 		hostile: [][]string{{}},
+	},
+	"two-factor nfc": {
+		ok:      []string{},
+		usage:   []string{"--no-such-flag"},
+		hostile: [][]string{{}},
+	},
+	"two-factor nfc info": {
+		ok:      []string{"--timeout", "10s"},
+		usage:   []string{"extra"},
+		token:   true,
+		hostile: [][]string{{"--reader", hostile, "--timeout", "1s"}},
+	},
+	"two-factor nfc readers": {
+		ok:      []string{},
+		usage:   []string{"extra"},
+		token:   true,
+		hostile: [][]string{{}},
+	},
+	"two-factor nfc sync-clock": {
+		ok:      []string{"--timeout", "10s"},
+		usage:   []string{"extra"},
+		token:   true,
+		hostile: [][]string{{"--reader", hostile, "--timeout", "1s"}},
 	},
 	"two-factor rekey": {
 		ok:      []string{},

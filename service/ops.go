@@ -129,6 +129,9 @@ func (s *Service) Confirm(ctx context.Context, e *Enrollment, code string, creat
 		if trial.Serial != "" {
 			detail += " serial " + trial.Serial
 		}
+		if trial.SeedSource == devices.SeedProgrammed {
+			detail += ", programmed over NFC, model " + trial.Model
+		}
 		if note := trial.ShortSeedNote(); note != "" {
 			detail += "; " + note
 		}

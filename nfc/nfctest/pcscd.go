@@ -42,14 +42,11 @@ type PCSCD struct {
 // Without the packages it skips, or fails when CI=true.
 func StartPCSCD(t testing.TB) *PCSCD {
 	t.Helper()
-	for _, f := range []string{pcscdBin, vpcdDriver} {
-		if _, err := os.Stat(f); err != nil {
-			msg := fmt.Sprintf("%s missing: install the Debian packages pcscd and vsmartcard-vpcd (apt-get install -y --no-install-recommends pcscd vsmartcard-vpcd pcsc-tools)", f)
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
+	if err := Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
 		}
+		t.Skip(err)
 	}
 	lock, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
@@ -92,6 +89,17 @@ func StartPCSCD(t testing.TB) *PCSCD {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
+}
+
+// Available says whether StartPCSCD can run here: nil, or what to install.
+// A test that only runs some cases through pcscd checks it first.
+func Available() error {
+	for _, f := range []string{pcscdBin, vpcdDriver} {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("%s missing: install the Debian packages pcscd and vsmartcard-vpcd (apt-get install -y --no-install-recommends pcscd vsmartcard-vpcd pcsc-tools)", f)
+		}
+	}
+	return nil
 }
 
 // Stop ends pcscd now (it is also stopped when the test ends), to test a

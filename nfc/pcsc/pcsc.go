@@ -205,7 +205,11 @@ func classify(err error, duringTransmit bool) error {
 	switch pcsclite.ErrorCode(code) {
 	case pcsclite.ErrSCardNoSmartCard, pcsclite.ErrSCardRemovedCard, pcsclite.ErrSCardUnpoweredCard,
 		pcsclite.ErrSCardResetCard, pcsclite.ErrSCardUnresponsiveCard, pcsclite.ErrSCardCommDataLost,
-		pcsclite.ErrSCardCommError, pcsclite.ErrSCardNotReady:
+		pcsclite.ErrSCardCommError, pcsclite.ErrSCardNotReady,
+		// pcscd's answer when the reader driver lost the card under a
+		// command it had accepted (vpcd's card hung up; a token swapped
+		// before pcscd's next presence poll).
+		pcsclite.ErrSCardNotTransacted:
 		if duringTransmit {
 			return fmt.Errorf("%w (PC/SC %08X)", nfc.ErrCardRemoved, code)
 		}
