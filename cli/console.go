@@ -11,6 +11,7 @@ import (
 
 	"github.com/two-factor/two-factor/themes"
 	"github.com/two-factor/two-factor/tui"
+	"github.com/two-factor/two-factor/views/registry"
 	"github.com/two-factor/two-factor/views/users"
 )
 
@@ -39,6 +40,9 @@ func (a *app) runConsole(cmd *cobra.Command) error {
 		NoColor: a.env.Getenv("NO_COLOR") != "",
 	}
 	c := tui.NewCommon(cmd.Context(), svc, choice)
+	// The registry is assembled here, once: screens name routes, and only
+	// this start-up code knows every screen.
+	c.Routes = registry.Routes()
 	err = tui.Run(cmd.Context(), c, tui.RunOptions{
 		Input:  a.env.Stdin,
 		Output: a.env.Stdout,

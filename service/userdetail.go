@@ -48,6 +48,28 @@ func (u *UserDetail) Enabled() bool {
 	return false
 }
 
+// TurnsOff reports whether action on the device with id would turn the
+// user's two-factor authentication off: the device is their last
+// confirmed, enabled app or token and the action disables or removes it.
+// Every front end asks this before such a change, so the rule that
+// decides when to warn is the rule Enabled uses.
+func (u *UserDetail) TurnsOff(id int64, action DeviceAction) bool {
+	if action != ActionDisable && action != ActionRemove {
+		return false
+	}
+	counts := false
+	for _, d := range u.Devices {
+		if !(d.Kind.IsOTP() && d.Confirmed && d.Enabled) {
+			continue
+		}
+		if d.ID != id {
+			return false // another active device keeps 2FA on
+		}
+		counts = true
+	}
+	return counts
+}
+
 // Find returns the device a reference (id, name or serial) names.
 func (u *UserDetail) Find(ref string) (*DeviceDetail, error) {
 	ds := make([]*devices.Device, len(u.Devices))

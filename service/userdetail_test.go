@@ -68,3 +68,39 @@ func TestUserDetail(t *testing.T) {
 		t.Errorf("unknown device: %v, want ErrNotFound", err)
 	}
 }
+
+// TestTurnsOff: only disabling or removing the last active app or token
+// turns a user's two-factor authentication off; backup codes and
+// unconfirmed devices never keep it on.
+func TestTurnsOff(t *testing.T) {
+	dev := func(id int64, kind devices.Kind, confirmed, enabled bool) DeviceDetail {
+		return DeviceDetail{Device: &devices.Device{ID: id, Kind: kind, Confirmed: confirmed, Enabled: enabled}}
+	}
+	only := &UserDetail{Devices: []DeviceDetail{
+		dev(1, devices.TOTP, true, true),
+		dev(2, devices.Backup, true, true),
+		dev(3, devices.HOTP, false, true), // unconfirmed
+		dev(4, devices.TOTP, true, false), // disabled
+	}}
+	two := &UserDetail{Devices: []DeviceDetail{dev(1, devices.TOTP, true, true), dev(5, devices.HOTP, true, true)}}
+	for _, tc := range []struct {
+		u      *UserDetail
+		id     int64
+		action DeviceAction
+		want   bool
+	}{
+		{only, 1, ActionDisable, true},
+		{only, 1, ActionRemove, true},
+		{only, 1, ActionRename, false},
+		{only, 1, ActionUnlock, false},
+		{only, 2, ActionRemove, false},
+		{only, 3, ActionRemove, false},
+		{only, 4, ActionEnable, false},
+		{two, 1, ActionDisable, false},
+		{two, 5, ActionRemove, false},
+	} {
+		if got := tc.u.TurnsOff(tc.id, tc.action); got != tc.want {
+			t.Errorf("%d devices, %s device %d: turns 2FA off = %v, want %v", len(tc.u.Devices), tc.action, tc.id, got, tc.want)
+		}
+	}
+}

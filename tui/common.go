@@ -27,6 +27,9 @@ type Common struct {
 	Zone *time.Location
 	// Location names the store in the header (its path).
 	Location string
+	// Routes opens what NavigateMsg names; assembled at start-up by the
+	// code that builds the console (views/registry).
+	Routes Routes
 	// Width and Height are the terminal's size; screens get the size of
 	// their own area through SetSize.
 	Width, Height int

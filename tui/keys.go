@@ -11,6 +11,9 @@ type GlobalKeyMap struct {
 	Help      key.Binding
 	Back      key.Binding
 	Filter    key.Binding
+	// Reload is ctrl+r on every screen: r is rename on a user's screen,
+	// and ctrl+r works while a filter is being typed.
+	Reload key.Binding
 
 	Up       key.Binding
 	Down     key.Binding
@@ -29,6 +32,7 @@ func DefaultGlobalKeyMap() GlobalKeyMap {
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Reload:    key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
 		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),

@@ -13,7 +13,11 @@ type PushMsg struct{ View View }
 
 // BackMsg closes From when it is the screen on top (a late message from
 // a screen already closed closes nothing); a nil From closes the top.
-type BackMsg struct{ From View }
+// Status, when set, is shown on the screen revealed.
+type BackMsg struct {
+	From   View
+	Status StatusMsg
+}
 
 // Level grades a status line.
 type Level int
@@ -46,8 +50,11 @@ func Push(v View) tea.Cmd { return func() tea.Msg { return PushMsg{View: v} } }
 // Back returns a command that closes from.
 func Back(from View) tea.Cmd { return func() tea.Msg { return BackMsg{From: from} } }
 
-// Replace closes from and opens to in its place.
-func Replace(from, to View) tea.Cmd { return tea.Sequence(Back(from), Push(to)) }
+// BackWith closes from and tells the screen revealed what happened.
+func BackWith(from View, level Level, format string, a ...any) tea.Cmd {
+	text := fmt.Sprintf(format, a...)
+	return func() tea.Msg { return BackMsg{From: from, Status: StatusMsg{Text: text, Level: level}} }
+}
 
 // Status returns a command that reports text.
 func Status(level Level, format string, a ...any) tea.Cmd {

@@ -1,12 +1,8 @@
 package tui
 
 import (
-	"strings"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/two-factor/two-factor/themes"
 )
@@ -20,89 +16,166 @@ const (
 )
 
 // Model is the root model: it owns the terminal, keeps the stack of open
-// screens and routes messages to them.
+// screens, opens routes, owns the prompt and delivers each screen's
+// results to that screen.
 type Model struct {
 	c        *Common
-	stack    []View
-	status   StatusMsg
+	stack    []*entry
+	lastID   int
+	prompt   *prompt
 	showHelp bool
 	watch    watch
 }
 
+// entry is an open screen: its address and its status line.
+type entry struct {
+	id     int
+	view   View
+	status StatusMsg
+}
+
 // New returns the root model with home as its first screen.
 func New(c *Common, home View) *Model {
-	m := &Model{c: c, stack: []View{home}}
+	m := &Model{c: c}
+	m.stack = []*entry{m.newEntry(home)}
 	return m
+}
+
+func (m *Model) newEntry(v View) *entry {
+	m.lastID++
+	return &entry{id: m.lastID, view: v}
 }
 
 // Common returns the shared context, for tests.
 func (m *Model) Common() *Common { return m.c }
 
 // Top returns the screen on top.
-func (m *Model) Top() View { return m.stack[len(m.stack)-1] }
+func (m *Model) Top() View { return m.top().view }
+
+func (m *Model) top() *entry { return m.stack[len(m.stack)-1] }
 
 // Depth is how many screens are open.
 func (m *Model) Depth() int { return len(m.stack) }
 
-// StatusLine returns the current status, for tests.
-func (m *Model) StatusLine() StatusMsg { return m.status }
+// Prompting reports whether a prompt is waiting for an answer, for tests.
+func (m *Model) Prompting() bool { return m.prompt != nil }
+
+// find returns the open screen with address id, or nil.
+func (m *Model) find(id int) *entry {
+	for _, e := range m.stack {
+		if e.id == id {
+			return e
+		}
+	}
+	return nil
+}
 
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.Top().Init(), m.startWatch()}
+	cmds := []tea.Cmd{m.call(m.top(), m.top().view.Init), m.startWatch()}
 	if m.c.Theme.Name == themes.Auto || m.c.Theme.Name == themes.HighContrast {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
 	return tea.Batch(cmds...)
 }
 
+// call runs f on screen e and addresses the command it returns to e.
+func (m *Model) call(e *entry, f func() tea.Cmd) tea.Cmd { return address(e.id, f()) }
+
+// deliver gives msg to screen e only.
+func (m *Model) deliver(e *entry, msg tea.Msg) tea.Cmd {
+	return address(e.id, e.view.Update(msg))
+}
+
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if a, ok := msg.(addressed); ok {
+		return m, m.fromScreen(m.find(a.to), a.to, a.msg, true)
+	}
+	top := m.top()
+	return m, m.fromScreen(top, top.id, msg, false)
+}
+
+// fromScreen handles msg produced by a command of the screen with address
+// id (fromCmd; e is nil when that screen has been closed). Messages from
+// outside any screen (keys, the terminal) are taken as from the screen on
+// top.
+func (m *Model) fromScreen(e *entry, id int, msg tea.Msg, fromCmd bool) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
-		for _, v := range m.stack {
-			v.SetSize(m.areaSize())
+		for _, e := range m.stack {
+			e.view.SetSize(m.areaSize())
 		}
-		return m, nil
+		return nil
 	case tea.BackgroundColorMsg:
-		// The styles change; screens holding text fields restyle them.
+		// The styles change; text fields (tui.Input) restyle themselves
+		// when next drawn, and screens still hear of it.
 		m.c.SetDark(msg.IsDark())
-		return m, m.broadcast(msg)
+		return m.broadcast(msg)
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		return m.key(msg)
 	case tea.PasteMsg:
-		return m, m.Top().Update(msg)
+		if m.prompt != nil {
+			return m.answer(msg)
+		}
+		return m.deliver(m.top(), msg)
 	case PushMsg:
-		return m, m.push(msg.View)
+		return m.push(msg.View)
+	case NavigateMsg:
+		if msg.Replace && e != nil {
+			m.pop(e.view)
+		}
+		return address(id, m.c.Routes.open(m.c, msg.Route))
 	case BackMsg:
-		m.pop(msg.From)
-		return m, nil
+		if m.pop(msg.From) && msg.Status.Text != "" {
+			m.setStatus(m.top(), msg.Status)
+		}
+		return nil
 	case StatusMsg:
-		m.status = msg
-		return m, nil
+		m.setStatus(e, msg)
+		return nil
 	case WatchTickMsg:
-		return m, m.readVersion()
+		return m.readVersion()
 	case storeVersionMsg:
-		return m, m.versionRead(msg)
+		return m.versionRead(msg)
 	case ChangedMsg:
-		if msg.External { // another process: the status stays as it was
-			return m, m.broadcast(msg)
+		if msg.External { // another process: every status stays as it was
+			return m.broadcast(msg)
 		}
-		m.status = StatusMsg{Text: msg.Status, Level: OK}
-		if msg.Close != nil {
-			m.pop(msg.Close)
+		owner := e
+		if msg.Close != nil && m.pop(msg.Close) {
+			owner = m.top()
 		}
-		return m, m.broadcast(msg)
+		m.setStatus(owner, StatusMsg{Text: msg.Status, Level: OK})
+		return m.broadcast(msg)
+	case askMsg:
+		if e == nil { // the screen that asked has closed: no one to answer
+			return nil
+		}
+		m.prompt = newPrompt(m.c, id, msg)
+		m.showHelp = false
+		return m.prompt.focus()
 	}
-	return m, m.broadcast(msg)
+	if !fromCmd {
+		// Not a screen's result (a test's message, a future event
+		// source): every screen may want it.
+		return m.broadcast(msg)
+	}
+	if e == nil {
+		return nil // a result for a screen already closed
+	}
+	return m.deliver(e, msg)
 }
 
-// key routes a key press: ctrl+c always quits; while the screen takes
-// text everything else is its own; otherwise ? and q are global.
+// key routes a key press: ctrl+c always quits; an open prompt takes every
+// other key; while the screen takes text everything else is its own;
+// otherwise ? and q are global.
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.Keys
 	switch {
 	case key.Matches(msg, k.ForceQuit):
 		return tea.Quit
+	case m.prompt != nil:
+		return m.answer(msg)
 	case m.showHelp:
 		switch {
 		case key.Matches(msg, k.Quit):
@@ -112,40 +185,74 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case m.Top().Capturing():
-		return m.Top().Update(msg)
+		return m.deliver(m.top(), msg)
 	case key.Matches(msg, k.Help):
 		m.showHelp = true
 		return nil
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
 	}
-	return m.Top().Update(msg)
+	return m.deliver(m.top(), msg)
+}
+
+// answer gives msg to the prompt and, once it is answered, gives the
+// answer to the screen that asked.
+func (m *Model) answer(msg tea.Msg) tea.Cmd {
+	p := m.prompt
+	out, cmd := p.update(msg)
+	if out == pending {
+		return cmd
+	}
+	m.prompt = nil
+	asker := m.find(p.asker)
+	if asker == nil {
+		return nil
+	}
+	switch out {
+	case answeredYes:
+		return address(asker.id, p.confirm.OnYes)
+	case answeredNo:
+		m.setStatus(asker, StatusMsg{Text: "cancelled: nothing changed", Level: Info})
+	case answeredLine:
+		return m.deliver(asker, AnswerMsg{ID: p.line.ID, Value: p.value()})
+	}
+	return nil
 }
 
 func (m *Model) push(v View) tea.Cmd {
 	if v == nil {
 		return nil
 	}
-	m.stack = append(m.stack, v)
+	m.top().status = StatusMsg{} // leaving a screen ends its status
+	e := m.newEntry(v)
+	m.stack = append(m.stack, e)
 	m.showHelp = false
 	v.SetSize(m.areaSize())
-	return v.Init()
+	return m.call(e, v.Init)
 }
 
-// pop closes from if it is on top; the home screen stays.
-func (m *Model) pop(from View) {
+// pop closes from if it is on top (nil: the top) and reports whether it
+// did; the home screen stays. A prompt asked by the closed screen goes
+// with it.
+func (m *Model) pop(from View) bool {
 	if len(m.stack) < 2 || (from != nil && m.Top() != from) {
-		return
+		return false
+	}
+	if m.prompt != nil && m.prompt.asker == m.top().id {
+		m.prompt = nil
 	}
 	m.stack[len(m.stack)-1] = nil
 	m.stack = m.stack[:len(m.stack)-1]
 	m.showHelp = false
+	return true
 }
 
+// broadcast gives msg to every open screen: for what concerns them all
+// (the store changed, the colours changed), never for a screen's results.
 func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 	cmds := make([]tea.Cmd, 0, len(m.stack))
-	for _, v := range m.stack {
-		cmds = append(cmds, v.Update(msg))
+	for _, e := range m.stack {
+		cmds = append(cmds, m.deliver(e, msg))
 	}
 	return tea.Batch(cmds...)
 }
@@ -154,169 +261,3 @@ func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 func (m *Model) areaSize() (int, int) {
 	return m.c.Width, max(0, m.c.Height-chromeLines)
 }
-
-func (m *Model) View() tea.View {
-	v := tea.NewView(m.Render())
-	v.AltScreen = true
-	v.WindowTitle = "two-factor: " + m.Top().Title()
-	return v
-}
-
-// Render draws the whole frame as a string.
-func (m *Model) Render() string {
-	w, h := m.c.Width, m.c.Height
-	if w == 0 || h == 0 {
-		return ""
-	}
-	if w < MinWidth || h < MinHeight {
-		return FitBlock(strings.Join(Wrap(tooSmall(w, h), w), "\n"), w, h)
-	}
-	_, ah := m.areaSize()
-	body := ""
-	if m.showHelp {
-		body = m.fullHelp()
-	} else {
-		body = m.Top().View()
-	}
-	return strings.Join([]string{
-		m.header(),
-		FitBlock(body, w, ah),
-		m.statusLine(),
-		m.footer(),
-	}, "\n")
-}
-
-func tooSmall(w, h int) string {
-	return "The console needs a terminal of at least " +
-		itoa(MinWidth) + "×" + itoa(MinHeight) + "; this one is " + itoa(w) + "×" + itoa(h) + ".\n" +
-		"Enlarge the window, or press q to quit."
-}
-
-func (m *Model) header() string {
-	s := m.c.Styles
-	parts := make([]string, 0, len(m.stack))
-	for _, v := range m.stack {
-		parts = append(parts, v.Title())
-	}
-	left := s.AppName.Render("two-factor") + s.Crumb.Render(" › "+strings.Join(parts, " › "))
-	right := Safe(m.c.Location)
-	room := m.c.Width - ansi.StringWidth(left) - 2
-	if room < 12 {
-		return Truncate(left, m.c.Width)
-	}
-	right = s.HeaderInfo.Render(TruncateLeft(right, room))
-	gap := m.c.Width - ansi.StringWidth(left) - ansi.StringWidth(right)
-	return left + strings.Repeat(" ", max(1, gap)) + right
-}
-
-// statusLine shows the latest result or error, with a word or symbol
-// as well as a colour.
-func (m *Model) statusLine() string {
-	s := m.c.Styles
-	if m.status.Text == "" {
-		return ""
-	}
-	text := m.status.Text
-	switch m.status.Level {
-	case OK:
-		return Truncate(s.StatusOK.Render("✓ "+text), m.c.Width)
-	case Error:
-		return Truncate(s.StatusError.Render("✗ error: "+text), m.c.Width)
-	}
-	return Truncate(s.StatusInfo.Render("· "+text), m.c.Width)
-}
-
-// footer is the active screen's short help, with ? and q always at the
-// right where they cannot be cut off.
-func (m *Model) footer() string {
-	global := m.c.Keys.ShortHelp()
-	if m.showHelp {
-		global = []key.Binding{WithHelp(m.c.Keys.Help, "?/esc", "close help"), m.c.Keys.Quit}
-	}
-	right := ShortHelp(m.c.Styles, global, m.c.Width)
-	left := ""
-	if !m.showHelp {
-		left = ShortHelp(m.c.Styles, m.Top().ShortHelp(), m.c.Width-ansi.StringWidth(right)-3)
-	}
-	gap := m.c.Width - ansi.StringWidth(left) - ansi.StringWidth(right)
-	return left + strings.Repeat(" ", max(1, gap)) + right
-}
-
-// ShortHelp renders bindings on one line of at most width cells, ending
-// with an ellipsis when some do not fit.
-func ShortHelp(s *themes.Styles, bindings []key.Binding, width int) string {
-	var b strings.Builder
-	used := 0
-	sep := s.Help.ShortSeparator.Render(" · ")
-	for i, kb := range bindings {
-		if !kb.Enabled() {
-			continue
-		}
-		item := s.Help.ShortKey.Render(kb.Help().Key) + " " + s.Help.ShortDesc.Render(kb.Help().Desc)
-		if used > 0 {
-			item = sep + item
-		}
-		w := ansi.StringWidth(item)
-		last := i == len(bindings)-1
-		if used+w > width || (!last && used+w+2 > width) {
-			if used+2 <= width {
-				b.WriteString(s.Help.Ellipsis.Render(" …"))
-			}
-			break
-		}
-		b.WriteString(item)
-		used += w
-	}
-	return b.String()
-}
-
-func (m *Model) fullHelp() string {
-	s := m.c.Styles
-	groups := append(m.Top().FullHelp(), m.c.Keys.FullHelp()...)
-	return s.Title.Render("Keys: "+m.Top().Title()) + "\n\n" + FullHelp(s, groups, m.c.Width)
-}
-
-// FullHelp lays groups of bindings out as columns, starting a new band of
-// columns below when the next one would not fit in width.
-func FullHelp(s *themes.Styles, groups [][]key.Binding, width int) string {
-	var bands []string
-	var band []string
-	used := 0
-	for _, g := range groups {
-		col := helpColumn(s, g)
-		if col == "" {
-			continue
-		}
-		w := lipgloss.Width(col) + 3
-		if used > 0 && used+w > width {
-			bands = append(bands, lipgloss.JoinHorizontal(lipgloss.Top, band...))
-			band, used = nil, 0
-		}
-		band = append(band, lipgloss.NewStyle().PaddingRight(3).Render(col))
-		used += w
-	}
-	if len(band) > 0 {
-		bands = append(bands, lipgloss.JoinHorizontal(lipgloss.Top, band...))
-	}
-	return strings.Join(bands, "\n\n")
-}
-
-func helpColumn(s *themes.Styles, g []key.Binding) string {
-	keyW := 0
-	for _, b := range g {
-		if b.Enabled() {
-			keyW = max(keyW, ansi.StringWidth(b.Help().Key))
-		}
-	}
-	var lines []string
-	for _, b := range g {
-		if !b.Enabled() {
-			continue
-		}
-		k := b.Help().Key
-		lines = append(lines, s.Help.FullKey.Render(k)+strings.Repeat(" ", keyW-ansi.StringWidth(k)+1)+s.Help.FullDesc.Render(b.Help().Desc))
-	}
-	return strings.Join(lines, "\n")
-}
-
-func itoa(n int) string { return Thousands(n) }

@@ -204,3 +204,29 @@ func TestQuitFromTheHelp(t *testing.T) {
 		t.Fatal("q in the help did not quit")
 	}
 }
+
+// TestStatusBelongsToItsScreen: a status goes when its screen is left or
+// closed, and a newer status on a screen replaces an older error.
+func TestStatusBelongsToItsScreen(t *testing.T) {
+	a, _ := app(t, 80, 24)
+	a.Send(tui.StatusMsg{Text: "import failed", Level: tui.Error})
+	a.Send(tui.StatusMsg{Text: "imported 3 tokens", Level: tui.OK})
+	if st := a.Root.StatusLine(); st.Text != "imported 3 tokens" || strings.Contains(a.Frame(), "import failed") {
+		t.Fatalf("a success did not replace the older error: %+v", st)
+	}
+	top := &stub{title: "Top"}
+	a.Send(tui.PushMsg{View: top})
+	if strings.Contains(a.Frame(), "imported") {
+		t.Errorf("the home screen's status is shown on the screen opened over it:\n%s", a.Frame())
+	}
+	a.Send(tui.StatusMsg{Text: "top's news", Level: tui.Info})
+	a.Keys("esc")
+	if f := a.Frame(); strings.Contains(f, "top's news") || strings.Contains(f, "imported") {
+		t.Errorf("a status outlived its screen:\n%s", f)
+	}
+	a.Send(tui.PushMsg{View: top})
+	a.Send(tui.BackMsg{From: top, Status: tui.StatusMsg{Text: "cancelled", Level: tui.Info}})
+	if st := a.Root.StatusLine(); st.Text != "cancelled" {
+		t.Errorf("a screen closing with a result did not tell the one beneath: %+v", st)
+	}
+}

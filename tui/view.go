@@ -13,8 +13,9 @@ type View interface {
 	// is pushed.
 	Init() tea.Cmd
 	// Update handles a message. Keys and pastes reach only the screen on
-	// top; every other message reaches every open screen, so a result
-	// always finds the screen that asked for it.
+	// top (or the root's prompt); the result of a command the screen
+	// returned reaches that screen only (the root addresses it); what
+	// concerns every screen (ChangedMsg, a colour change) reaches all.
 	Update(msg tea.Msg) tea.Cmd
 	// View renders the screen's area.
 	View() string

@@ -28,6 +28,12 @@ import (
 // Env is a store fixture with the console on top of it.
 type Env struct{ *servicetest.Env }
 
+// Routes is the console's route registry for the consoles Env.Common
+// builds. views/registry cannot be imported here (it imports the screens,
+// whose tests import this package), so a test package that navigates
+// sets it once, in an init of its own: tuitest.Routes = registry.Routes().
+var Routes tui.Routes
+
 // NewEnv opens a new store (servicetest.NewEnv) for console tests.
 func NewEnv(tb testing.TB) *Env { return &Env{servicetest.NewEnv(tb)} }
 
@@ -44,6 +50,7 @@ func (e *Env) Common(w, h int, choice ...themes.Choice) *tui.Common {
 	}
 	c := tui.NewCommon(context.Background(), e.Svc, ch)
 	c.Location = "store.db"
+	c.Routes = Routes
 	// Golden files hold times as text: they must not depend on the
 	// machine's zone.
 	c.Zone = time.UTC
@@ -106,13 +113,13 @@ func Drive(update func(tea.Msg) tea.Cmd, cmd tea.Cmd) (quit bool) {
 			queue = append(cmds, queue...)
 			continue
 		}
-		switch msg.(type) {
+		switch tui.Payload(msg).(type) {
 		case tea.QuitMsg:
 			return true
 		case spinner.TickMsg, tui.WatchTickMsg:
 			continue
 		}
-		if t := reflect.TypeOf(msg); t.PkgPath() == "charm.land/bubbles/v2/cursor" {
+		if t := reflect.TypeOf(tui.Payload(msg)); t.PkgPath() == "charm.land/bubbles/v2/cursor" {
 			continue
 		}
 		queue = append(queue, update(msg))

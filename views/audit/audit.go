@@ -5,11 +5,11 @@ package audit
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/two-factor/two-factor/db"
@@ -24,28 +24,24 @@ type Model struct {
 	c    *tui.Common
 	keys KeyMap
 	user string // only this user's entries, when set
-	spin spinner.Model
 
-	loading   bool
-	err       error
-	gen       int
-	entries   []db.AuditEntry
-	filtering bool
-	filter    textinput.Model
-	query     string
-	cursor    tui.ListCursor
+	// The filter is the store's: each change of it loads again, and the
+	// answers to earlier keystrokes are dropped when they arrive late.
+	load  *tui.Loader[[]db.AuditEntry]
+	list  *tui.List[db.AuditEntry]
+	asked string // the filter the latest load asked for
 
 	width, height int
 }
 
 // New returns the audit log, of one user when user is not empty.
 func New(c *tui.Common, user string) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user, loading: true}
-	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
-	m.filter = textinput.New()
-	m.filter.Prompt = "/ "
-	m.filter.Placeholder = "text in any column (actor, action, user, device, detail)"
-	m.filter.SetStyles(c.Styles.Input)
+	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user, load: tui.NewLoader[[]db.AuditEntry]()}
+	m.list = tui.NewList(c, tui.ListOptions[db.AuditEntry]{
+		Key:         func(e db.AuditEntry) string { return strconv.FormatInt(e.ID, 10) },
+		Remote:      true,
+		Placeholder: "text in any column (actor, action, user, device, detail)",
+	})
 	return m
 }
 
@@ -56,162 +52,111 @@ func (m *Model) Title() string {
 	return "Audit log"
 }
 
-func (m *Model) Capturing() bool { return m.filtering }
+func (m *Model) Capturing() bool { return m.list.Filtering() }
 
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
-	m.filter.SetWidth(max(10, w-30))
-	m.cursor.Clamp(len(m.entries), m.listHeight())
+	m.list.SetFilterWidth(w - 30)
+	m.list.SetHeight(h - 6) // room for the info line, the header and the selected entry
 }
 
-// listHeight leaves room for the info line, the header and the selected
-// entry below the list.
-func (m *Model) listHeight() int { return max(1, m.height-6) }
+func (m *Model) Init() tea.Cmd { return m.reload() }
 
-func (m *Model) Init() tea.Cmd { return tea.Batch(m.load(), m.spin.Tick) }
-
-func (m *Model) load() tea.Cmd {
-	m.gen++
-	m.loading = true
-	gen, c := m.gen, m.c
-	f := db.AuditFilter{User: m.user, Text: m.query, Limit: limit}
-	return func() tea.Msg {
-		es, err := c.Svc.Audit(c.Ctx, f)
-		return loadedMsg{gen: gen, entries: es, err: err}
-	}
+func (m *Model) reload() tea.Cmd {
+	c := m.c
+	m.asked = m.list.Query()
+	f := db.AuditFilter{User: m.user, Text: m.asked, Limit: limit}
+	return m.load.Load(func() ([]db.AuditEntry, error) { return c.Svc.Audit(c.Ctx, f) })
 }
 
 // Entries returns the entries shown, for tests.
-func (m *Model) Entries() []db.AuditEntry { return m.entries }
+func (m *Model) Entries() []db.AuditEntry { return m.list.Rows() }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := m.load.Accept(msg); ok {
+		if r.Err == nil {
+			m.list.SetRows(r.Value)
+		}
+		return nil
+	}
 	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.gen != m.gen {
-			return nil // a later keystroke asked again
-		}
-		m.loading, m.err = false, msg.err
-		if msg.err == nil {
-			m.entries = msg.entries
-			m.cursor = tui.ListCursor{}
-		}
-		return nil
-	case tea.BackgroundColorMsg:
-		m.filter.SetStyles(m.c.Styles.Input)
-		return nil
 	case tui.ChangedMsg:
-		return m.load()
+		return m.reload()
 	case spinner.TickMsg:
-		if !m.loading {
-			return nil
+		return m.load.Update(msg)
+	case tea.PasteMsg, tea.KeyPressMsg:
+		cmd, ok := m.list.Update(msg)
+		if m.list.Query() != m.asked {
+			return tea.Batch(cmd, m.reload())
 		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
-	case tea.PasteMsg:
-		if m.filtering {
-			return m.typed(msg)
+		if ok {
+			return cmd
 		}
-	case tea.KeyPressMsg:
-		if m.filtering {
-			switch {
-			case key.Matches(msg, m.keys.Clear):
-				m.filtering = false
-				m.filter.Blur()
-				m.filter.SetValue("")
-				return m.setQuery("")
-			case key.Matches(msg, m.keys.Apply):
-				m.filtering = false
-				m.filter.Blur()
-				return nil
-			}
-			return m.typed(msg)
+		if k, isKey := msg.(tea.KeyPressMsg); isKey {
+			return m.key(k)
 		}
-		return m.key(msg)
 	}
 	return nil
-}
-
-func (m *Model) typed(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(msg)
-	return tea.Batch(cmd, m.setQuery(m.filter.Value()))
-}
-
-// setQuery asks the store again when the filter changed; results of
-// earlier keystrokes are dropped when they arrive late.
-func (m *Model) setQuery(q string) tea.Cmd {
-	q = strings.TrimSpace(q)
-	if q == m.query {
-		return nil
-	}
-	m.query = q
-	return tea.Batch(m.load(), m.spin.Tick)
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	if m.cursor.Move(msg, k.GlobalKeyMap, len(m.entries), m.listHeight()) {
-		return nil
-	}
 	switch {
-	case key.Matches(msg, k.Filter):
-		m.filtering = true
-		m.filter.CursorEnd()
-		return m.filter.Focus()
-	case key.Matches(msg, k.Back):
-		if m.query != "" {
-			m.filter.SetValue("")
-			return m.setQuery("")
-		}
+	case key.Matches(msg, m.keys.Back):
 		return tui.Back(m)
-	case key.Matches(msg, k.Reload):
-		return tea.Batch(m.load(), m.spin.Tick)
+	case key.Matches(msg, m.keys.Reload):
+		return m.reload()
+	case key.Matches(msg, m.keys.Open):
+		if e, ok := m.list.Selected(); ok {
+			return openUser(e)
+		}
 	}
 	return nil
+}
+
+// openUser opens the screen of the user an entry is about, at its device.
+func openUser(e db.AuditEntry) tea.Cmd {
+	if e.User == "" {
+		return tui.Status(tui.Info, "this entry (%s) is about no user", tui.Safe(e.Action))
+	}
+	return tui.Navigate(tui.Route{Screen: tui.ScreenUser, User: e.User, Device: e.DeviceID})
 }
 
 func (m *Model) View() string {
 	s := m.c.Styles
 	var b strings.Builder
-	if m.filtering {
-		b.WriteString(m.filter.View())
+	q, n := m.list.Query(), m.list.Len()
+	if m.list.Filtering() {
+		b.WriteString(m.list.FilterView())
 	} else {
 		b.WriteString(s.Title.Render(m.Title()))
-		if m.query != "" {
-			b.WriteString(s.Text.Render(" containing ") + s.Strong.Render(tui.Quoted(m.query)))
+		if q != "" {
+			b.WriteString(s.Text.Render(" containing ") + s.Strong.Render(tui.Quoted(q)))
 		}
 	}
-	info := fmt.Sprintf("  %s, newest first", tui.Plural(len(m.entries), "entry", "entries"))
-	if len(m.entries) == limit {
+	info := fmt.Sprintf("  %s, newest first", tui.Plural(n, "entry", "entries"))
+	if n == limit {
 		info += fmt.Sprintf(" (the latest %d)", limit)
 	}
-	if m.loading {
-		info += " " + m.spin.View()
+	if m.load.Busy() {
+		info += " " + m.load.Spinner()
 	}
 	b.WriteString(s.Muted.Render(info))
-	if m.err != nil {
-		b.WriteString("\n\n" + s.Danger.Render("✗ "+tui.Safe(m.err.Error())))
+	if err := m.load.Err(); err != nil {
+		b.WriteString("\n\n" + s.Danger.Render("✗ "+tui.Safe(err.Error())))
 		return b.String()
 	}
 	cols := m.columns()
 	b.WriteString("\n" + s.TableHeader.Render("  "+strings.Join(cols.header(), " ")))
-	if len(m.entries) == 0 && !m.loading {
+	if n == 0 && !m.load.Busy() && m.load.State() != tui.LoadPending {
 		b.WriteString("\n\n " + s.Muted.Render("No entries."))
-		if m.query != "" {
+		if q != "" {
 			b.WriteString(s.Text.Render(" esc clears the filter."))
 		}
 		return b.String()
 	}
-	h := m.listHeight()
-	for i := m.cursor.Offset; i < m.cursor.End(len(m.entries), h); i++ {
-		b.WriteString("\n" + m.row(cols, &m.entries[i], i == m.cursor.Index))
-	}
-	for i := m.cursor.End(len(m.entries), h) - m.cursor.Offset; i < h; i++ {
-		b.WriteString("\n")
-	}
-	if m.cursor.Index < len(m.entries) {
-		b.WriteString("\n" + m.entryDetail(&m.entries[m.cursor.Index]))
+	b.WriteString("\n" + m.list.ViewFilled(func(e db.AuditEntry, selected bool) string { return m.row(cols, &e, selected) }))
+	if e, ok := m.list.Selected(); ok {
+		b.WriteString("\n" + m.entryDetail(&e))
 	}
 	return b.String()
 }
@@ -237,17 +182,17 @@ func (m *Model) entryDetail(e *db.AuditEntry) string {
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
-	if m.filtering {
-		return []key.Binding{k.Apply, k.Clear}
+	if m.list.Filtering() {
+		return m.list.FilterHelp()
 	}
-	out := []key.Binding{k.Up, k.Down, k.Filter, k.Reload}
-	if m.query != "" {
-		out = append(out, k.Clear)
+	out := []key.Binding{tui.WithHelp(k.Open, "enter", "open user"), k.Filter, k.Reload}
+	if m.list.Query() != "" {
+		out = append(out, m.list.Keys().Clear)
 	}
 	return append(out, k.Back)
 }
 
 func (m *Model) FullHelp() [][]key.Binding {
-	k := m.keys
-	return [][]key.Binding{k.Navigation(), {k.Filter, k.Apply, k.Clear, k.Reload, k.Back}}
+	k, lk := m.keys, m.list.Keys()
+	return [][]key.Binding{k.Navigation(), {tui.WithHelp(k.Open, "enter", "open the entry's user"), k.Filter, lk.Apply, lk.Clear, k.Reload, k.Back}}
 }

@@ -33,8 +33,9 @@ type columns struct {
 // columns sizes the table for the entries loaded and the screen's width.
 func (m *Model) columns() columns {
 	c := columns{action: len("ACTION"), actor: len("ACTOR"), user: len("USER"), outcome: len("RESULT"), device: m.width >= deviceAtCol}
-	for i := range m.entries {
-		e := &m.entries[i]
+	entries := m.list.Rows()
+	for i := range entries {
+		e := &entries[i]
 		c.action = max(c.action, lipgloss.Width(tui.Safe(e.Action)))
 		c.actor = max(c.actor, lipgloss.Width(tui.Safe(e.Actor)))
 		c.user = max(c.user, lipgloss.Width(tui.Safe(e.User)))

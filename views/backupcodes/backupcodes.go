@@ -30,9 +30,11 @@ type Model struct {
 	c     *tui.Common
 	keys  KeyMap
 	user  string
-	spin  spinner.Model
 	state state
 	err   error
+
+	counting   *tui.Loader[int]      // how many unused codes the user has (-1: no backup device)
+	generating *tui.Loader[[]string] // the new codes
 
 	unused int // -1 when the user has no backup codes yet
 	codes  []string
@@ -43,7 +45,7 @@ type Model struct {
 // New returns the backup codes screen for user.
 func New(c *tui.Common, user string) *Model {
 	return &Model{c: c, keys: DefaultKeyMap(), user: user, unused: -1,
-		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+		counting: tui.NewLoader[int](), generating: tui.NewLoader[[]string]()}
 }
 
 func (m *Model) Title() string    { return "Backup codes" }
@@ -52,7 +54,7 @@ func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
 func (m *Model) Init() tea.Cmd {
 	c, user := m.c, m.user
-	return func() tea.Msg {
+	return m.counting.Load(func() (int, error) {
 		ds, err := c.Svc.Devices(c.Ctx, user)
 		unused := -1
 		for _, d := range ds {
@@ -60,45 +62,44 @@ func (m *Model) Init() tea.Cmd {
 				unused = len(d.Codes)
 			}
 		}
-		return existingMsg{user: user, unused: unused, err: err}
-	}
+		return unused, err
+	})
+}
+
+// generate makes the codes, replacing any earlier ones.
+func (m *Model) generate() tea.Cmd {
+	m.state = stateGenerating
+	c, user := m.c, m.user
+	return m.generating.Load(func() ([]string, error) { return c.Svc.BackupCodes(c.Ctx, user) })
 }
 
 // Codes returns the codes on screen, for tests.
 func (m *Model) Codes() []string { return m.codes }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case existingMsg:
-		if msg.user != m.user || m.state != stateLoading {
+	if r, ok := m.counting.Accept(msg); ok && m.state == stateLoading {
+		if r.Err != nil {
+			m.state, m.err = stateError, r.Err
 			return nil
 		}
-		if msg.err != nil {
-			m.state, m.err = stateError, msg.err
+		m.state, m.unused = stateAsk, r.Value
+		return nil
+	}
+	if r, ok := m.generating.Accept(msg); ok && m.state == stateGenerating {
+		if r.Err != nil {
+			m.state, m.err = stateError, r.Err
 			return nil
 		}
-		m.state, m.unused = stateAsk, msg.unused
-	case generatedMsg:
-		if msg.user != m.user || m.state != stateGenerating {
-			return nil
-		}
-		if msg.err != nil {
-			m.state, m.err = stateError, msg.err
-			return nil
-		}
-		m.state, m.codes = stateShown, msg.codes
+		m.state, m.codes = stateShown, r.Value
 		verb := "generated"
 		if m.unused >= 0 {
 			verb = "regenerated"
 		}
 		return tui.Changed(nil, "%s 10 backup codes for %s; the earlier ones no longer work", verb, tui.Safe(m.user))
+	}
+	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		if m.state != stateGenerating {
-			return nil
-		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
+		return m.generating.Update(msg)
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}
@@ -115,12 +116,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case stateAsk:
 		if key.Matches(msg, m.keys.Generate) {
-			m.state = stateGenerating
-			c, user := m.c, m.user
-			return tea.Batch(m.spin.Tick, func() tea.Msg {
-				codes, err := c.Svc.BackupCodes(c.Ctx, user)
-				return generatedMsg{user: user, codes: codes, err: err}
-			})
+			return m.generate()
 		}
 		fallthrough
 	default:
@@ -140,7 +136,7 @@ func (m *Model) View() string {
 	case stateError:
 		return "\n" + s.Danger.Render("✗ "+tui.Safe(m.err.Error())) + "\n\n" + s.Text.Render("Press esc to go back.")
 	case stateGenerating:
-		return "\n " + m.spin.View() + s.Muted.Render(" generating…")
+		return "\n " + m.generating.Spinner() + s.Muted.Render(" generating…")
 	case stateAsk:
 		lines := []string{
 			s.Title.Render("Backup codes for " + who),
@@ -155,7 +151,7 @@ func (m *Model) View() string {
 		lines = append(lines, "",
 			s.Text.Render("The codes are shown once, here, and stored only as hashes."),
 			"",
-			s.Key.Render("g")+s.Text.Render(" generate now    ")+s.Key.Render("esc")+s.Text.Render(" back, changing nothing"))
+			s.Key.Render("enter")+s.Text.Render(" generate now    ")+s.Key.Render("esc")+s.Text.Render(" back, changing nothing"))
 		return strings.Join(lines, "\n")
 	}
 	// stateShown

@@ -14,7 +14,9 @@ type KeyMap struct {
 // DefaultKeyMap returns the screen's keys.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Generate: key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "generate")),
+		// enter is every screen's main action; g is "first row"
+		// everywhere, so it is not generate here.
+		Generate: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "generate")),
 		Done:     key.NewBinding(key.WithKeys("enter", "esc"), key.WithHelp("enter", "done: I have saved them")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}

@@ -1,6 +1,8 @@
 // Package disable asks before the two destructive actions on a whole
 // user: turning their two-factor authentication off (every device goes)
-// and removing the user. The question lists exactly what will be removed.
+// and removing the user. The question (the root's prompt) lists exactly
+// what will be removed. Screens reach these through their routes
+// (tui.ScreenDisable2FA, tui.ScreenRemoveUser).
 package disable
 
 import (
@@ -8,22 +10,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/tui"
-	"github.com/two-factor/two-factor/views/confirm"
 )
-
-// DeviceLine describes one device for a confirmation, safely.
-func DeviceLine(d *devices.Device) string {
-	switch {
-	case d.Kind == devices.Backup:
-		return fmt.Sprintf("backup codes (%d unused, device %d)", len(d.Codes), d.ID)
-	case d.Hardware:
-		return fmt.Sprintf("%s %s serial %s (device %d): unassigned, back to the token inventory",
-			tui.Safe(d.KindLabel()), tui.Quoted(d.Name), tui.Safe(d.Serial), d.ID)
-	}
-	return fmt.Sprintf("%s %s (device %d)", tui.Safe(d.KindLabel()), tui.Quoted(d.Name), d.ID)
-}
 
 // Start loads the user's devices and asks whether to remove them all.
 func Start(c *tui.Common, user string) tea.Cmd {
@@ -38,9 +26,9 @@ func Start(c *tui.Common, user string) tea.Cmd {
 		}
 		lines := make([]string, len(ds))
 		for i, d := range ds {
-			lines[i] = DeviceLine(d)
+			lines[i] = tui.DeviceLine(d)
 		}
-		return tui.PushMsg{View: confirm.New(c, confirm.Options{
+		return tui.Ask(tui.Confirm{
 			Title:    "Disable 2FA",
 			Question: fmt.Sprintf("Disable two-factor authentication for %s? This removes:", name),
 			Lines:    lines,
@@ -48,7 +36,7 @@ func Start(c *tui.Common, user string) tea.Cmd {
 				"Their backup codes stop working too. The audit log keeps a record.", name),
 			Yes:   "disable 2FA and remove " + tui.Plural(len(ds), "device", "devices"),
 			OnYes: disableCmd(c, user),
-		})}
+		})()
 	}
 }
 
@@ -74,16 +62,16 @@ func StartRemoveUser(c *tui.Common, user string) tea.Cmd {
 		name := tui.Safe(user)
 		lines := []string{fmt.Sprintf("the user %s", name)}
 		for _, d := range ds {
-			lines = append(lines, DeviceLine(d))
+			lines = append(lines, tui.DeviceLine(d))
 		}
-		return tui.PushMsg{View: confirm.New(c, confirm.Options{
+		return tui.Ask(tui.Confirm{
 			Title:    "Remove user",
 			Question: fmt.Sprintf("Remove %s and all their devices? This removes:", name),
 			Lines:    lines,
 			Footer:   "The audit log keeps a record. To keep the user but turn their second factor off, use D (disable 2FA) instead.",
 			Yes:      "remove " + name,
 			OnYes:    removeCmd(c, user, len(ds)),
-		})}
+		})()
 	}
 }
 

@@ -6,6 +6,7 @@ package drift
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +17,6 @@ import (
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
-	"github.com/two-factor/two-factor/views/resync"
-	"github.com/two-factor/two-factor/views/userdetail"
 )
 
 // Horizon is how far ahead the report looks for tokens leaving their
@@ -28,22 +27,20 @@ const Horizon = 30 * 24 * time.Hour
 type Model struct {
 	c    *tui.Common
 	keys KeyMap
-	spin spinner.Model
 
-	loading bool
-	err     error
-	gen     int
-	all     bool
-	lines   []service.DriftRow
-	cursor  tui.ListCursor
+	load *tui.Loader[[]service.DriftRow]
+	list *tui.List[service.DriftRow] // the selection follows the device
+	all  bool
 
 	width, height int
 }
 
 // New returns the drift report.
 func New(c *tui.Common) *Model {
-	return &Model{c: c, keys: DefaultKeyMap(c.Keys), loading: true,
-		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	return &Model{c: c, keys: DefaultKeyMap(c.Keys), load: tui.NewLoader[[]service.DriftRow](),
+		list: tui.NewList(c, tui.ListOptions[service.DriftRow]{
+			Key: func(r service.DriftRow) string { return strconv.FormatInt(r.Device.ID, 10) },
+		})}
 }
 
 func (m *Model) Title() string   { return "Token drift" }
@@ -51,46 +48,35 @@ func (m *Model) Capturing() bool { return false }
 
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
-	m.cursor.Clamp(len(m.lines), m.listHeight())
+	m.list.SetHeight(h - 7) // room for the info line, header and advice
 }
 
-// listHeight leaves room for the info line, header and advice.
-func (m *Model) listHeight() int { return max(1, m.height-7) }
+func (m *Model) Init() tea.Cmd { return m.reload() }
 
-func (m *Model) Init() tea.Cmd { return tea.Batch(m.load(), m.spin.Tick) }
-
-func (m *Model) load() tea.Cmd {
-	m.gen++
-	m.loading = true
-	gen, c, all := m.gen, m.c, m.all
-	return func() tea.Msg {
-		ls, err := c.Svc.DriftReport(c.Ctx, Horizon, all)
-		return loadedMsg{gen: gen, lines: ls, err: err}
-	}
+func (m *Model) reload() tea.Cmd {
+	c, all := m.c, m.all
+	return m.load.Load(func() ([]service.DriftRow, error) { return c.Svc.DriftReport(c.Ctx, Horizon, all) })
 }
 
 // Lines returns the report, for tests.
-func (m *Model) Lines() []service.DriftRow { return m.lines }
+func (m *Model) Lines() []service.DriftRow { return m.list.Rows() }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.gen != m.gen {
-			return nil
+	if r, ok := m.load.Accept(msg); ok {
+		if r.Err == nil {
+			m.list.SetRows(r.Value)
 		}
-		m.loading, m.err, m.lines = false, msg.err, msg.lines
-		m.cursor.Clamp(len(m.lines), m.listHeight())
 		return nil
+	}
+	switch msg := msg.(type) {
 	case tui.ChangedMsg:
-		return m.load()
+		return m.reload()
 	case spinner.TickMsg:
-		if !m.loading {
-			return nil
-		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
+		return m.load.Update(msg)
 	case tea.KeyPressMsg:
+		if cmd, ok := m.list.Update(msg); ok {
+			return cmd
+		}
 		return m.key(msg)
 	}
 	return nil
@@ -98,27 +84,26 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
-	if m.cursor.Move(msg, k.GlobalKeyMap, len(m.lines), m.listHeight()) {
-		return nil
-	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return tui.Back(m)
 	case key.Matches(msg, k.All):
 		m.all = !m.all
-		return tea.Batch(m.load(), m.spin.Tick)
+		return m.reload()
 	case key.Matches(msg, k.Reload):
-		return tea.Batch(m.load(), m.spin.Tick)
+		return m.reload()
 	}
-	if m.cursor.Index >= len(m.lines) {
+	r, ok := m.list.Selected()
+	if !ok {
 		return nil
 	}
-	d := m.lines[m.cursor.Index].Device
+	d := r.Device
 	switch {
 	case key.Matches(msg, k.Resync):
-		return tui.Push(resync.New(m.c, d.User, d))
+		return tui.Navigate(tui.Route{Screen: tui.ScreenResync, User: d.User, Device: d.ID})
 	case key.Matches(msg, k.User):
-		return tui.Push(userdetail.New(m.c, d.User))
+		// The user's screen, with this device selected.
+		return tui.Navigate(tui.Route{Screen: tui.ScreenUser, User: d.User, Device: d.ID})
 	}
 	return nil
 }
@@ -139,7 +124,7 @@ func (m *Model) deviceWidth() int {
 // behind"), so short drifts leave the room to device names.
 func (m *Model) driftWidth() int {
 	w := len("DRIFT")
-	for _, l := range m.lines {
+	for _, l := range m.list.Rows() {
 		w = max(w, len(driftText(l.Device)))
 	}
 	return w
@@ -154,22 +139,23 @@ func (m *Model) View() string {
 	if m.all {
 		what = "all TOTP devices"
 	}
+	lines := m.list.Rows()
 	flagged := 0
-	for _, l := range m.lines {
+	for _, l := range lines {
 		if l.Trend.Flag {
 			flagged++
 		}
 	}
 	b.WriteString(s.Title.Render("Drift report") + s.Muted.Render(fmt.Sprintf("  %s: %d, %d need attention within %d days",
-		what, len(m.lines), flagged, int(Horizon/(24*time.Hour)))))
-	if m.loading {
-		b.WriteString(" " + m.spin.View())
+		what, len(lines), flagged, int(Horizon/(24*time.Hour)))))
+	if m.load.Busy() {
+		b.WriteString(" " + m.load.Spinner())
 	}
-	if m.err != nil {
-		return b.String() + "\n\n" + s.Danger.Render("✗ "+tui.Safe(m.err.Error()))
+	if err := m.load.Err(); err != nil {
+		return b.String() + "\n\n" + s.Danger.Render("✗ "+tui.Safe(err.Error()))
 	}
-	if len(m.lines) == 0 {
-		if m.loading {
+	if len(lines) == 0 {
+		if m.load.Busy() || m.load.State() == tui.LoadPending {
 			return b.String()
 		}
 		return b.String() + "\n\n " + s.Text.Render("No "+what+" yet.") +
@@ -178,15 +164,8 @@ func (m *Model) View() string {
 	b.WriteString("\n" + s.TableHeader.Render(strings.Repeat(" ", 2+wFlag)+strings.Join([]string{
 		tui.Cell("USER", wUser), tui.Cell("DEVICE", m.deviceWidth()), tui.Cell("DRIFT", m.driftWidth()),
 		tui.Cell("PER WEEK", wRate), tui.Cell("HISTORY", wSpark), tui.Cell("LEAVES", wLeaves)}, " ")))
-	h := m.listHeight()
-	for i := m.cursor.Offset; i < m.cursor.End(len(m.lines), h); i++ {
-		b.WriteString("\n" + m.row(&m.lines[i], i == m.cursor.Index))
-	}
-	for i := m.cursor.End(len(m.lines), h) - m.cursor.Offset; i < h; i++ {
-		b.WriteString("\n")
-	}
-	if m.cursor.Index < len(m.lines) {
-		l := &m.lines[m.cursor.Index]
+	b.WriteString("\n" + m.list.ViewFilled(func(l service.DriftRow, selected bool) string { return m.row(&l, selected) }))
+	if l, ok := m.list.Selected(); ok {
 		b.WriteString("\n" + s.Muted.Render(strings.Repeat("─", m.width)))
 		// The row above names the device (serial first); the advice only
 		// says which row it is about.

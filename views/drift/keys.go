@@ -12,7 +12,6 @@ type KeyMap struct {
 	Resync key.Binding
 	User   key.Binding
 	All    key.Binding
-	Reload key.Binding
 }
 
 // DefaultKeyMap returns the drift report's keys.
@@ -22,6 +21,5 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Resync:       key.NewBinding(key.WithKeys("enter", "s"), key.WithHelp("enter", "resync")),
 		User:         key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open user")),
 		All:          key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apps too")),
-		Reload:       key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
 	}
 }

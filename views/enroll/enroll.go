@@ -6,20 +6,13 @@
 package enroll
 
 import (
-	"errors"
-	"strings"
-
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/two-factor/two-factor/devices"
-	"github.com/two-factor/two-factor/otpcore"
-	"github.com/two-factor/two-factor/qrtext"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
-	"github.com/two-factor/two-factor/views/backupcodes"
 )
 
 type step int
@@ -56,12 +49,12 @@ type Model struct {
 	c    *tui.Common
 	keys KeyMap
 	user string
-	spin spinner.Model
 
-	step   step
-	choice Kind
-	gen    int
-	form   *tokenForm
+	step     step
+	choice   Kind
+	form     *tokenForm
+	starting *tui.Loader[*service.Enrollment]  // preparing the device in memory
+	checking *tui.Loader[service.VerifyResult] // the verdict on the first code
 
 	e      *service.Enrollment
 	uri    string // what the QR code holds: e.URI without default parameters
@@ -72,7 +65,7 @@ type Model struct {
 	// inverted flips a colourless QR code for the other background, for
 	// when the console's belief about the background is wrong.
 	inverted bool
-	code     textinput.Model
+	code     *tui.Input
 	note     string // the latest verdict on a code, or a problem
 	bad      bool   // note is a problem
 
@@ -81,13 +74,10 @@ type Model struct {
 
 // New returns the enrollment screen for user.
 func New(c *tui.Common, user string) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user}
-	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
-	m.code = textinput.New()
-	m.code.Prompt = "Code: "
-	m.code.Placeholder = "the code the device shows now"
+	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user,
+		starting: tui.NewLoader[*service.Enrollment](), checking: tui.NewLoader[service.VerifyResult]()}
+	m.code = tui.NewInput(c, "Code: ", "the code the device shows now")
 	m.code.CharLimit = 12
-	m.code.SetStyles(c.Styles.Input)
 	m.code.SetWidth(30)
 	return m
 }
@@ -109,41 +99,22 @@ func (m *Model) Enrollment() *service.Enrollment { return m.e }
 func (m *Model) URI() string { return m.uri }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case startedMsg:
-		if msg.gen != m.gen || m.step != stepStarting {
-			return nil
-		}
-		if msg.err != nil {
+	if r, ok := m.starting.Accept(msg); ok && m.step == stepStarting {
+		if r.Err != nil {
 			m.step = stepChoose
 			if m.form != nil {
 				m.step = stepToken
 			}
-			return func() tea.Msg { return tui.ErrorStatus(msg.err) }
+			return func() tea.Msg { return tui.ErrorStatus(r.Err) }
 		}
-		return m.started(msg.e)
-	case confirmedMsg:
-		if msg.gen != m.gen || m.step != stepConfirming {
-			return nil
-		}
-		return m.confirmed(msg)
-	case tea.BackgroundColorMsg:
-		m.code.SetStyles(m.c.Styles.Input)
-		if m.form != nil {
-			for _, f := range m.form.fields {
-				if f.input != nil {
-					f.input.SetStyles(m.c.Styles.Input)
-				}
-			}
-		}
-		return nil
+		return m.started(r.Value)
+	}
+	if r, ok := m.checking.Accept(msg); ok && m.step == stepConfirming {
+		return m.confirmed(r.Value, r.Err)
+	}
+	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		if m.step != stepStarting && m.step != stepConfirming {
-			return nil
-		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
+		return tea.Batch(m.starting.Update(msg), m.checking.Update(msg))
 	case tea.PasteMsg:
 		return m.input(msg)
 	case tea.KeyPressMsg:
@@ -214,22 +185,21 @@ func (m *Model) input(msg tea.Msg) tea.Cmd {
 	case stepToken:
 		return m.form.update(msg)
 	case stepCode:
-		var cmd tea.Cmd
-		m.code, cmd = m.code.Update(msg)
-		return cmd
+		return m.code.Update(msg)
 	}
 	return nil
 }
 
 // cancel drops the enrollment: it was never stored.
 func (m *Model) cancel() tea.Cmd {
-	m.gen++
+	m.starting.Cancel()
+	m.checking.Cancel()
 	what := "enrollment cancelled: nothing was stored"
 	if m.step == stepChoose {
 		return tui.Back(m)
 	}
 	m.forget()
-	return tea.Sequence(tui.Back(m), tui.Status(tui.Info, "%s", what))
+	return tui.BackWith(m, tui.Info, "%s", what)
 }
 
 // forget wipes the secret from memory.
@@ -246,7 +216,7 @@ func (m *Model) forget() {
 func (m *Model) choose() tea.Cmd {
 	switch m.choice {
 	case BackupCodes:
-		return tui.Replace(m, backupcodes.New(m.c, m.user))
+		return tui.NavigateReplace(tui.Route{Screen: tui.ScreenBackupCodes, User: m.user})
 	case Token:
 		m.step = stepToken
 		m.form = newTokenForm(m.c)
@@ -263,74 +233,6 @@ func (m *Model) startToken() tea.Cmd {
 		return func() tea.Msg { return tui.ErrorStatus(err) }
 	}
 	return m.start(service.EnrollOptions{Token: spec})
-}
-
-func (m *Model) start(opt service.EnrollOptions) tea.Cmd {
-	m.step = stepStarting
-	m.gen++
-	gen, c, user := m.gen, m.c, m.user
-	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		e, err := c.Svc.StartEnrollment(c.Ctx, user, opt)
-		return startedMsg{gen: gen, e: e, err: err}
-	})
-}
-
-// Start shows a prepared enrollment; exported for tests that need a
-// known secret.
-func (m *Model) Start(e *service.Enrollment) tea.Cmd {
-	m.step = stepStarting
-	return m.started(e)
-}
-
-func (m *Model) started(e *service.Enrollment) tea.Cmd {
-	m.e = e
-	m.step = stepCode
-	m.note, m.bad = "", false
-	if m.form != nil {
-		m.form.wipe()
-	}
-	if e.URI != "" {
-		m.uri = otpcore.CompactURI(e.URI)
-		m.secret = otpcore.GroupBase32(otpcore.EncodeBase32(e.Device.Secret))
-		m.qr, m.qrW, m.qrH = qrtext.Render(m.uri)
-	}
-	m.code.SetValue("")
-	return m.code.Focus()
-}
-
-func (m *Model) confirm() tea.Cmd {
-	code := strings.TrimSpace(m.code.Value())
-	if code == "" {
-		m.note, m.bad = "Type the code the device shows, then press enter.", true
-		return nil
-	}
-	m.step = stepConfirming
-	m.gen++
-	gen, c, e := m.gen, m.c, m.e
-	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		r, err := c.Svc.Confirm(c.Ctx, e, code, false)
-		return confirmedMsg{gen: gen, r: r, err: err}
-	})
-}
-
-func (m *Model) confirmed(msg confirmedMsg) tea.Cmd {
-	m.step = stepCode
-	m.code.SetValue("")
-	switch {
-	case errors.Is(msg.err, devices.ErrMalformedCode):
-		m.note, m.bad = tui.Safe(msg.err.Error()), true
-		return nil
-	case msg.err != nil:
-		m.note, m.bad = tui.Safe(msg.err.Error()), true
-		return nil
-	case !msg.r.Accepted():
-		m.note, m.bad = "That code is not right. Check the device's clock (or, for HOTP, press once) and type the new code.", true
-		return nil
-	}
-	d := msg.r.Device
-	m.forget()
-	return tui.Changed(m, "confirmed: %s now has %s %s (device %d)",
-		tui.Safe(m.user), tui.Safe(d.KindLabel()), tui.Quoted(d.Name), d.ID)
 }
 
 func (m *Model) ShortHelp() []key.Binding {

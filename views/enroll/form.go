@@ -17,7 +17,7 @@ import (
 // field is one line of the hardware token form: a text input or a choice.
 type field struct {
 	label   string
-	input   *textinput.Model // nil for a choice
+	input   *tui.Input // nil for a choice
 	options []string
 	chosen  int
 	hint    string
@@ -51,18 +51,15 @@ type tokenForm struct {
 }
 
 func newTokenForm(c *tui.Common) *tokenForm {
-	in := func(placeholder string, limit int, secret bool) *textinput.Model {
-		ti := textinput.New()
-		ti.Prompt = ""
-		ti.Placeholder = placeholder
+	in := func(placeholder string, limit int, secret bool) *tui.Input {
+		ti := tui.NewInput(c, "", placeholder)
 		ti.CharLimit = limit
-		ti.SetStyles(c.Styles.Input)
 		ti.SetWidth(34)
 		if secret {
 			ti.EchoMode = textinput.EchoPassword
 			ti.EchoCharacter = '•'
 		}
-		return &ti
+		return ti
 	}
 	f := &tokenForm{}
 	f.fields[fSerial] = &field{label: "Serial", input: in("printed on the token", devices.MaxNameLen, false)}
@@ -131,9 +128,7 @@ func (f *tokenForm) update(msg tea.Msg) tea.Cmd {
 	if fl.input == nil {
 		return nil
 	}
-	var cmd tea.Cmd
-	*fl.input, cmd = fl.input.Update(msg)
-	return cmd
+	return fl.input.Update(msg)
 }
 
 // spec validates the form and builds the token's description.

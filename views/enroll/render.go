@@ -35,7 +35,7 @@ func (m *Model) View() string {
 			"\n" + s.Muted.Render("NFC programming of blank tokens comes later; this takes a token's factory seed.") +
 			"\n" + s.Muted.Render("enter moves on; on the last field it starts the enrollment.")
 	case stepStarting:
-		return "\n " + m.spin.View() + s.Muted.Render(" preparing the device…")
+		return "\n " + m.starting.Spinner() + s.Muted.Render(" preparing the device…")
 	}
 	if m.e == nil {
 		return ""
@@ -64,7 +64,7 @@ func (m *Model) tokenCodeView() string {
 func (m *Model) codeLine() string {
 	s := m.c.Styles
 	if m.step == stepConfirming {
-		return m.spin.View() + s.Muted.Render(" checking the code…")
+		return m.checking.Spinner() + s.Muted.Render(" checking the code…")
 	}
 	return m.code.View()
 }

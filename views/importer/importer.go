@@ -9,18 +9,14 @@
 package importer
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/two-factor/two-factor/db"
-	"github.com/two-factor/two-factor/inputfile"
 	"github.com/two-factor/two-factor/seedfile"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
@@ -56,12 +52,11 @@ var Formats = []seedfile.Format{
 type Model struct {
 	c    *tui.Common
 	keys KeyMap
-	spin spinner.Model
+	runs *tui.Loader[ran] // the dry run or the import running
 
 	state state
-	gen   int
 
-	path        textinput.Model
+	path        *tui.Input
 	focus       int
 	format      int // index into Formats
 	assign      bool
@@ -83,13 +78,11 @@ type Model struct {
 
 // New returns the import screen.
 func New(c *tui.Common) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(), assign: true, password: newSecret()}
-	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
-	m.path = textinput.New()
-	m.path.Prompt = ""
-	m.path.Placeholder = "path of the seed file, e.g. ~/tokens.csv"
+	m := &Model{c: c, keys: DefaultKeyMap(), assign: true, password: newSecret(), runs: tui.NewLoader[ran]()}
+	m.runs.SetSpinner(spinner.Dot)
+	m.runs.OnDiscard(func(r ran) { clear(r.data) }) // a run given up on: its bytes are no one's now
+	m.path = tui.NewInput(c, "", "path of the seed file, e.g. ~/tokens.csv")
 	m.path.CharLimit = 4096
-	m.path.SetStyles(c.Styles.Input)
 	return m
 }
 
@@ -118,27 +111,18 @@ func (m *Model) Options(dry bool) service.ImportOptions {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := m.runs.Accept(msg); ok {
+		return m.ran(r)
+	}
 	switch msg := msg.(type) {
-	case ranMsg:
-		return m.ran(msg)
-	case tea.BackgroundColorMsg:
-		m.path.SetStyles(m.c.Styles.Input)
-		return nil
 	case spinner.TickMsg:
-		if m.state != stateChecking && m.state != stateImporting {
-			return nil
-		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
+		return m.runs.Update(msg)
 	case tea.PasteMsg:
 		switch {
 		case m.state == statePassword:
 			m.password.insert(msg.Content)
 		case m.state == stateForm && m.focus == fPath:
-			var cmd tea.Cmd
-			m.path, cmd = m.path.Update(msg)
-			return cmd
+			return m.path.Update(msg)
 		}
 	case tea.KeyPressMsg:
 		switch m.state {
@@ -150,7 +134,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return m.planKey(msg)
 		case stateChecking:
 			if key.Matches(msg, m.keys.Cancel) {
-				m.gen++ // the dry run finishes unheard (and changed nothing)
+				m.runs.Cancel() // the dry run finishes unheard (and changed nothing)
 				m.state = stateForm
 				m.setNote(false, "dry run stopped")
 				return m.focusCmd()
@@ -190,9 +174,7 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.focusCmd()
 	}
 	if m.focus == fPath {
-		var cmd tea.Cmd
-		m.path, cmd = m.path.Update(msg)
-		return cmd
+		return m.path.Update(msg)
 	}
 	if !key.Matches(msg, k.Toggle) {
 		return nil
@@ -285,118 +267,6 @@ func (m *Model) changes() int {
 		}
 	}
 	return n
-}
-
-// dryRun plans the import: of data when the file was read already (a
-// password was asked for), otherwise of the file read afresh.
-func (m *Model) dryRun(data []byte) tea.Cmd {
-	path := strings.TrimSpace(m.path.Value())
-	if path == "" {
-		m.focus = fPath
-		m.setNote(true, "type the path of the seed file to import")
-		return m.focusCmd()
-	}
-	if data == nil {
-		m.password.wipe() // a new file: a password typed for another one is no use
-	}
-	return m.run(true, path, data)
-}
-
-// run starts a dry run or the import in a command; the command owns data
-// until its message comes back.
-func (m *Model) run(dry bool, path string, data []byte) tea.Cmd {
-	m.gen++
-	m.state, m.note, m.bad = stateImporting, "", false
-	if dry {
-		m.state = stateChecking
-	}
-	m.path.Blur()
-	m.data = nil
-	opt := m.Options(dry)
-	opt.Parse.Password = m.password.String()
-	gen, c := m.gen, m.c
-	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		msg := ranMsg{from: m, gen: gen, dry: dry, path: path, data: data}
-		if msg.data == nil {
-			if msg.data, msg.err = inputfile.Read(expand(path), seedfile.DefaultMaxBytes); msg.err != nil {
-				return msg
-			}
-		}
-		msg.detected = opt.Parse.Format
-		if msg.detected == seedfile.FormatAuto {
-			msg.detected, _ = seedfile.Detect(msg.data)
-		}
-		msg.results, msg.err = c.Svc.Import(c.Ctx, bytes.NewReader(msg.data), opt)
-		return msg
-	})
-}
-
-func (m *Model) ran(msg ranMsg) tea.Cmd {
-	if msg.from != m {
-		return nil
-	}
-	if msg.gen != m.gen || (m.state != stateChecking && m.state != stateImporting) {
-		clear(msg.data) // a run given up on: its bytes are no one's now
-		return nil
-	}
-	m.file, m.data, m.detected = msg.path, msg.data, msg.detected
-	switch {
-	case msg.err == nil && msg.dry:
-		m.state, m.plan = statePlan, msg.results
-		return nil
-	case msg.err == nil:
-		counts := count(msg.results)
-		text := fmt.Sprintf("imported %s from %s: %d added, %d replaced, %d skipped",
-			tui.Plural(len(msg.results), "token", "tokens"), tui.Safe(msg.path),
-			counts[db.ImportAdded], counts[db.ImportReplaced], counts[db.ImportSkipped])
-		m.wipe()
-		return tui.Changed(m, "%s", text)
-	case errors.Is(msg.err, seedfile.ErrPasswordRequired):
-		m.state = statePassword
-		m.setNote(false, "")
-		return nil
-	case (errors.Is(msg.err, seedfile.ErrWrongKey) || errors.Is(msg.err, seedfile.ErrMACMismatch)) && m.password.Len() > 0:
-		m.password.wipe()
-		m.state = statePassword
-		m.setNote(true, "%s does not open with this password (%s); type it again", tui.Safe(msg.path), tui.Safe(msg.err.Error()))
-		return nil
-	}
-	// Anything else: back to the form, the file's bytes and the password
-	// wiped, the error (which names the file and the line) on show.
-	m.wipe()
-	m.state, m.focus = stateForm, fPath
-	text := fmt.Sprintf("import %s: %s; nothing was imported", msg.path, consoleWords(msg.err.Error()))
-	if errors.Is(msg.err, seedfile.ErrKeyRequired) {
-		text = fmt.Sprintf("%s is encrypted with a pre-shared key, which the console does not take: run two-factor import --psk-file KEYFILE %s", msg.path, msg.path)
-	}
-	m.setNote(true, "%s", tui.Safe(text))
-	return tea.Batch(m.focusCmd(), func() tea.Msg { return tui.StatusMsg{Text: tui.Safe(text), Level: tui.Error} })
-}
-
-// consoleWords rewrites the command line's advice for the console.
-var consoleWords = strings.NewReplacer(
-	"use --replace to overwrite", "tick Replace to overwrite",
-	"pass --create-users to add it, or --no-assign", "tick Create users to add it, or untick Assign",
-).Replace
-
-func count(rs []db.ImportResult) map[db.ImportAction]int {
-	out := map[db.ImportAction]int{}
-	for _, r := range rs {
-		out[r.Action]++
-	}
-	return out
-}
-
-func (m *Model) wipeData() {
-	clear(m.data)
-	m.data = nil
-}
-
-// wipe forgets the file's bytes, the password and the plan.
-func (m *Model) wipe() {
-	m.wipeData()
-	m.password.wipe()
-	m.plan = nil
 }
 
 func (m *Model) ShortHelp() []key.Binding {

@@ -19,14 +19,14 @@ func (m *Model) View() string {
 	case statePlan:
 		return m.planView()
 	case stateImporting:
-		return "\n " + m.spin.View() + s.Text.Render(" importing "+tui.Plural(m.changes(), "token", "tokens")+" from "+tui.Safe(m.file)+"…") +
+		return "\n " + m.runs.Spinner() + s.Text.Render(" importing "+tui.Plural(m.changes(), "token", "tokens")+" from "+tui.Safe(m.file)+"…") +
 			"\n\n " + s.Muted.Render("One transaction: if anything goes wrong, nothing is imported.")
 	}
 	lines := []string{s.Title.Render("Import a seed file"), ""}
 	lines = append(lines, m.formLines()...)
 	lines = append(lines, "")
 	if m.state == stateChecking {
-		lines = append(lines, m.spin.View()+s.Text.Render(" reading the file and planning the import (a dry run: nothing changes)…"))
+		lines = append(lines, m.runs.Spinner()+s.Text.Render(" reading the file and planning the import (a dry run: nothing changes)…"))
 	} else {
 		lines = append(lines,
 			s.Text.Render("enter reads the file and shows what the import would do; nothing changes until"),

@@ -87,9 +87,9 @@ func (m *Model) View() string {
 	)
 	switch m.state {
 	case stateSearching:
-		lines = append(lines, m.spin.View()+s.Text.Render(" searching "+m.windows()[m.window].Label+"…")+s.Muted.Render("  esc stops"))
+		lines = append(lines, m.search.Spinner()+s.Text.Render(" searching "+m.windows()[m.window].Label+"…")+s.Muted.Render("  esc stops"))
 	case stateSaving:
-		lines = append(lines, m.spin.View()+s.Text.Render(" saving…"))
+		lines = append(lines, m.saving.Spinner()+s.Text.Render(" saving…"))
 	case stateFound:
 		lines = append(lines, m.foundLines()...)
 	default:

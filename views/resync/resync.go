@@ -13,7 +13,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/two-factor/two-factor/devices"
@@ -57,11 +56,11 @@ type Model struct {
 	keys KeyMap
 	user string
 	dev  *devices.Device
-	spin spinner.Model
 
 	state  state
-	gen    int
-	codes  [2]textinput.Model
+	search *tui.Loader[*service.ResyncPlan] // the search for where the token is
+	saving *tui.Loader[*devices.Device]
+	codes  [2]*tui.Input
 	focus  int
 	window int
 	plan   *service.ResyncPlan
@@ -75,15 +74,14 @@ type Model struct {
 
 // New returns the resync screen for one of user's OTP devices.
 func New(c *tui.Common, user string, d *devices.Device) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(), user: user, dev: d}
-	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
+	m := &Model{c: c, keys: DefaultKeyMap(), user: user, dev: d,
+		search: tui.NewLoader[*service.ResyncPlan](), saving: tui.NewLoader[*devices.Device]()}
+	m.search.SetSpinner(spinner.Dot)
+	m.saving.SetSpinner(spinner.Dot)
 	for i := range m.codes {
-		ti := textinput.New()
-		ti.Prompt = fmt.Sprintf("Code %d: ", i+1)
-		ti.Placeholder = strings.Repeat("0", max(6, d.Digits))
+		ti := tui.NewInput(c, fmt.Sprintf("Code %d: ", i+1), strings.Repeat("0", max(6, d.Digits)))
 		ti.CharLimit = 10
 		ti.SetWidth(12)
-		ti.SetStyles(c.Styles.Input)
 		m.codes[i] = ti
 	}
 	return m
@@ -108,23 +106,17 @@ func (m *Model) windows() []struct {
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case foundMsg:
-		if msg.gen != m.gen || m.state != stateSearching {
-			return nil
-		}
-		if msg.err != nil {
-			m.state, m.note, m.noMatch = stateInput, tui.Safe(msg.err.Error()), errors.Is(msg.err, otpcore.ErrNoMatch)
+	if r, ok := m.search.Accept(msg); ok && m.state == stateSearching {
+		if r.Err != nil {
+			m.state, m.note, m.noMatch = stateInput, tui.Safe(r.Err.Error()), errors.Is(r.Err, otpcore.ErrNoMatch)
 			return m.focusCmd()
 		}
-		m.state, m.plan, m.note, m.noMatch = stateFound, msg.plan, "", false
+		m.state, m.plan, m.note, m.noMatch = stateFound, r.Value, "", false
 		return nil
-	case savedMsg:
-		if msg.gen != m.gen || m.state != stateSaving {
-			return nil
-		}
-		if msg.err != nil {
-			m.state, m.note = stateInput, tui.Safe(msg.err.Error())
+	}
+	if r, ok := m.saving.Accept(msg); ok && m.state == stateSaving {
+		if r.Err != nil {
+			m.state, m.note = stateInput, tui.Safe(r.Err.Error())
 			m.plan = nil
 			return m.focusCmd()
 		}
@@ -133,18 +125,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			r += "; " + n
 		}
 		return tui.Changed(m, "resynchronised %s of %s: %s", tui.Quoted(m.dev.Name), tui.Safe(m.user), r)
-	case tea.BackgroundColorMsg:
-		for i := range m.codes {
-			m.codes[i].SetStyles(m.c.Styles.Input)
-		}
-		return nil
+	}
+	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		if m.state != stateSearching && m.state != stateSaving {
-			return nil
-		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
+		return tea.Batch(m.search.Update(msg), m.saving.Update(msg))
 	case tea.PasteMsg:
 		if m.state == stateInput {
 			return m.paste(msg.Content)
@@ -163,9 +147,7 @@ func (m *Model) paste(text string) tea.Cmd {
 		m.codes[1].SetValue(f[1])
 		return nil
 	}
-	var cmd tea.Cmd
-	m.codes[m.focus], cmd = m.codes[m.focus].Update(tea.PasteMsg{Content: text})
-	return cmd
+	return m.codes[m.focus].Update(tea.PasteMsg{Content: text})
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -173,7 +155,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch m.state {
 	case stateSearching:
 		if key.Matches(msg, k.Cancel) {
-			m.gen++ // the search finishes unheard
+			m.search.Cancel() // the search finishes unheard
 			m.state, m.note = stateInput, "search cancelled"
 			return m.focusCmd()
 		}
@@ -205,14 +187,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 				m.focus = 1
 				return m.focusCmd()
 			}
-			return m.search()
+			return m.find()
 		}
 		if t := msg.Text; t != "" && (t[0] < '0' || t[0] > '9') && t != " " {
 			return nil // codes are digits
 		}
-		var cmd tea.Cmd
-		m.codes[m.focus], cmd = m.codes[m.focus].Update(msg)
-		return cmd
+		return m.codes[m.focus].Update(msg)
 	}
 	return nil
 }
@@ -222,30 +202,22 @@ func (m *Model) focusCmd() tea.Cmd {
 	return m.codes[m.focus].Focus()
 }
 
-func (m *Model) search() tea.Cmd {
+func (m *Model) find() tea.Cmd {
 	codes := []string{strings.TrimSpace(m.codes[0].Value()), strings.TrimSpace(m.codes[1].Value())}
 	if codes[0] == "" || codes[1] == "" {
 		m.note = "type two codes the token shows one after the other"
 		return nil
 	}
 	m.state, m.note, m.noMatch = stateSearching, "", false
-	m.gen++
-	gen, c, user := m.gen, m.c, m.user
+	c, user := m.c, m.user
 	opt := service.ResyncOptions{Device: strconv.FormatInt(m.dev.ID, 10), Window: m.windows()[m.window].Steps}
-	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		p, err := c.Svc.ResyncPreview(c.Ctx, user, codes, opt)
-		return foundMsg{gen: gen, plan: p, err: err}
-	})
+	return m.search.Load(func() (*service.ResyncPlan, error) { return c.Svc.ResyncPreview(c.Ctx, user, codes, opt) })
 }
 
 func (m *Model) save() tea.Cmd {
 	m.state = stateSaving
-	m.gen++
-	gen, c, p := m.gen, m.c, m.plan
-	return tea.Batch(m.spin.Tick, func() tea.Msg {
-		d, err := c.Svc.ApplyResync(c.Ctx, p)
-		return savedMsg{gen: gen, d: d, err: err}
-	})
+	c, p := m.c, m.plan
+	return m.saving.Load(func() (*devices.Device, error) { return c.Svc.ApplyResync(c.Ctx, p) })
 }
 
 func (m *Model) ShortHelp() []key.Binding {

@@ -14,14 +14,12 @@ type KeyMap struct {
 	Assign   key.Binding
 	Unassign key.Binding
 	Retire   key.Binding
+	Owner    key.Binding // open the owner's screen at this token
 	Identify key.Binding
 	Import   key.Binding
 	All      key.Binding // show assigned tokens too, or the stock only
 	Retired  key.Binding // show or hide retired tokens
-	Reload   key.Binding
 
-	Apply  key.Binding // leave the filter, keeping it
-	Clear  key.Binding // leave the filter, dropping it
 	Submit key.Binding // assign to the typed user
 	Search key.Binding // identify from the typed codes
 	Next   key.Binding // the next code field
@@ -35,13 +33,11 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Assign:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "assign")),
 		Unassign:     key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unassign")),
 		Retire:       key.NewBinding(key.WithKeys("x", "delete"), key.WithHelp("x", "retire")),
+		Owner:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open owner")),
 		Identify:     key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "identify")),
 		Import:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "import")),
 		All:          key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "all")),
 		Retired:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retired")),
-		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
-		Apply:        key.NewBinding(key.WithKeys("enter", "down", "up"), key.WithHelp("enter", "keep filter")),
-		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Submit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "assign")),
 		Search:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "identify")),
 		Next:         key.NewBinding(key.WithKeys("tab", "shift+tab", "space"), key.WithHelp("tab", "next code")),

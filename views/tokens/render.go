@@ -50,27 +50,24 @@ func (m *Model) showUser() bool { return m.show == ShowAll || m.showRetired }
 
 func (m *Model) View() string {
 	s := m.c.Styles
-	switch {
-	case m.state == stateLoading:
-		return "\n " + m.spin.View() + " " + s.Muted.Render("loading tokens…")
-	case m.state == stateError:
-		return "\n " + s.Danger.Render("✗ The tokens could not be loaded: "+tui.Safe(m.err.Error())) +
+	switch m.load.State() {
+	case tui.LoadPending:
+		return m.load.Waiting(m.c, "tokens")
+	case tui.LoadFailed:
+		return "\n " + s.Danger.Render("✗ The tokens could not be loaded: "+tui.Safe(m.load.Err().Error())) +
 			"\n\n " + s.Text.Render("Press ctrl+r to try again, esc to go back.")
 	}
 	var b strings.Builder
 	b.WriteString(m.infoLine())
-	if len(m.visible) == 0 {
+	if m.list.Len() == 0 {
 		b.WriteString("\n" + m.emptyView())
 		return b.String()
 	}
 	b.WriteByte('\n')
 	cols := m.columns()
 	b.WriteString(m.headerLine(cols))
-	h := m.listHeight()
-	for pos := m.cursor.Offset; pos < m.cursor.End(len(m.visible), h); pos++ {
-		b.WriteByte('\n')
-		b.WriteString(m.rowLine(m.toks[m.visible[pos]], pos == m.cursor.Index, cols))
-	}
+	b.WriteByte('\n')
+	b.WriteString(m.list.View(func(d *devices.Device, selected bool) string { return m.rowLine(d, selected, cols) }))
 	return b.String()
 }
 
@@ -86,20 +83,20 @@ func (m *Model) viewName() string {
 }
 
 func (m *Model) infoLine() string {
-	s := m.c.Styles
-	switch m.mode {
-	case modeFilter:
-		return m.filter.View() + "  " + s.Muted.Render(m.matches())
-	case modeAssign:
-		line := m.assign.View()
-		if m.pending {
-			line += "  " + m.spin.View() + s.Muted.Render(" assigning…")
+	s, id := m.c.Styles, &m.ident
+	switch {
+	case m.list.Filtering():
+		return m.list.FilterView() + "  " + s.Muted.Render(m.list.Matches()+m.list.Range())
+	case m.mode == modeAssign:
+		line := m.assign.input.View()
+		if m.assign.pending() {
+			line += "  " + m.assign.run.Spinner() + s.Muted.Render(" assigning…")
 		}
 		return line
-	case modeIdentify, modeSearching:
-		line := m.codes[0].View() + "  " + m.codes[1].View() + "  " + m.codes[2].View()
+	case m.mode == modeIdentify, m.mode == modeSearching:
+		line := id.codes[0].View() + "  " + id.codes[1].View() + "  " + id.codes[2].View()
 		if m.mode == modeSearching {
-			return line + "  " + m.spin.View() + s.Muted.Render(" identifying…")
+			return line + "  " + id.search.Spinner() + s.Muted.Render(" identifying…")
 		}
 		return line + s.Muted.Render("  (3rd optional)")
 	}
@@ -107,16 +104,19 @@ func (m *Model) infoLine() string {
 	if m.forUser != "" {
 		left = s.Title.Render("Give a token to " + tui.Safe(m.forUser))
 	}
-	if m.query != "" {
-		left += s.Text.Render(" filtered by ") + s.Strong.Render(tui.Quoted(m.query))
+	if q := m.list.Query(); q != "" {
+		left += s.Text.Render(" filtered by ") + s.Strong.Render(tui.Quoted(q))
 	}
 	return left + "  " + s.Muted.Render(m.counts())
 }
 
 // counts says how many tokens there are of each kind and which rows show.
 func (m *Model) counts() string {
-	if len(m.toks) == 0 {
+	if len(m.list.Rows()) == 0 {
 		return "no tokens"
+	}
+	if m.list.Query() != "" {
+		return m.list.Matches() + m.list.Range()
 	}
 	parts := []string{tui.Thousands(m.stock) + " unassigned"}
 	if m.assigned > 0 {
@@ -125,35 +125,7 @@ func (m *Model) counts() string {
 	if m.retired > 0 {
 		parts = append(parts, tui.Thousands(m.retired)+" retired")
 	}
-	if m.query != "" {
-		return m.matches()
-	}
-	return strings.Join(parts, " · ") + m.rows()
-}
-
-// matches says how many tokens the filter lets through, and which show.
-func (m *Model) matches() string {
-	return fmt.Sprintf("%s of %s match", tui.Thousands(len(m.visible)), tui.Thousands(m.inViewCount())) + m.rows()
-}
-
-// rows says which rows are on screen: " · 1–21".
-func (m *Model) rows() string {
-	n := len(m.visible)
-	if n == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" · %s–%s", tui.Thousands(m.cursor.Offset+1), tui.Thousands(m.cursor.End(n, m.listHeight())))
-}
-
-func (m *Model) inViewCount() int {
-	n := m.stock
-	if m.show == ShowAll {
-		n += m.assigned
-	}
-	if m.showRetired {
-		n += m.retired
-	}
-	return n
+	return strings.Join(parts, " · ") + m.list.Range()
 }
 
 func (m *Model) headerLine(c columns) string {
@@ -184,7 +156,7 @@ func (m *Model) rowLine(d *devices.Device, selected bool, c columns) string {
 	switch {
 	case selected:
 		marker = "› "
-	case m.found[d.Serial]:
+	case m.ident.found[d.Serial]:
 		marker = "◆ "
 	}
 	step := "–"
@@ -228,7 +200,7 @@ func (m *Model) rowLine(d *devices.Device, selected bool, c columns) string {
 			cells[i] = style.Render(cells[i])
 		}
 	}
-	if m.found[d.Serial] {
+	if m.ident.found[d.Serial] {
 		marker = s.Key.Render(marker)
 	}
 	return marker + strings.Join(cells, " ")
@@ -240,7 +212,7 @@ func (m *Model) emptyView() string {
 	k := s.Key.Render
 	t := s.Text.Render
 	switch {
-	case len(m.toks) == 0:
+	case len(m.list.Rows()) == 0:
 		return strings.Join([]string{
 			"",
 			" " + s.Title.Render("No tokens in the inventory."),
@@ -253,8 +225,8 @@ func (m *Model) emptyView() string {
 			" " + t("Then give each token to its user here with ") + k("a") + t(", or press ") + k("i") + t(" to find"),
 			" " + t("which token you hold from two codes it shows."),
 		}, "\n")
-	case m.query != "":
-		return "\n " + s.Muted.Render("No token matches "+tui.Quoted(m.query)+".") + " " + t("Press esc to clear the filter.")
+	case m.list.Query() != "":
+		return "\n" + m.list.NoMatch("token")
 	case m.show == ShowStock && m.stock == 0 && m.assigned > 0:
 		return "\n " + t("No unassigned tokens: all "+tui.Plural(m.assigned, "token", "tokens")+" in service are assigned.") +
 			"\n\n " + t("Press ") + k("A") + t(" to list them with their owners, ") + k("I") + t(" to import more.")

@@ -20,9 +20,6 @@ type KeyMap struct {
 	Token   key.Binding
 	Disable key.Binding
 	Audit   key.Binding
-	Reload  key.Binding
-	Save    key.Binding
-	Cancel  key.Binding
 }
 
 // DefaultKeyMap returns the user detail's keys.
@@ -39,8 +36,5 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Token:        key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "token from inventory")),
 		Disable:      key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "disable 2FA")),
 		Audit:        key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "audit log")),
-		Reload:       key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload")),
-		Save:         key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save name")),
-		Cancel:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 }

@@ -24,20 +24,16 @@ func (m *Model) tableHeight() int { return max(1, m.height-3-detailLines) }
 
 func (m *Model) View() string {
 	s := m.c.Styles
-	switch m.state {
-	case stateLoading:
-		return "\n " + m.spin.View() + " " + s.Muted.Render("loading "+tui.Safe(m.user)+"…")
-	case stateError:
-		return "\n " + s.Danger.Render("✗ "+tui.Safe(m.err.Error())) + "\n\n " + s.Text.Render("Press esc to go back, ctrl+r to try again.")
+	switch m.load.State() {
+	case tui.LoadPending:
+		return m.load.Waiting(m.c, tui.Safe(m.user))
+	case tui.LoadFailed:
+		return "\n " + s.Danger.Render("✗ "+tui.Safe(m.load.Err().Error())) + "\n\n " + s.Text.Render("Press esc to go back, ctrl+r to try again.")
 	}
 	var b strings.Builder
 	b.WriteString(m.summary())
-	if m.mode == modeRename {
-		b.WriteString("\n" + m.rename.View())
-	} else {
-		b.WriteString("\n")
-	}
-	if len(m.devs) == 0 {
+	b.WriteString("\n")
+	if m.devs.Len() == 0 {
 		b.WriteString("\n " + s.Text.Render(tui.Safe(m.user)+" has no devices: two-factor authentication is off.") +
 			"\n\n " + s.Text.Render("Press ") + s.Key.Render("n") + s.Text.Render(" to enroll an authenticator app or a hardware token,") +
 			"\n " + s.Key.Render("i") + s.Text.Render(" to give them a hardware token from the inventory,") +
@@ -46,10 +42,7 @@ func (m *Model) View() string {
 	}
 	b.WriteString("\n" + s.TableHeader.Render("  "+tui.Cell("NAME", m.nameWidth())+" "+tui.Cell("KIND", wKind)+" "+
 		tui.Cell("STATE", wState)+" "+tui.Cell("DETAIL", m.detailWidth())+" "+tui.Cell("LAST USED", wLast)))
-	h := m.tableHeight()
-	for i := m.cursor.Offset; i < m.cursor.End(len(m.devs), h); i++ {
-		b.WriteString("\n" + m.row(m.devs[i], i == m.cursor.Index))
-	}
+	b.WriteString("\n" + m.devs.View(m.row))
 	b.WriteString("\n\n" + m.panel(m.Selected()))
 	return b.String()
 }
@@ -71,7 +64,7 @@ func (m *Model) summary() string {
 		state = s.OK.Render("✓ 2FA enabled")
 	}
 	locked := 0
-	for _, d := range m.devs {
+	for _, d := range m.devs.Rows() {
 		if d.LockedOut {
 			locked++
 		}
@@ -79,7 +72,7 @@ func (m *Model) summary() string {
 	if locked > 0 {
 		state += s.Danger.Render(fmt.Sprintf(" · ✗ %d locked out", locked))
 	}
-	return s.Title.Render(tui.Safe(m.user)) + "  " + state + s.Muted.Render(" · "+tui.Plural(len(m.devs), "device", "devices"))
+	return s.Title.Render(tui.Safe(m.user)) + "  " + state + s.Muted.Render(" · "+tui.Plural(m.devs.Len(), "device", "devices"))
 }
 
 // deviceState is whether a device works now, by the domain's one rule.

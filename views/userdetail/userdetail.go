@@ -8,38 +8,14 @@ package userdetail
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
-	"github.com/two-factor/two-factor/views/audit"
-	"github.com/two-factor/two-factor/views/backupcodes"
-	"github.com/two-factor/two-factor/views/confirm"
-	"github.com/two-factor/two-factor/views/disable"
-	"github.com/two-factor/two-factor/views/enroll"
-	"github.com/two-factor/two-factor/views/resync"
-	"github.com/two-factor/two-factor/views/tokens"
-)
-
-type state int
-
-const (
-	stateLoading state = iota
-	stateReady
-	stateError
-)
-
-type mode int
-
-const (
-	modeNormal mode = iota
-	modeRename
 )
 
 // Model is the user detail screen.
@@ -47,149 +23,114 @@ type Model struct {
 	c    *tui.Common
 	keys KeyMap
 	user string
-	spin spinner.Model
 
-	state state
-	mode  mode
-	err   error
-	gen   int
-
+	load   *tui.Loader[*service.UserDetail]
 	detail *service.UserDetail
-	devs   []*devices.Device // detail's devices, in its order
+	devs   *tui.List[*devices.Device] // detail's devices, in its order; the selection follows the id
 	drift  map[int64][]devices.DriftSample
 	policy devices.Policy
-	cursor tui.ListCursor
-	keepID int64
 
-	rename        textinput.Model
 	width, height int
 }
 
 // New returns the detail screen of user.
 func New(c *tui.Common, user string) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user}
-	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
-	m.rename = textinput.New()
-	m.rename.Prompt = "New name: "
-	m.rename.CharLimit = devices.MaxNameLen
-	m.rename.SetStyles(c.Styles.Input)
+	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user, load: tui.NewLoader[*service.UserDetail]()}
+	m.devs = tui.NewList(c, tui.ListOptions[*devices.Device]{
+		Key: func(d *devices.Device) string { return strconv.FormatInt(d.ID, 10) },
+	})
+	return m
+}
+
+// Select makes the device with id (when the user has it) the selection
+// once the devices are loaded: a link from a token, an audit entry or the
+// drift report lands on the device it was about.
+func (m *Model) Select(id int64) *Model {
+	if id != 0 {
+		m.devs.Select(strconv.FormatInt(id, 10))
+	}
 	return m
 }
 
 func (m *Model) Title() string   { return tui.Safe(m.user) }
-func (m *Model) Capturing() bool { return m.mode == modeRename }
+func (m *Model) Capturing() bool { return false }
 
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
-	m.rename.SetWidth(max(10, w-14))
+	m.devs.SetHeight(m.tableHeight())
 }
 
-func (m *Model) Init() tea.Cmd { return tea.Batch(m.load(), m.spin.Tick) }
+func (m *Model) Init() tea.Cmd { return m.reload() }
 
-func (m *Model) load() tea.Cmd {
-	m.gen++
-	gen, user, c := m.gen, m.user, m.c
-	return func() tea.Msg {
-		detail, err := c.Svc.UserDetail(c.Ctx, user)
-		return loadedMsg{user: user, gen: gen, detail: detail, err: err}
-	}
+func (m *Model) reload() tea.Cmd {
+	user, c := m.user, m.c
+	return m.load.Load(func() (*service.UserDetail, error) { return c.Svc.UserDetail(c.Ctx, user) })
 }
 
 // setDetail takes a freshly read detail, indexing what rendering needs.
 func (m *Model) setDetail(u *service.UserDetail) {
 	m.detail, m.policy = u, u.Policy
-	m.devs = make([]*devices.Device, len(u.Devices))
+	devs := make([]*devices.Device, len(u.Devices))
 	m.drift = make(map[int64][]devices.DriftSample, len(u.Devices))
 	for i := range u.Devices {
-		m.devs[i] = u.Devices[i].Device
-		m.drift[m.devs[i].ID] = u.Devices[i].History
+		devs[i] = u.Devices[i].Device
+		m.drift[devs[i].ID] = u.Devices[i].History
 	}
+	m.devs.SetRows(devs)
 }
 
 // Selected returns the device under the cursor, or nil.
 func (m *Model) Selected() *devices.Device {
-	if m.cursor.Index < 0 || m.cursor.Index >= len(m.devs) {
-		return nil
-	}
-	return m.devs[m.cursor.Index]
+	d, _ := m.devs.Selected()
+	return d
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := m.load.Accept(msg); ok {
+		switch {
+		case r.Err == nil:
+			m.setDetail(r.Value)
+		case m.load.State() == tui.LoadReady: // a reload failed: keep what is shown
+			return func() tea.Msg { return tui.ErrorStatus(r.Err) }
+		}
+		return nil
+	}
 	switch msg := msg.(type) {
-	case loadedMsg:
-		if msg.user != m.user || msg.gen != m.gen {
-			return nil
-		}
-		if msg.err != nil {
-			m.state, m.err = stateError, msg.err
-			return nil
-		}
-		m.state = stateReady
-		m.setDetail(msg.detail)
-		m.reselect()
-		return nil
-	case tea.BackgroundColorMsg:
-		m.rename.SetStyles(m.c.Styles.Input)
-		return nil
 	case tui.ChangedMsg:
-		if d := m.Selected(); d != nil {
-			m.keepID = d.ID
-		}
-		return m.load()
+		return m.reload()
 	case spinner.TickMsg:
-		if m.state != stateLoading {
-			return nil
+		return m.load.Update(msg)
+	case tui.AnswerMsg:
+		if d := m.Selected(); d != nil && msg.ID == renameID && msg.Value != d.Name {
+			return m.changeCmd(d, service.ActionRename, msg.Value)
 		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
-	case tea.PasteMsg:
-		if m.mode == modeRename {
-			var cmd tea.Cmd
-			m.rename, cmd = m.rename.Update(msg)
-			return cmd
-		}
+		return nil
 	case tea.KeyPressMsg:
-		if m.mode == modeRename {
-			return m.renameKey(msg)
+		if cmd, ok := m.devs.Update(msg); ok {
+			return cmd
 		}
 		return m.normalKey(msg)
 	}
 	return nil
 }
 
-func (m *Model) reselect() {
-	if m.keepID != 0 {
-		for i, d := range m.devs {
-			if d.ID == m.keepID {
-				m.cursor.Index = i
-			}
-		}
-		m.keepID = 0
-	}
-	m.cursor.Clamp(len(m.devs), m.tableHeight())
-}
-
 func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
-	if m.cursor.Move(msg, k.GlobalKeyMap, len(m.devs), m.tableHeight()) {
-		return nil
-	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return tui.Back(m)
 	case key.Matches(msg, k.Reload):
-		return m.load()
+		return m.reload()
 	case key.Matches(msg, k.Enroll):
-		return tui.Push(enroll.New(m.c, m.user))
+		return m.open(tui.ScreenEnroll)
 	case key.Matches(msg, k.Backup):
-		return tui.Push(backupcodes.New(m.c, m.user))
+		return m.open(tui.ScreenBackupCodes)
 	case key.Matches(msg, k.Token):
-		return tui.Push(tokens.NewPicker(m.c, m.user))
+		return m.open(tui.ScreenTokenPicker)
 	case key.Matches(msg, k.Disable):
-		return disable.Start(m.c, m.user)
+		return m.open(tui.ScreenDisable2FA)
 	case key.Matches(msg, k.Audit):
-		return tui.Push(audit.New(m.c, m.user))
+		return m.open(tui.ScreenAudit)
 	}
 	d := m.Selected()
 	if d == nil {
@@ -197,83 +138,64 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Rename):
-		m.mode = modeRename
-		m.rename.SetValue(d.Name)
-		m.rename.CursorEnd()
-		return m.rename.Focus()
+		return tui.AskLine(tui.Line{
+			ID: renameID, Prompt: "New name for " + tui.Quoted(d.Name) + ": ", Value: d.Name,
+			CharLimit: devices.MaxNameLen,
+			Check:     func(name string) error { return devices.ValidateName("device name", name) },
+		})
 	case key.Matches(msg, k.Toggle):
-		if d.Enabled {
-			return m.change(d, service.ActionDisable, "")
+		if !d.Enabled {
+			return m.changeCmd(d, service.ActionEnable, "")
 		}
-		return m.change(d, service.ActionEnable, "")
+		if m.detail.TurnsOff(d.ID, service.ActionDisable) {
+			return m.ask(d, service.ActionDisable, "Disable device", "disable it")
+		}
+		return m.changeCmd(d, service.ActionDisable, "")
 	case key.Matches(msg, k.Unlock):
 		if !needsUnlock(d) {
 			return tui.Status(tui.Info, "%s has no failures to clear", tui.Safe(d.Name))
 		}
-		return m.change(d, service.ActionUnlock, "")
+		return m.changeCmd(d, service.ActionUnlock, "")
 	case key.Matches(msg, k.Resync):
 		if !d.Kind.IsOTP() {
 			return tui.Status(tui.Info, "backup codes cannot be resynchronised")
 		}
-		return tui.Push(resync.New(m.c, m.user, d))
+		return tui.Navigate(tui.Route{Screen: tui.ScreenResync, User: m.user, Device: d.ID})
 	case key.Matches(msg, k.Remove):
-		return tui.Push(confirm.New(m.c, confirm.Options{
-			Title:    "Remove device",
-			Question: fmt.Sprintf("Remove this device of %s?", tui.Safe(m.user)),
-			Lines:    []string{disable.DeviceLine(d)},
-			Footer:   m.removeConsequence(d),
-			Yes:      "remove it",
-			OnYes:    m.changeCmd(d, service.ActionRemove, ""),
-		}))
+		return m.ask(d, service.ActionRemove, "Remove device", "remove it")
 	}
 	return nil
 }
 
-// removeConsequence warns when removing the device turns 2FA off.
-func (m *Model) removeConsequence(d *devices.Device) string {
-	active := 0
-	for _, o := range m.devs {
-		if o.Kind.IsOTP() && o.Confirmed && o.Enabled {
-			active++
-		}
-	}
-	if d.Kind.IsOTP() && d.Confirmed && d.Enabled && active == 1 {
-		return fmt.Sprintf("It is %s's only active app or token: two-factor authentication will be off for them.", tui.Safe(m.user))
-	}
-	return "The audit log keeps a record."
+// renameID marks the answer to the rename prompt.
+const renameID = "rename"
+
+func (m *Model) open(s tui.Screen) tea.Cmd {
+	return tui.Navigate(tui.Route{Screen: s, User: m.user})
 }
 
-func (m *Model) renameKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, m.keys.Cancel):
-		m.mode = modeNormal
-		m.rename.Blur()
-		return nil
-	case key.Matches(msg, m.keys.Save):
-		d := m.Selected()
-		name := strings.TrimSpace(m.rename.Value())
-		if err := devices.ValidateName("device name", name); err != nil {
-			return func() tea.Msg { return tui.ErrorStatus(err) }
-		}
-		m.mode = modeNormal
-		m.rename.Blur()
-		if d == nil || name == d.Name {
-			return nil
-		}
-		return m.change(d, service.ActionRename, name)
+// ask confirms a, saying what it costs; when 2FA goes off is the
+// service's rule (UserDetail.TurnsOff), not this screen's.
+func (m *Model) ask(d *devices.Device, a service.DeviceAction, title, yes string) tea.Cmd {
+	who := tui.Safe(m.user)
+	verb := map[service.DeviceAction]string{service.ActionDisable: "Disable", service.ActionRemove: "Remove"}[a]
+	footer := "The audit log keeps a record."
+	if m.detail.TurnsOff(d.ID, a) {
+		footer = fmt.Sprintf("It is %s's only active app or token: two-factor authentication will be off for %s.", who, who)
 	}
-	var cmd tea.Cmd
-	m.rename, cmd = m.rename.Update(msg)
-	return cmd
-}
-
-func (m *Model) change(d *devices.Device, a service.DeviceAction, arg string) tea.Cmd {
-	m.keepID = d.ID
-	return m.changeCmd(d, a, arg)
+	return tui.Ask(tui.Confirm{
+		Title:    title,
+		Question: fmt.Sprintf("%s this device of %s?", verb, who),
+		Lines:    []string{tui.DeviceLine(d)},
+		Footer:   footer,
+		Yes:      yes,
+		OnYes:    m.changeCmd(d, a, ""),
+	})
 }
 
 // changeCmd applies an action by device id, so a name that is not unique
-// among the user's serials cannot pick the wrong device.
+// among the user's serials cannot pick the wrong device; the device stays
+// selected across the reload that follows (the list follows its id).
 func (m *Model) changeCmd(d *devices.Device, a service.DeviceAction, arg string) tea.Cmd {
 	c, user, id, name := m.c, m.user, strconv.FormatInt(d.ID, 10), d.Name
 	return func() tea.Msg {
@@ -300,9 +222,6 @@ func needsUnlock(d *devices.Device) bool { return d.LockedOut || d.Failures > 0 
 
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
-	if m.mode == modeRename {
-		return []key.Binding{k.Save, k.Cancel}
-	}
 	out := []key.Binding{}
 	if d := m.Selected(); d != nil {
 		out = append(out, k.Rename, m.toggleHelp(d))
@@ -314,7 +233,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		out = append(out, k.Remove)
 	}
-	if len(m.devs) == 0 {
+	if m.devs.Len() == 0 {
 		out = append(out, k.Enroll, tui.WithHelp(k.Token, "i", "token"))
 	} else {
 		out = append(out, k.Enroll)

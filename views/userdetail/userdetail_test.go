@@ -140,9 +140,10 @@ func TestUnlock(t *testing.T) {
 func TestRenameRejectsBadNames(t *testing.T) {
 	e, a, _ := open(t, 80, 24, "alice")
 	a.Keys("r", "ctrl+u", "enter")
-	if got := a.Root.StatusLine(); !strings.Contains(got.Text, "device name is empty") {
-		t.Errorf("status %+v", got)
+	if !a.Root.Prompting() || !strings.Contains(a.Frame(), "✗ device name is empty") {
+		t.Errorf("an empty name was not refused in the prompt:\n%s", a.Frame())
 	}
+	a.Keys("esc")
 	if ds := devicesOf(t, e, "alice"); ds["phone"] == nil {
 		t.Error("the device was renamed anyway")
 	}
@@ -160,6 +161,32 @@ func TestHostileNamesAreDrawnSafely(t *testing.T) {
 		if !strings.Contains(a.Frame(), want) {
 			t.Errorf("frame does not show %s escaped:\n%s", want, a.Frame())
 		}
+	}
+}
+
+// TestTurningTheOnlyDeviceOffAsks: e, space and x on a user's only active
+// device each ask first, saying that 2FA goes off for them; n changes
+// nothing and y goes ahead.
+func TestTurningTheOnlyDeviceOffAsks(t *testing.T) {
+	for _, k := range []string{"e", "space", "x"} {
+		t.Run(k, func(t *testing.T) {
+			e, a, _ := open(t, 80, 24, "bob") // one app, locked out but enabled
+			a.Keys(k)
+			// The question's words, wherever the box wrapped them.
+			frame := strings.Join(strings.Fields(strings.ReplaceAll(a.Frame(), "│", "")), " ")
+			if !strings.Contains(frame, "only active app or token") || !strings.Contains(frame, "two-factor authentication will be off for bob") {
+				t.Fatalf("%s on bob's only device did not warn:\n%s", k, frame)
+			}
+			a.Keys("n")
+			if d := devicesOf(t, e, "bob")["pixel"]; d == nil || !d.Enabled {
+				t.Fatalf("n changed the device: %+v", d)
+			}
+			a.Keys(k, "y")
+			d := devicesOf(t, e, "bob")["pixel"]
+			if k == "x" && d != nil || k != "x" && (d == nil || d.Enabled) {
+				t.Fatalf("y did not go ahead: %+v", d)
+			}
+		})
 	}
 }
 

@@ -18,9 +18,6 @@ type KeyMap struct {
 	Audit     key.Binding
 	Drift     key.Binding
 	Tokens    key.Binding
-	Reload    key.Binding
-	Apply     key.Binding // leave the filter, keeping it
-	Clear     key.Binding // leave the filter, dropping it
 	Submit    key.Binding
 	CancelAdd key.Binding
 }
@@ -38,9 +35,6 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Audit:        key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "audit log")),
 		Drift:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "token drift")),
 		Tokens:       key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "token inventory")),
-		Reload:       key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
-		Apply:        key.NewBinding(key.WithKeys("enter", "down", "up"), key.WithHelp("enter", "keep filter")),
-		Clear:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Submit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "add")),
 		CancelAdd:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}

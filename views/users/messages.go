@@ -5,22 +5,14 @@ import (
 	"github.com/two-factor/two-factor/devices"
 )
 
-// firstPageMsg carries the first screenful of users and the total, so the
-// list shows at once however large the store is.
-type firstPageMsg struct {
-	gen    int
+// page is what a load brings: the first screenful of users and the total
+// (so the list shows at once however large the store is), or the whole
+// list (all), for filtering and sorting.
+type page struct {
 	users  []db.UserSummary
 	total  int
 	policy devices.Policy
-	err    error
-}
-
-// allUsersMsg carries the whole list, for filtering and sorting.
-type allUsersMsg struct {
-	gen    int
-	users  []db.UserSummary
-	policy devices.Policy
-	err    error
+	all    bool
 }
 
 // addedMsg reports a user added from the list.

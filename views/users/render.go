@@ -20,29 +20,25 @@ const (
 func (m *Model) View() string {
 	s := m.c.Styles
 	switch {
-	case m.state == stateLoading:
-		return "\n " + m.spin.View() + " " + s.Muted.Render("loading users…")
-	case m.state == stateError:
-		return "\n " + s.Danger.Render("✗ The users could not be loaded: "+tui.Safe(m.err.Error())) +
+	case m.load.State() == tui.LoadPending:
+		return m.load.Waiting(m.c, "users")
+	case m.load.State() == tui.LoadFailed:
+		return "\n " + s.Danger.Render("✗ The users could not be loaded: "+tui.Safe(m.load.Err().Error())) +
 			"\n\n " + s.Text.Render("Press r to try again, q to quit.")
-	case m.total == 0 && len(m.rows) == 0 && m.mode != modeAdd:
+	case m.list.Total() == 0 && !m.adding:
 		return m.emptyView()
 	}
 	var b strings.Builder
 	b.WriteString(m.infoLine())
 	b.WriteByte('\n')
 	b.WriteString(m.headerLine())
-	h := m.listHeight()
-	if len(m.visible) == 0 {
-		b.WriteString("\n\n " + s.Muted.Render("No user matches "+tui.Quoted(m.query)+".") +
-			" " + s.Text.Render("Press esc to clear the filter."))
+	if m.list.Len() == 0 {
+		b.WriteString("\n\n" + m.list.NoMatch("user"))
 		return b.String()
 	}
 	nameW := m.nameWidth()
-	for pos := m.cursor.Offset; pos < m.cursor.End(len(m.visible), h); pos++ {
-		b.WriteByte('\n')
-		b.WriteString(m.rowLine(int(m.visible[pos]), pos == m.cursor.Index, nameW))
-	}
+	b.WriteByte('\n')
+	b.WriteString(m.list.View(func(r row, selected bool) string { return m.rowLine(r, selected, nameW) }))
 	return b.String()
 }
 
@@ -53,31 +49,19 @@ func (m *Model) nameWidth() int {
 func (m *Model) infoLine() string {
 	s := m.c.Styles
 	var left string
-	switch {
-	case m.mode == modeAdd:
+	switch q := m.list.Query(); {
+	case m.adding:
 		return m.input.View()
-	case m.mode == modeFilter:
-		left = m.filter.View()
-	case m.query != "":
-		left = s.Title.Render("Users") + s.Text.Render(" filtered by ") + s.Strong.Render(tui.Quoted(m.query))
+	case m.list.Filtering():
+		left = m.list.FilterView()
+	case q != "":
+		left = s.Title.Render("Users") + s.Text.Render(" filtered by ") + s.Strong.Render(tui.Quoted(q))
 	default:
 		left = s.Title.Render("Users")
 	}
-	n := len(m.visible)
-	var info string
-	switch {
-	case m.query != "":
-		info = fmt.Sprintf("%s of %s match", tui.Thousands(n), tui.Thousands(m.total))
-	default:
-		info = tui.Plural(m.total, "user", "users")
-		info = strings.Replace(info, strconv.Itoa(m.total), tui.Thousands(m.total), 1)
-	}
-	if n > 0 {
-		info += fmt.Sprintf(" · %s–%s", tui.Thousands(m.cursor.Offset+1), tui.Thousands(m.cursor.End(n, m.listHeight())))
-	}
-	info += " · by " + m.sortKey.String()
-	if m.state == statePartial {
-		info += " · " + m.spin.View() + " loading all"
+	info := m.list.Count("user", "users") + " · by " + m.sortKey.String()
+	if !m.complete {
+		info += " · " + m.load.Spinner() + " loading all"
 	}
 	return left + "  " + s.Muted.Render(info)
 }
@@ -95,10 +79,9 @@ func (m *Model) headerLine() string {
 
 // rowLine renders one user. Only rows on screen are ever rendered, and
 // names are made safe here, at the last moment.
-func (m *Model) rowLine(i int, selected bool, nameW int) string {
+func (m *Model) rowLine(u row, selected bool, nameW int) string {
 	s := m.c.Styles
-	u := &m.rows[i]
-	st := m.statuses[i]
+	st := u.status
 	backup := "–"
 	if u.BackupCodes > 0 {
 		backup = strconv.Itoa(u.BackupCodes)

@@ -155,3 +155,21 @@ func TestSort(t *testing.T) {
 		t.Errorf("three presses of s should come back to name order:\n%s", a.Frame())
 	}
 }
+
+// After adding a user the cursor is on them, so that n (offered in the
+// status line) enrolls the new user and not the one selected before.
+func TestAddUserSelectsThem(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	e.Seed(t)
+	c := e.Common(80, 24)
+	u := users.New(c)
+	a := tuitest.NewApp(c, u)
+	a.Keys("down")
+	before := u.Selected()
+	a.Keys("a")
+	a.Type("zoe")
+	a.Keys("enter")
+	if u.Selected() != "zoe" {
+		t.Fatalf("after adding zoe, %q is selected (was %q)\n%s", u.Selected(), before, a.Frame())
+	}
+}

@@ -1,0 +1,69 @@
+package tui_test
+
+import (
+	"testing"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/two-factor/two-factor/tui"
+	"github.com/two-factor/two-factor/tui/tuitest"
+)
+
+// asker is a screen that, on "f", starts a request whose result is a
+// resultMsg; it records the results it receives.
+type asker struct {
+	name string
+	got  []string
+}
+
+type resultMsg struct{ from string }
+
+func (s *asker) Init() tea.Cmd { return nil }
+func (s *asker) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if msg.String() == "f" {
+			from := s.name
+			// A batch and a sequence, as screens return them: the
+			// address must survive both.
+			return tea.Batch(nil, tea.Sequence(func() tea.Msg { return resultMsg{from: from} }))
+		}
+	case resultMsg:
+		s.got = append(s.got, msg.from)
+	}
+	return nil
+}
+func (s *asker) View() string              { return s.name }
+func (s *asker) SetSize(int, int)          {}
+func (s *asker) Title() string             { return s.name }
+func (s *asker) Capturing() bool           { return false }
+func (s *asker) ShortHelp() []key.Binding  { return nil }
+func (s *asker) FullHelp() [][]key.Binding { return nil }
+
+// TestResultGoesToTheScreenThatAsked: screen A asks, B opens on top
+// before the answer arrives; the answer reaches A only, though it is not
+// on top, and B (a screen of the same kind) never sees it.
+func TestResultGoesToTheScreenThatAsked(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	first := &asker{name: "A"}
+	a := tuitest.NewApp(e.Common(80, 24), first)
+	_, pending := a.Root.Update(tuitest.Key("f")) // A's request, not run yet
+	second := &asker{name: "B"}
+	a.Send(tui.PushMsg{View: second})
+	a.Run(pending)
+	if len(first.got) != 1 || first.got[0] != "A" {
+		t.Errorf("A received %v, want its own result", first.got)
+	}
+	if len(second.got) != 0 {
+		t.Errorf("B received %v: a result for A was delivered to B", second.got)
+	}
+
+	// A result for a screen that has closed goes nowhere.
+	_, pending = a.Root.Update(tuitest.Key("f")) // B asks
+	a.Send(tui.BackMsg{From: second})
+	a.Run(pending)
+	if len(second.got) != 0 || len(first.got) != 1 {
+		t.Errorf("after B closed: A %v, B %v", first.got, second.got)
+	}
+}
