@@ -1,0 +1,304 @@
+package radiusd
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"layeh.com/radius"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/service/servicetest"
+)
+
+const (
+	secret      = "s3cret-shared-with-the-vpn"
+	wrongSecret = "not-the-secret-the-server-has"
+)
+
+// radclientPath returns FreeRADIUS's radclient. Outside CI a missing
+// binary skips the test; with CI=true it fails it, so CI cannot pass
+// without talking to a real RADIUS client.
+func radclientPath(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("radclient")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("radclient is not installed but CI=true: install it (apt-get install freeradius-utils); the RADIUS tests must run in CI")
+		}
+		t.Skip("radclient is not installed (apt-get install freeradius-utils): skipping the RADIUS tests against FreeRADIUS's client")
+	}
+	return p
+}
+
+// rig is a RADIUS server on loopback backed by a real SQLite store
+// through the service.
+type rig struct {
+	env  *servicetest.Env
+	srv  *Server
+	addr string
+	mu   sync.Mutex
+	logs []string
+}
+
+// lossyConn drops the first answers it is asked to send, as a lossy
+// network would, so the client retransmits.
+type lossyConn struct {
+	net.PacketConn
+	mu   sync.Mutex
+	drop int
+}
+
+func (c *lossyConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.drop > 0 {
+		c.drop--
+		return len(p), nil
+	}
+	return c.PacketConn.WriteTo(p, addr)
+}
+
+// startRig serves clientsText (a clients file) on 127.0.0.1:0; the first
+// dropAnswers answers are lost on the way out.
+func startRig(t *testing.T, clientsText string, dropAnswers int) *rig {
+	t.Helper()
+	r := &rig{env: servicetest.NewEnv(t)}
+	cs, err := ParseClients([]byte(clientsText), "clients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.srv = New(Config{Clients: cs, Verifier: ServiceVerifier{Svc: r.env.Svc}, Now: r.env.Clock.Now,
+		Logf: func(f string, a ...any) {
+			r.mu.Lock()
+			r.logs = append(r.logs, f)
+			r.mu.Unlock()
+		}})
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.addr = pc.LocalAddr().String()
+	done := make(chan error, 1)
+	go func() { done <- r.srv.Serve(&lossyConn{PacketConn: pc, drop: dropAnswers}) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := r.srv.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		if err := <-done; !errors.Is(err, radius.ErrServerShutdown) {
+			t.Errorf("Serve returned %v", err)
+		}
+	})
+	return r
+}
+
+func (r *rig) enroll(t *testing.T, user string) *devices.Device {
+	t.Helper()
+	r.env.AddUser(t, user)
+	d := r.env.Enroll(t, user, service.EnrollOptions{Name: "phone"})
+	// Confirming used the current code: the next one is a login's.
+	r.env.Clock.Advance(30 * time.Second)
+	return d
+}
+
+func (r *rig) code(t *testing.T, d *devices.Device) string {
+	return servicetest.Code(t, d, r.env.Clock.Now(), 0)
+}
+
+// answer is what radclient reports: "Access-Accept", "Access-Reject" or
+// "no answer", and its debug output.
+type answer struct {
+	code   string
+	output string
+}
+
+// ask sends one Access-Request with radclient. attrs is radclient's
+// attribute list; with ma a Message-Authenticator is added, which radclient
+// computes. radclient sends it up to tries times, waiting half a second
+// for an answer each time.
+func (r *rig) ask(t *testing.T, secret, attrs string, ma bool, tries int) answer {
+	t.Helper()
+	if ma {
+		attrs += ", Message-Authenticator = 0x00"
+	}
+	cmd := exec.Command(radclientPath(t), "-x", "-r", strconv.Itoa(tries), "-t", "0.5", r.addr, "auth", secret)
+	cmd.Stdin = strings.NewReader(attrs + "\n")
+	out, _ := cmd.CombinedOutput() // non-zero on a reject or no answer: read the output
+	s := string(out)
+	switch {
+	case strings.Contains(s, "Received Access-Accept"):
+		return answer{"Access-Accept", s}
+	case strings.Contains(s, "Received Access-Reject"):
+		return answer{"Access-Reject", s}
+	case strings.Contains(s, "No reply from server"):
+		return answer{"no answer", s}
+	}
+	t.Fatalf("radclient said something unexpected:\n%s", s)
+	return answer{}
+}
+
+func login(user, code string) string {
+	return `User-Name = "` + user + `", User-Password = "` + code + `", NAS-Identifier = "vpn1"`
+}
+
+func expect(t *testing.T, what string, got answer, want string) {
+	t.Helper()
+	if got.code != want {
+		t.Errorf("%s: got %s, want %s\n%s", what, got.code, want, got.output)
+	}
+}
+
+func (r *rig) verifyAudits(t *testing.T, user string) []db.AuditEntry {
+	t.Helper()
+	es, err := r.env.Svc.Audit(context.Background(), db.AuditFilter{User: user, Action: "device.verify"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+func TestRightWrongReplayedAndUnknownThroughRadclient(t *testing.T) {
+	r := startRig(t, "127.0.0.1 "+secret+"\n", 0)
+	alice := r.enroll(t, "alice")
+	code := r.code(t, alice)
+
+	ok := r.ask(t, secret, login("alice", code), true, 1)
+	expect(t, "right code", ok, "Access-Accept")
+	// radclient checks the Message-Authenticator of an answer (and drops
+	// one that is wrong); it must be there.
+	if !strings.Contains(ok.output, "Message-Authenticator") {
+		t.Errorf("the Access-Accept carries no Message-Authenticator:\n%s", ok.output)
+	}
+	expect(t, "replayed code", r.ask(t, secret, login("alice", code), true, 1), "Access-Reject")
+	wrong := "000000"
+	if wrong == code {
+		wrong = "111111"
+	}
+	expect(t, "wrong code", r.ask(t, secret, login("alice", wrong), true, 1), "Access-Reject")
+	unknown := r.ask(t, secret, login("nobody", wrong), true, 1)
+	expect(t, "unknown user", unknown, "Access-Reject")
+	expect(t, "not a code", r.ask(t, secret, login("alice", "hunter2"), true, 1), "Access-Reject")
+
+	es := r.verifyAudits(t, "alice")
+	if len(es) != 3 { // accepted, replay refused, wrong code
+		t.Fatalf("want 3 audited verifications of alice, got %d: %+v", len(es), es)
+	}
+	for _, e := range es {
+		if e.Actor != "radius client 127.0.0.1 (NAS-Identifier vpn1)" {
+			t.Errorf("audit actor %q does not name the RADIUS client", e.Actor)
+		}
+	}
+	if st := r.srv.Stats(); st.Accepted != 1 || st.Rejected != 4 {
+		t.Errorf("stats %+v, want 1 accepted and 4 rejected", st)
+	}
+}
+
+// An unknown user is answered like a wrong code: same packet, apart
+// from the authenticators, which differ per request anyway.
+func TestUnknownUserLooksLikeAWrongCode(t *testing.T) {
+	r := startRig(t, "127.0.0.1 "+secret+"\n", 0)
+	r.enroll(t, "alice")
+	wrong := r.ask(t, secret, login("alice", "000001"), true, 1)
+	unknown := r.ask(t, secret, login("nobody", "000001"), true, 1)
+	if wrong.code != "Access-Reject" || replyAttributes(wrong.output) != replyAttributes(unknown.output) {
+		t.Errorf("wrong code and unknown user answered differently:\n%s\n---\n%s", wrong.output, unknown.output)
+	}
+}
+
+// replyAttributes is radclient's listing of the received attributes,
+// without the values that differ per packet.
+func replyAttributes(out string) string {
+	i := strings.Index(out, "Received Access-")
+	if i < 0 {
+		return ""
+	}
+	var names []string
+	for _, line := range strings.Split(out[i:], "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 0 {
+			names = append(names, f[0])
+		}
+	}
+	return strings.Join(names, " ")
+}
+
+func TestThrottledUserIsRejected(t *testing.T) {
+	r := startRig(t, "127.0.0.1 "+secret+"\n", 0)
+	alice := r.enroll(t, "alice")
+	r.env.Update(t, "alice", func(u *db.Unit) error {
+		d := servicetest.Find(u, "phone")
+		d.Failures, d.LastFailure = 5, r.env.Clock.Now().Add(-time.Second)
+		u.Save(d)
+		return nil
+	})
+	expect(t, "right code while throttled", r.ask(t, secret, login("alice", r.code(t, alice)), true, 1), "Access-Reject")
+}
+
+func TestWrongSecretOrNoMessageAuthenticatorIsDropped(t *testing.T) {
+	r := startRig(t, "127.0.0.1 "+secret+"\n", 0)
+	alice := r.enroll(t, "alice")
+	code := r.code(t, alice)
+	expect(t, "wrong shared secret", r.ask(t, wrongSecret, login("alice", code), true, 1), "no answer")
+	expect(t, "no Message-Authenticator", r.ask(t, secret, login("alice", code), false, 1), "no answer")
+	st := r.srv.Stats()
+	if st.BadAuthenticator != 1 || st.MissingAuthenticator != 1 || st.Accepted+st.Rejected != 0 {
+		t.Errorf("stats %+v, want one bad and one missing authenticator, nothing verified", st)
+	}
+	if es := r.verifyAudits(t, "alice"); len(es) != 0 {
+		t.Errorf("a dropped request was verified: %+v", es)
+	}
+	// Neither used the code: it still logs in.
+	expect(t, "the code afterwards", r.ask(t, secret, login("alice", code), true, 1), "Access-Accept")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.logs) != 2 || !strings.Contains(r.logs[0], "shared secret") || !strings.Contains(r.logs[1], "BlastRADIUS") {
+		t.Errorf("the sysadmin is not told why requests are dropped: %q", r.logs)
+	}
+}
+
+// A client explicitly marked legacy may omit the Message-Authenticator;
+// a wrong one is still dropped.
+func TestLegacyClientMayOmitMessageAuthenticator(t *testing.T) {
+	r := startRig(t, "127.0.0.0/8 "+secret+" "+LegacyOption+"\n", 0)
+	alice := r.enroll(t, "alice")
+	expect(t, "legacy client without Message-Authenticator", r.ask(t, secret, login("alice", r.code(t, alice)), false, 1), "Access-Accept")
+	expect(t, "legacy client, wrong secret", r.ask(t, wrongSecret, login("alice", "000000"), true, 1), "no answer")
+}
+
+func TestUnknownClientIsDroppedAndCounted(t *testing.T) {
+	r := startRig(t, "10.9.8.7 "+secret+"\n", 0)
+	alice := r.enroll(t, "alice")
+	expect(t, "unknown client", r.ask(t, secret, login("alice", r.code(t, alice)), true, 1), "no answer")
+	if st := r.srv.Stats(); st.UnknownClient != 1 || st.Malformed != 0 {
+		t.Errorf("stats %+v, want one unknown client", st)
+	}
+	if es := r.verifyAudits(t, "alice"); len(es) != 0 {
+		t.Errorf("an unknown client's request was verified: %+v", es)
+	}
+}
+
+// The first answer is lost; radclient retransmits the same request and
+// must get the same Access-Accept from the cache: verifying again would
+// refuse the code as replayed and count a failure.
+func TestRetransmitGetsTheSameAnswerWithoutASecondVerification(t *testing.T) {
+	r := startRig(t, "127.0.0.1 "+secret+"\n", 1)
+	alice := r.enroll(t, "alice")
+	got := r.ask(t, secret, login("alice", r.code(t, alice)), true, 2)
+	expect(t, "retransmitted right code", got, "Access-Accept")
+	if st := r.srv.Stats(); st.Duplicates != 1 || st.Accepted != 1 || st.Rejected != 0 {
+		t.Errorf("stats %+v, want one verification and one duplicate", st)
+	}
+	if es := r.verifyAudits(t, "alice"); len(es) != 1 || es[0].Outcome != string(devices.Accepted) {
+		t.Errorf("want exactly one audited verification, got %+v", es)
+	}
+}
