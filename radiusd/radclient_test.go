@@ -116,8 +116,8 @@ func (r *rig) code(t *testing.T, d *devices.Device) string {
 	return servicetest.Code(t, d, r.env.Clock.Now(), 0)
 }
 
-// answer is what radclient reports: "Access-Accept", "Access-Reject" or
-// "no answer", and its debug output.
+// answer is what radclient reports: "Access-Accept", "Access-Reject",
+// "invalid answer" or "no answer", and its debug output.
 type answer struct {
 	code   string
 	output string
@@ -141,6 +141,9 @@ func (r *rig) ask(t *testing.T, secret, attrs string, ma bool, tries int) answer
 		return answer{"Access-Accept", s}
 	case strings.Contains(s, "Received Access-Reject"):
 		return answer{"Access-Reject", s}
+	case strings.Contains(s, "verification failed"):
+		// An answer radclient refuses (wrong authenticators).
+		return answer{"invalid answer", s}
 	case strings.Contains(s, "No reply from server"):
 		return answer{"no answer", s}
 	}
