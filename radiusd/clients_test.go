@@ -10,8 +10,8 @@ import (
 
 func TestClientsMostSpecificNetworkWins(t *testing.T) {
 	cs, err := ParseClients([]byte(`# VPN concentrators
-10.0.0.0/8      aaaaaaaaaaaaaaaaaaaa
 10.1.2.3        bbbbbbbbbbbbbbbbbbbb   `+LegacyOption+`
+10.0.0.0/8      aaaaaaaaaaaaaaaaaaaa
 
 ::ffff:192.0.2.0/120 cccccccccccccccccccc
 2001:db8::/32   dddddddddddddddd#with-a-hash
