@@ -91,7 +91,7 @@ func (s *Service) Verify(ctx context.Context, userName, deviceRef, code string) 
 	}
 	now := s.now()
 	var res VerifyResult
-	err := s.store.UpdateAnyName(ctx, s.actorFor(ctx), userName, func(u *db.Unit) error {
+	err := s.store.UpdateAnyName(ctx, s.Actor, userName, func(u *db.Unit) error {
 		policy := u.Settings.Policy()
 		candidates, why := verifyCandidates(u, deviceRef, backup)
 		if len(candidates) == 0 {
