@@ -17,6 +17,7 @@ import (
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/termsafe"
+	"github.com/two-factor/two-factor/verifier"
 )
 
 // errKind says what kind of failure an error is. It decides the exit code
@@ -69,6 +70,7 @@ var kindByCause = []struct {
 	{fs.ErrNotExist, kindEnvironment},
 	{fs.ErrPermission, kindEnvironment},
 	{context.Canceled, kindEnvironment},
+	{verifier.ErrUnavailable, kindEnvironment},
 	// Programming tokens over NFC: the reader stack or the token could not
 	// be reached (2); the token refused us, or is not one we may program (1).
 	{nfc.ErrNoDaemon, kindEnvironment},

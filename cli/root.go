@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -135,6 +136,7 @@ match; 2 usage or environment error. With --json, a failure prints
 		a.versionCommand(),
 		a.nfcCommand(),
 		a.burnCommand(),
+		a.serveCommand(),
 	)
 	root.AddCommand(a.assignCommands()...)
 	markBodyErrors(root)
@@ -143,6 +145,9 @@ match; 2 usage or environment error. With --json, a failure prints
 }
 
 func displayDefault(p string) string {
+	if p == "" {
+		return "none without HOME"
+	}
 	if home, err := os.UserHomeDir(); err == nil && home != "" {
 		if rel, err := filepath.Rel(home, p); err == nil && !filepath.IsAbs(rel) && rel[0] != '.' {
 			return filepath.Join("~", rel)
@@ -153,22 +158,31 @@ func displayDefault(p string) string {
 
 // defaultDBPath is $XDG_DATA_HOME/two-factor/two-factor.db.
 func defaultDBPath(getenv func(string) string) string {
+	if xdgDir(getenv, "XDG_DATA_HOME", ".local/share") == "" {
+		return ""
+	}
 	return filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", ".local/share"), "two-factor", "two-factor.db")
 }
 
 // defaultKeyPath is $XDG_CONFIG_HOME/two-factor/master.key: apart from the
 // data, so a copy of the data directory is not a copy of every seed.
 func defaultKeyPath(getenv func(string) string) string {
+	if xdgDir(getenv, "XDG_CONFIG_HOME", ".config") == "" {
+		return ""
+	}
 	return filepath.Join(xdgDir(getenv, "XDG_CONFIG_HOME", ".config"), "two-factor", "master.key")
 }
 
+// xdgDir is $env, else $HOME/fallback, else "": without an absolute HOME
+// there is no default, never one relative to the working directory (a
+// process started by PAM or systemd has no HOME and runs in /).
 func xdgDir(getenv func(string) string, env, fallback string) string {
 	if d := getenv(env); filepath.IsAbs(d) {
 		return d
 	}
-	home, err := os.UserHomeDir()
-	if err != nil || home == "" {
-		home = "."
+	home := getenv("HOME")
+	if !filepath.IsAbs(home) {
+		return ""
 	}
 	return filepath.Join(home, fallback)
 }
@@ -192,12 +206,19 @@ func (a *app) paths() (dbPath, keyPath string, isDefault bool) {
 	return dbPath, keyPath, isDefault
 }
 
+// errNoDefaultPaths is a store or key file asked for where there is no
+// HOME (nor XDG directory) to put the default one.
+var errNoDefaultPaths = errors.New("no store named and no HOME to find the default one: give --db and --key-file (or TWO_FACTOR_DB and TWO_FACTOR_KEY_FILE)")
+
 // open opens the store once per run.
 func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 	if a.svc != nil {
 		return a.svc, nil
 	}
 	dbPath, keyPath, isDefault := a.paths()
+	if dbPath == "" || keyPath == "" {
+		return nil, &markedError{kindEnvironment, errNoDefaultPaths}
+	}
 	opt := db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now}
 	if a.completing {
 		opt.Create, opt.BusyTimeout = false, completionBusyWait

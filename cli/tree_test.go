@@ -213,6 +213,11 @@ var commandCases = map[string]commandCase{
 		usage:   []string{"TK-2"},
 		hostile: [][]string{{hostileSerial}, {hostile}},
 	},
+	"two-factor serve": {
+		ok:      []string{"--check", "--socket", "@dir/v.sock"},
+		usage:   []string{"extra"},
+		hostile: [][]string{{"--check", "--socket", "@dir/" + hostile}, {"--check", "--group", hostile}},
+	},
 	"two-factor status": {
 		ok:      []string{},
 		reject:  []string{"nobody"},

@@ -11,12 +11,13 @@ import (
 
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/verifier"
 )
 
 func (a *app) verifyCommand() *cobra.Command {
 	var (
-		device string
-		asJSON bool
+		device, socket string
+		asJSON         bool
 	)
 	cmd := &cobra.Command{
 		Use:   "verify USER [CODE]",
@@ -26,7 +27,9 @@ func (a *app) verifyCommand() *cobra.Command {
 malformed code: not 6 to 8 digits nor a backup code). An unknown user, a
 user without a confirmed device and a wrong code all print the same
 "rejected" and exit 1; the audit log says which it was. Read the code from
-standard input to keep it out of the process list.`,
+standard input to keep it out of the process list. With --socket, a running
+verifier (two-factor serve) checks the code: the store is not opened, and
+a verifier that cannot be reached is an error (exit 2).`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			code := ""
@@ -39,40 +42,60 @@ standard input to keep it out of the process list.`,
 				}
 				code = line
 			}
-			svc, err := a.service(cmd)
+			r, err := a.verifyCode(cmd, args[0], device, code, socket)
 			if err != nil {
 				return err
 			}
-			r, err := svc.Verify(cmd.Context(), args[0], device, code)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				j := map[string]any{"user": args[0], "outcome": r.Outcome}
-				if r.Device != nil {
-					j["device_id"], j["device"] = r.Device.ID, r.Device.Name
-				}
-				if r.RetryAfter > 0 {
-					j["retry_after_seconds"] = int64(retryAfter(r.RetryAfter) / time.Second)
-				}
-				if r.Accepted() && r.Device.Kind == devices.TOTP {
-					j["offset_steps"] = r.Match.Offset
-				}
-				if err := printJSON(cmd.OutOrStdout(), j); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintln(cmd.OutOrStdout(), verifyText(args[0], r))
-			}
-			if !r.Accepted() {
-				return silentExit(ExitRejected)
-			}
-			return nil
+			return printVerdict(cmd, asJSON, args[0], r)
 		},
 	}
 	cmd.Flags().StringVar(&device, "device", "", "check only this device (id, name or serial)")
+	cmd.Flags().StringVar(&socket, "socket", "", "ask the verifier listening on this unix socket instead of opening the store")
 	jsonFlag(cmd, &asJSON)
 	return cmd
+}
+
+// verifyCode checks a code in the store, or through a running verifier
+// when socket is set.
+func (a *app) verifyCode(cmd *cobra.Command, user, device, code, socket string) (service.VerifyResult, error) {
+	if socket != "" {
+		if device != "" {
+			return service.VerifyResult{}, usageErrorf("--device cannot be used with --socket: the verifier tries every device")
+		}
+		v, err := verifier.Client{Socket: socket}.Verify(cmd.Context(), user, code)
+		return v.Result(), err
+	}
+	svc, err := a.service(cmd)
+	if err != nil {
+		return service.VerifyResult{}, err
+	}
+	return svc.Verify(cmd.Context(), user, device, code)
+}
+
+// printVerdict prints a verification's outcome and ends with exit 1 when
+// the code was not accepted.
+func printVerdict(cmd *cobra.Command, asJSON bool, user string, r service.VerifyResult) error {
+	if asJSON {
+		j := map[string]any{"user": user, "outcome": r.Outcome}
+		if r.Device != nil {
+			j["device_id"], j["device"] = r.Device.ID, r.Device.Name
+		}
+		if r.RetryAfter > 0 {
+			j["retry_after_seconds"] = int64(retryAfter(r.RetryAfter) / time.Second)
+		}
+		if r.Accepted() && r.Device.Kind == devices.TOTP {
+			j["offset_steps"] = r.Match.Offset
+		}
+		if err := printJSON(cmd.OutOrStdout(), j); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(cmd.OutOrStdout(), verifyText(user, r))
+	}
+	if !r.Accepted() {
+		return silentExit(ExitRejected)
+	}
+	return nil
 }
 
 func verifyText(user string, r service.VerifyResult) string {
@@ -97,11 +120,8 @@ func verifyText(user string, r service.VerifyResult) string {
 	return fmt.Sprintf("%s: rejected", safe(user))
 }
 
-// retryAfter rounds a wait up to whole seconds, so that it never reads
-// "try again in 0s" while the wait is not over.
-func retryAfter(d time.Duration) time.Duration {
-	return max(time.Second, (d + time.Second - 1).Truncate(time.Second))
-}
+// retryAfter rounds a wait up to whole seconds, as the verifier reports it.
+func retryAfter(d time.Duration) time.Duration { return verifier.RoundUp(d) }
 
 // shellWord quotes s for a POSIX shell when it is not a plain word, so a
 // command line shown to be copied runs as shown.
