@@ -17,15 +17,15 @@ type Verifier interface {
 }
 
 // ServiceVerifier verifies through the service, which applies every rule
-// (tolerance, drift, replay floor, throttling, lockout, backup codes) and
-// audits the source as the actor.
+// (tolerance, drift, replay floor, throttling, lockout, backup codes),
+// acting as the source so the audit entry names the RADIUS client.
 type ServiceVerifier struct {
 	Svc *service.Service
 }
 
 // Verify implements Verifier.
 func (v ServiceVerifier) Verify(ctx context.Context, user, code, source string) (bool, error) {
-	r, err := v.Svc.Verify(service.WithSource(ctx, source), user, "", code)
+	r, err := v.Svc.As(source).Verify(ctx, user, "", code)
 	if errors.Is(err, devices.ErrMalformedCode) {
 		// A password that is no code at all: a wrong answer, not a fault.
 		return false, nil
