@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/radiusd/radiustest"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/service/servicetest"
 )
@@ -24,21 +22,6 @@ const (
 	secret      = "s3cret-shared-with-the-vpn"
 	wrongSecret = "not-the-secret-the-server-has"
 )
-
-// radclientPath returns FreeRADIUS's radclient. Outside CI a missing
-// binary skips the test; with CI=true it fails it, so CI cannot pass
-// without talking to a real RADIUS client.
-func radclientPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("radclient")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("radclient is not installed but CI=true: install it (apt-get install freeradius-utils); the RADIUS tests must run in CI")
-		}
-		t.Skip("radclient is not installed (apt-get install freeradius-utils): skipping the RADIUS tests against FreeRADIUS's client")
-	}
-	return p
-}
 
 // rig is a RADIUS server on loopback backed by a real SQLite store
 // through the service.
@@ -116,49 +99,19 @@ func (r *rig) code(t *testing.T, d *devices.Device) string {
 	return servicetest.Code(t, d, r.env.Clock.Now(), 0)
 }
 
-// answer is what radclient reports: "Access-Accept", "Access-Reject",
-// "invalid answer" or "no answer", and its debug output.
-type answer struct {
-	code   string
-	output string
-}
-
-// ask sends one Access-Request with radclient. attrs is radclient's
-// attribute list; with ma a Message-Authenticator is added, which radclient
-// computes. radclient sends it up to tries times, waiting half a second
-// for an answer each time.
-func (r *rig) ask(t *testing.T, secret, attrs string, ma bool, tries int) answer {
+// ask sends one Access-Request with radclient; with ma a
+// Message-Authenticator is added.
+func (r *rig) ask(t *testing.T, secret, attrs string, ma bool, tries int) radiustest.Answer {
 	t.Helper()
-	if ma {
-		attrs += ", Message-Authenticator = 0x00"
-	}
-	cmd := exec.Command(radclientPath(t), "-x", "-r", strconv.Itoa(tries), "-t", "0.5", r.addr, "auth", secret)
-	cmd.Stdin = strings.NewReader(attrs + "\n")
-	out, _ := cmd.CombinedOutput() // non-zero on a reject or no answer: read the output
-	s := string(out)
-	switch {
-	case strings.Contains(s, "Received Access-Accept"):
-		return answer{"Access-Accept", s}
-	case strings.Contains(s, "Received Access-Reject"):
-		return answer{"Access-Reject", s}
-	case strings.Contains(s, "verification failed"):
-		// An answer radclient refuses (wrong authenticators).
-		return answer{"invalid answer", s}
-	case strings.Contains(s, "No reply from server"):
-		return answer{"no answer", s}
-	}
-	t.Fatalf("radclient said something unexpected:\n%s", s)
-	return answer{}
+	return radiustest.Ask(t, r.addr, secret, radiustest.Request{Attrs: attrs, MessageAuthenticator: ma, Tries: tries})
 }
 
-func login(user, code string) string {
-	return `User-Name = "` + user + `", User-Password = "` + code + `", NAS-Identifier = "vpn1"`
-}
+var login = radiustest.Login
 
-func expect(t *testing.T, what string, got answer, want string) {
+func expect(t *testing.T, what string, got radiustest.Answer, want string) {
 	t.Helper()
-	if got.code != want {
-		t.Errorf("%s: got %s, want %s\n%s", what, got.code, want, got.output)
+	if got.Code != want {
+		t.Errorf("%s: got %s, want %s\n%s", what, got.Code, want, got.Output)
 	}
 }
 
@@ -180,8 +133,8 @@ func TestRightWrongReplayedAndUnknownThroughRadclient(t *testing.T) {
 	expect(t, "right code", ok, "Access-Accept")
 	// radclient checks the Message-Authenticator of an answer (and drops
 	// one that is wrong); it must be there.
-	if !strings.Contains(ok.output, "Message-Authenticator") {
-		t.Errorf("the Access-Accept carries no Message-Authenticator:\n%s", ok.output)
+	if !strings.Contains(ok.Output, "Message-Authenticator") {
+		t.Errorf("the Access-Accept carries no Message-Authenticator:\n%s", ok.Output)
 	}
 	expect(t, "replayed code", r.ask(t, secret, login("alice", code), true, 1), "Access-Reject")
 	wrong := "000000"
@@ -214,25 +167,9 @@ func TestUnknownUserLooksLikeAWrongCode(t *testing.T) {
 	r.enroll(t, "alice")
 	wrong := r.ask(t, secret, login("alice", "000001"), true, 1)
 	unknown := r.ask(t, secret, login("nobody", "000001"), true, 1)
-	if wrong.code != "Access-Reject" || replyAttributes(wrong.output) != replyAttributes(unknown.output) {
-		t.Errorf("wrong code and unknown user answered differently:\n%s\n---\n%s", wrong.output, unknown.output)
+	if wrong.Code != "Access-Reject" || radiustest.ReplyAttributes(wrong.Output) != radiustest.ReplyAttributes(unknown.Output) {
+		t.Errorf("wrong code and unknown user answered differently:\n%s\n---\n%s", wrong.Output, unknown.Output)
 	}
-}
-
-// replyAttributes is radclient's listing of the received attributes,
-// without the values that differ per packet.
-func replyAttributes(out string) string {
-	i := strings.Index(out, "Received Access-")
-	if i < 0 {
-		return ""
-	}
-	var names []string
-	for _, line := range strings.Split(out[i:], "\n")[1:] {
-		if f := strings.Fields(line); len(f) > 0 {
-			names = append(names, f[0])
-		}
-	}
-	return strings.Join(names, " ")
 }
 
 func TestThrottledUserIsRejected(t *testing.T) {
