@@ -21,6 +21,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var (
 		socket, group string
 		check, asJSON bool
+		rad           radiusFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -29,10 +30,16 @@ func (a *app) serveCommand() *cobra.Command {
 HTTP on a unix socket (mode 0660: the socket's group decides who may ask),
 so PAM, scripts and applications verify codes without reading the store.
 Every verification is audited with its source ("serve/unix uid=N").
-SIGTERM or SIGINT stops it after the requests in flight. --check opens
-the store, prints what would be served and exits.`,
+With --radius and --radius-clients it also answers RADIUS Access-Requests
+from the NASes in the clients file (README: VPNs, firewalls and Wi-Fi
+controllers). SIGTERM or SIGINT stops it after the requests in flight.
+--check opens the store (and reads the clients file), prints what would be
+served and exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := rad.check(); err != nil {
+				return usage(err)
+			}
 			gid := -1
 			if group != "" {
 				g, err := lookupGroup(group)
@@ -46,15 +53,25 @@ the store, prints what would be served and exits.`,
 				return err
 			}
 			if check {
+				if err := rad.load(); err != nil {
+					return err
+				}
 				dbPath, _, _ := a.paths()
-				return printResult(cmd, asJSON, map[string]any{"store": dbPath, "socket": socket, "group": group},
-					"store %s\nsocket %s\n", safe(dbPath), safe(socket))
+				return printResult(cmd, asJSON, map[string]any{"store": dbPath, "socket": socket, "group": group, "radius": rad.addr},
+					"store %s\nsocket %s\nradius %s\n", safe(dbPath), safe(socket), safe(rad.text()))
 			}
 			l, err := verifier.ListenUnix(socket, gid)
 			if err != nil {
 				return err
 			}
 			defer l.Close()
+			if rad.addr != "" {
+				stopRADIUS, err := startRADIUS(svc, rad, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				defer stopRADIUS()
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "two-factor: verifier listening on %s\n", safe(socket))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
@@ -64,6 +81,8 @@ the store, prints what would be served and exits.`,
 	cmd.Flags().StringVar(&socket, "socket", DefaultSocket, "unix socket to listen on")
 	cmd.Flags().StringVar(&group, "group", "", "group owning the socket (whose members may verify); default the process's group")
 	cmd.Flags().BoolVar(&check, "check", false, "open the store, print what would be served and exit")
+	cmd.Flags().StringVar(&rad.addr, "radius", "", "also answer RADIUS on this UDP address (e.g. 127.0.0.1:1812)")
+	cmd.Flags().StringVar(&rad.clients, "radius-clients", "", "file of NASes allowed to ask RADIUS: ADDRESS_OR_CIDR SHARED_SECRET per line, mode 0600")
 	jsonFlag(cmd, &asJSON)
 	return cmd
 }

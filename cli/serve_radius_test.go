@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/two-factor/two-factor/radiusd/radiustest"
+)
+
+const radiusSecret = "the-vpn-and-two-factor-share-this"
+
+// writeRADIUSClients writes a clients file allowing loopback, with mode.
+func (h *harness) writeRADIUSClients(mode os.FileMode) string {
+	path := filepath.Join(h.dir, "radius-clients")
+	if err := os.WriteFile(path, []byte("# the VPN\n127.0.0.1 "+radiusSecret+"\n"), mode); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil { // past the umask
+		h.t.Fatal(err)
+	}
+	return path
+}
+
+// freeUDPAddr returns a loopback UDP address nothing listens on.
+func freeUDPAddr(t *testing.T) string {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().String()
+}
+
+// TestServeAnswersRADIUS runs the real serve command with --radius and
+// logs in with radclient, as a VPN concentrator would.
+func TestServeAnswersRADIUS(t *testing.T) {
+	radiustest.Radclient(t)
+	h := cleanStore(t)
+	clients := h.writeRADIUSClients(0o600)
+	dir, err := os.MkdirTemp("", "tfcli") // short: unix socket paths are
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	addr := freeUDPAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr bytes.Buffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- Execute(ctx, []string{"serve", "--socket", filepath.Join(dir, "v.sock"), "--radius", addr, "--radius-clients", clients},
+			Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr,
+				Now: func() time.Time { return h.now }, Getenv: h.env})
+	}()
+	waitForUDP(t, addr, exited)
+
+	code := h.expand([]string{"@c1"})[0]
+	ask := func(user, code string) string {
+		return radiustest.Ask(t, addr, radiusSecret, radiustest.Request{Attrs: radiustest.Login(user, code), MessageAuthenticator: true}).Code
+	}
+	if got := ask("alice", code); got != "Access-Accept" {
+		t.Errorf("right code: %s", got)
+	}
+	if got := ask("alice", code); got != "Access-Reject" {
+		t.Errorf("replayed code: %s", got)
+	}
+	if got := ask("nobody", code); got != "Access-Reject" {
+		t.Errorf("unknown user: %s", got)
+	}
+	cancel()
+	if c := <-exited; c != 0 {
+		t.Errorf("serve exited %d after SIGTERM's cancel:\n%s", c, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "RADIUS listening on "+addr) {
+		t.Errorf("serve does not say where RADIUS listens:\n%s", stderr.String())
+	}
+}
+
+// waitForUDP waits until something is bound to addr, or serve exited.
+func waitForUDP(t *testing.T, addr string, exited <-chan int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case c := <-exited:
+			t.Fatalf("serve exited %d before listening", c)
+		default:
+		}
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return // taken: serve listens
+		}
+		pc.Close()
+	}
+	t.Fatal("serve never listened for RADIUS")
+}
+
+func TestServeRADIUSConfigurationMistakes(t *testing.T) {
+	h := newHarness(t)
+	socket := filepath.Join(h.dir, "v.sock")
+	if out, errs, code := h.exec("", "serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812"); code != ExitError ||
+		!strings.Contains(out+errs, "--radius and --radius-clients go together") {
+		t.Errorf("--radius alone: exit %d %s%s", code, out, errs)
+	}
+	clients := h.writeRADIUSClients(0o644)
+	out, errs, code := h.exec("", "serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812", "--radius-clients", clients)
+	if code != ExitError || !strings.Contains(out+errs, "run: chmod 600 "+clients) || strings.Contains(out+errs, radiusSecret) {
+		t.Errorf("a world-readable clients file: exit %d %s%s", code, out, errs)
+	}
+	h.writeRADIUSClients(0o600)
+	if out := h.run("serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812", "--radius-clients", clients); !strings.Contains(out, "radius 127.0.0.1:1812") {
+		t.Errorf("serve --check does not show RADIUS:\n%s", out)
+	}
+}
