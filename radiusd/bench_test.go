@@ -3,7 +3,9 @@ package radiusd
 import (
 	"context"
 	"net"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,7 +56,11 @@ func BenchmarkAccessRequests(b *testing.B) {
 		// the next one whether or not d shows it used.
 		logins[i] = &login{name: name, d: d, counter: d.Counter + 1}
 	}
-	var next atomic.Int64
+	var (
+		next      atomic.Int64
+		mu        sync.Mutex
+		latencies []time.Duration
+	)
 	client := &radius.Client{Retry: 0, MaxPacketErrors: 1}
 	addr := pc.LocalAddr().String()
 	b.SetParallelism(4) // 8 NAS-like clients on 2 cores
@@ -62,6 +68,12 @@ func BenchmarkAccessRequests(b *testing.B) {
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		l := logins[next.Add(1)-1]
+		var mine []time.Duration
+		defer func() {
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		}()
 		for pb.Next() {
 			code, err := otpcore.HOTP(l.d.Algorithm, l.d.Secret, l.counter, l.d.Digits)
 			if err != nil {
@@ -79,8 +91,10 @@ func BenchmarkAccessRequests(b *testing.B) {
 				return
 			}
 			rfc2869.MessageAuthenticator_Set(req, sum)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			sent := time.Now()
 			resp, err := client.Exchange(ctx, req, addr)
+			mine = append(mine, time.Since(sent))
 			cancel()
 			if err != nil || resp.Code != radius.CodeAccessAccept {
 				b.Errorf("%s: %v %v", l.name, resp, err)
@@ -89,6 +103,12 @@ func BenchmarkAccessRequests(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "requests/s")
+	slices.Sort(latencies)
+	if n := len(latencies); n > 0 {
+		b.ReportMetric(float64(latencies[n/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(latencies[n*99/100].Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(latencies[n-1].Microseconds())/1000, "max-ms")
+	}
 	if st := srv.Stats(); st.Accepted != uint64(b.N) && !b.Failed() {
 		b.Errorf("stats %+v after %d requests", st, b.N)
 	}
