@@ -99,11 +99,29 @@ func (r *rig) code(t *testing.T, d *devices.Device) string {
 	return servicetest.Code(t, d, r.env.Clock.Now(), 0)
 }
 
-// ask sends one Access-Request with radclient; with ma a
-// Message-Authenticator is added.
-func (r *rig) ask(t *testing.T, secret, attrs string, ma bool, tries int) radiustest.Answer {
+// ask sends one Access-Request with radclient, expecting an answer; with
+// ma a Message-Authenticator is added.
+func (r *rig) ask(t *testing.T, secret, attrs string, ma bool) radiustest.Answer {
 	t.Helper()
-	return radiustest.Ask(t, r.addr, secret, radiustest.Request{Attrs: attrs, MessageAuthenticator: ma, Tries: tries})
+	return radiustest.Ask(t, r.addr, secret, radiustest.Request{Attrs: attrs, MessageAuthenticator: ma})
+}
+
+// askDropped is ask for a request the server should drop: radclient waits
+// one second for the answer that should not come.
+func (r *rig) askDropped(t *testing.T, secret, attrs string, ma bool) radiustest.Answer {
+	t.Helper()
+	return radiustest.Ask(t, r.addr, secret, radiustest.Request{Attrs: attrs, MessageAuthenticator: ma, Timeout: time.Second})
+}
+
+// stats waits until the server's counters satisfy ok (a dropped request
+// is counted after radclient has given up on it), up to 5 s, and returns
+// them.
+func (r *rig) stats(ok func(Stats) bool) Stats {
+	st := r.srv.Stats()
+	for deadline := time.Now().Add(5 * time.Second); !ok(st) && time.Now().Before(deadline); st = r.srv.Stats() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return st
 }
 
 var login = radiustest.Login
@@ -129,22 +147,22 @@ func TestRightWrongReplayedAndUnknownThroughRadclient(t *testing.T) {
 	alice := r.enroll(t, "alice")
 	code := r.code(t, alice)
 
-	ok := r.ask(t, secret, login("alice", code), true, 1)
+	ok := r.ask(t, secret, login("alice", code), true)
 	expect(t, "right code", ok, "Access-Accept")
 	// radclient checks the Message-Authenticator of an answer (and drops
 	// one that is wrong); it must be there.
 	if !strings.Contains(ok.Output, "Message-Authenticator") {
 		t.Errorf("the Access-Accept carries no Message-Authenticator:\n%s", ok.Output)
 	}
-	expect(t, "replayed code", r.ask(t, secret, login("alice", code), true, 1), "Access-Reject")
+	expect(t, "replayed code", r.ask(t, secret, login("alice", code), true), "Access-Reject")
 	wrong := "000000"
 	if wrong == code {
 		wrong = "111111"
 	}
-	expect(t, "wrong code", r.ask(t, secret, login("alice", wrong), true, 1), "Access-Reject")
-	unknown := r.ask(t, secret, login("nobody", wrong), true, 1)
+	expect(t, "wrong code", r.ask(t, secret, login("alice", wrong), true), "Access-Reject")
+	unknown := r.ask(t, secret, login("nobody", wrong), true)
 	expect(t, "unknown user", unknown, "Access-Reject")
-	expect(t, "not a code", r.ask(t, secret, login("alice", "hunter2"), true, 1), "Access-Reject")
+	expect(t, "not a code", r.ask(t, secret, login("alice", "hunter2"), true), "Access-Reject")
 
 	es := r.verifyAudits(t, "alice")
 	if len(es) != 3 { // accepted, replay refused, wrong code
@@ -165,8 +183,8 @@ func TestRightWrongReplayedAndUnknownThroughRadclient(t *testing.T) {
 func TestUnknownUserLooksLikeAWrongCode(t *testing.T) {
 	r := startRig(t, "127.0.0.1 "+secret+"\n", 0)
 	r.enroll(t, "alice")
-	wrong := r.ask(t, secret, login("alice", "000001"), true, 1)
-	unknown := r.ask(t, secret, login("nobody", "000001"), true, 1)
+	wrong := r.ask(t, secret, login("alice", "000001"), true)
+	unknown := r.ask(t, secret, login("nobody", "000001"), true)
 	if wrong.Code != "Access-Reject" || radiustest.ReplyAttributes(wrong.Output) != radiustest.ReplyAttributes(unknown.Output) {
 		t.Errorf("wrong code and unknown user answered differently:\n%s\n---\n%s", wrong.Output, unknown.Output)
 	}
@@ -181,16 +199,16 @@ func TestThrottledUserIsRejected(t *testing.T) {
 		u.Save(d)
 		return nil
 	})
-	expect(t, "right code while throttled", r.ask(t, secret, login("alice", r.code(t, alice)), true, 1), "Access-Reject")
+	expect(t, "right code while throttled", r.ask(t, secret, login("alice", r.code(t, alice)), true), "Access-Reject")
 }
 
 func TestWrongSecretOrNoMessageAuthenticatorIsDropped(t *testing.T) {
 	r := startRig(t, "127.0.0.1 "+secret+"\n", 0)
 	alice := r.enroll(t, "alice")
 	code := r.code(t, alice)
-	expect(t, "wrong shared secret", r.ask(t, wrongSecret, login("alice", code), true, 1), "no answer")
-	expect(t, "no Message-Authenticator", r.ask(t, secret, login("alice", code), false, 1), "no answer")
-	st := r.srv.Stats()
+	expect(t, "wrong shared secret", r.askDropped(t, wrongSecret, login("alice", code), true), "no answer")
+	expect(t, "no Message-Authenticator", r.askDropped(t, secret, login("alice", code), false), "no answer")
+	st := r.stats(func(st Stats) bool { return st.BadAuthenticator+st.MissingAuthenticator == 2 })
 	if st.BadAuthenticator != 1 || st.MissingAuthenticator != 1 || st.Accepted+st.Rejected != 0 {
 		t.Errorf("stats %+v, want one bad and one missing authenticator, nothing verified", st)
 	}
@@ -198,7 +216,7 @@ func TestWrongSecretOrNoMessageAuthenticatorIsDropped(t *testing.T) {
 		t.Errorf("a dropped request was verified: %+v", es)
 	}
 	// Neither used the code: it still logs in.
-	expect(t, "the code afterwards", r.ask(t, secret, login("alice", code), true, 1), "Access-Accept")
+	expect(t, "the code afterwards", r.ask(t, secret, login("alice", code), true), "Access-Accept")
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.logs) != 2 || !strings.Contains(r.logs[0], "shared secret") || !strings.Contains(r.logs[1], "BlastRADIUS") {
@@ -211,15 +229,15 @@ func TestWrongSecretOrNoMessageAuthenticatorIsDropped(t *testing.T) {
 func TestLegacyClientMayOmitMessageAuthenticator(t *testing.T) {
 	r := startRig(t, "127.0.0.0/8 "+secret+" "+LegacyOption+"\n", 0)
 	alice := r.enroll(t, "alice")
-	expect(t, "legacy client without Message-Authenticator", r.ask(t, secret, login("alice", r.code(t, alice)), false, 1), "Access-Accept")
-	expect(t, "legacy client, wrong secret", r.ask(t, wrongSecret, login("alice", "000000"), true, 1), "no answer")
+	expect(t, "legacy client without Message-Authenticator", r.ask(t, secret, login("alice", r.code(t, alice)), false), "Access-Accept")
+	expect(t, "legacy client, wrong secret", r.askDropped(t, wrongSecret, login("alice", "000000"), true), "no answer")
 }
 
 func TestUnknownClientIsDroppedAndCounted(t *testing.T) {
 	r := startRig(t, "10.9.8.7 "+secret+"\n", 0)
 	alice := r.enroll(t, "alice")
-	expect(t, "unknown client", r.ask(t, secret, login("alice", r.code(t, alice)), true, 1), "no answer")
-	if st := r.srv.Stats(); st.UnknownClient != 1 || st.Malformed != 0 {
+	expect(t, "unknown client", r.askDropped(t, secret, login("alice", r.code(t, alice)), true), "no answer")
+	if st := r.stats(func(st Stats) bool { return st.UnknownClient > 0 }); st.UnknownClient != 1 || st.Malformed != 0 {
 		t.Errorf("stats %+v, want one unknown client", st)
 	}
 	if es := r.verifyAudits(t, "alice"); len(es) != 0 {
@@ -233,7 +251,8 @@ func TestUnknownClientIsDroppedAndCounted(t *testing.T) {
 func TestRetransmitGetsTheSameAnswerWithoutASecondVerification(t *testing.T) {
 	r := startRig(t, "127.0.0.1 "+secret+"\n", 1)
 	alice := r.enroll(t, "alice")
-	got := r.ask(t, secret, login("alice", r.code(t, alice)), true, 2)
+	got := radiustest.Ask(t, r.addr, secret, radiustest.Request{Attrs: login("alice", r.code(t, alice)),
+		MessageAuthenticator: true, Tries: 3, Timeout: time.Second})
 	expect(t, "retransmitted right code", got, "Access-Accept")
 	if st := r.srv.Stats(); st.Duplicates != 1 || st.Accepted != 1 || st.Rejected != 0 {
 		t.Errorf("stats %+v, want one verification and one duplicate", st)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Radclient returns the path of radclient. Outside CI a missing binary
@@ -39,7 +40,8 @@ type Request struct {
 	Attrs string // e.g. `User-Name = "alice", User-Password = "123456"`
 	// MessageAuthenticator adds one, which radclient computes.
 	MessageAuthenticator bool
-	Tries                int // sends, half a second apart; 1 if zero
+	Tries                int           // sends; 1 if zero
+	Timeout              time.Duration // wait for an answer to each send; 5 s if zero
 }
 
 // Login is the attribute list of a PAP login from NAS "vpn1".
@@ -54,8 +56,14 @@ func Ask(t testing.TB, addr, secret string, req Request) Answer {
 	if req.MessageAuthenticator {
 		attrs += ", Message-Authenticator = 0x00"
 	}
-	tries := max(req.Tries, 1)
-	cmd := exec.Command(Radclient(t), "-x", "-r", strconv.Itoa(tries), "-t", "0.5", addr, "auth", secret)
+	tries, timeout := max(req.Tries, 1), req.Timeout
+	if timeout == 0 {
+		// Generous: a loaded machine under the race detector can take a
+		// second to answer, and only a test expecting silence waits it out.
+		timeout = 5 * time.Second
+	}
+	cmd := exec.Command(Radclient(t), "-x", "-r", strconv.Itoa(tries), "-t", strconv.FormatFloat(timeout.Seconds(), 'f', 2, 64),
+		addr, "auth", secret)
 	cmd.Stdin = strings.NewReader(attrs + "\n")
 	out, _ := cmd.CombinedOutput() // non-zero on a reject or no answer: read the output
 	s := string(out)
