@@ -66,11 +66,11 @@ served and exits.`,
 			}
 			defer l.Close()
 			if rad.addr != "" {
-				stopRADIUS, err := startRADIUS(svc, rad, cmd.ErrOrStderr())
+				rf, err := startRADIUS(svc, rad, cmd.ErrOrStderr())
 				if err != nil {
 					return err
 				}
-				defer stopRADIUS()
+				defer rf.Stop()
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "two-factor: verifier listening on %s\n", safe(socket))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)

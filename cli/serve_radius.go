@@ -51,10 +51,19 @@ func loadRADIUSClients(path string) (*radiusd.Clients, error) {
 	return cs, nil
 }
 
+// radiusFront is serve's running RADIUS server.
+type radiusFront struct {
+	srv     *radiusd.Server
+	addr    net.Addr // where it listens
+	clients string
+	done    chan error
+	logw    io.Writer
+}
+
 // startRADIUS answers RADIUS Access-Requests on f.addr through svc until
-// the returned stop is called, which waits for the requests in flight.
-// Problems a sysadmin must fix (a NAS with the wrong secret) go to logw.
-func startRADIUS(svc *service.Service, f radiusFlags, logw io.Writer) (stop func(), err error) {
+// Stop. Problems a sysadmin must fix (a NAS with the wrong secret) go to
+// logw.
+func startRADIUS(svc *service.Service, f radiusFlags, logw io.Writer) (*radiusFront, error) {
 	clients, err := loadRADIUSClients(f.clients)
 	if err != nil {
 		return nil, err
@@ -63,20 +72,35 @@ func startRADIUS(svc *service.Service, f radiusFlags, logw io.Writer) (stop func
 	if err != nil {
 		return nil, fmt.Errorf("RADIUS: %w", err)
 	}
-	srv := radiusd.New(radiusd.Config{
+	rf := &radiusFront{addr: pc.LocalAddr(), clients: f.clients, done: make(chan error, 1), logw: logw}
+	rf.srv = radiusd.New(radiusd.Config{
 		Clients:  clients,
 		Verifier: radiusd.ServiceVerifier{Svc: svc},
 		Logf:     func(format string, args ...any) { fmt.Fprintf(logw, "two-factor: "+format+"\n", args...) },
 	})
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(pc) }()
+	go func() { rf.done <- rf.srv.Serve(pc) }()
 	fmt.Fprintf(logw, "two-factor: RADIUS listening on %s (udp) for %d client line(s)\n", pc.LocalAddr(), clients.Len())
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), verifier.ShutdownGrace)
-		defer cancel()
-		srv.Shutdown(ctx) //nolint:errcheck // past the grace period the process exits anyway
-		if err := <-done; !errors.Is(err, radius.ErrServerShutdown) {
-			fmt.Fprintf(logw, "two-factor: RADIUS stopped: %v\n", err)
-		}
-	}, nil
+	return rf, nil
+}
+
+// Reload reads the clients file again (for SIGHUP). A file with a mistake
+// changes nothing: the NASes keep working with the clients read before.
+func (rf *radiusFront) Reload() error {
+	clients, err := loadRADIUSClients(rf.clients)
+	if err != nil {
+		return fmt.Errorf("%w (still using the clients read before)", err)
+	}
+	rf.srv.SetClients(clients)
+	fmt.Fprintf(rf.logw, "two-factor: RADIUS clients reloaded: %d client line(s)\n", clients.Len())
+	return nil
+}
+
+// Stop stops reading requests and waits for those in flight.
+func (rf *radiusFront) Stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), verifier.ShutdownGrace)
+	defer cancel()
+	rf.srv.Shutdown(ctx) //nolint:errcheck // past the grace period the process exits anyway
+	if err := <-rf.done; !errors.Is(err, radius.ErrServerShutdown) {
+		fmt.Fprintf(rf.logw, "two-factor: RADIUS stopped: %v\n", err)
+	}
 }

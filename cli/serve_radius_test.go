@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/radiusd/radiustest"
+	"github.com/two-factor/two-factor/service"
 )
 
 const radiusSecret = "the-vpn-and-two-factor-share-this"
@@ -115,5 +117,55 @@ func TestServeRADIUSConfigurationMistakes(t *testing.T) {
 	h.writeRADIUSClients(0o600)
 	if out := h.run("serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812", "--radius-clients", clients); !strings.Contains(out, "radius 127.0.0.1:1812") {
 		t.Errorf("serve --check does not show RADIUS:\n%s", out)
+	}
+}
+
+// TestRADIUSClientsReload checks what SIGHUP will do: a NAS added to the
+// clients file is answered after Reload, and a file with a mistake keeps
+// the clients read before instead of dropping every NAS.
+func TestRADIUSClientsReload(t *testing.T) {
+	radiustest.Radclient(t)
+	h := cleanStore(t)
+	path := filepath.Join(h.dir, "radius-clients")
+	write := func(text string, mode os.FileMode) {
+		if err := os.WriteFile(path, []byte(text), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("10.9.8.7 "+radiusSecret+"\n", 0o600)
+	st, err := db.Open(context.Background(), h.env("TWO_FACTOR_DB"), db.Options{KeyFile: h.env("TWO_FACTOR_KEY_FILE"), Now: func() time.Time { return h.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := service.New(st)
+	svc.Now = func() time.Time { return h.now }
+	var logs bytes.Buffer
+	rf, err := startRADIUS(svc, radiusFlags{addr: "127.0.0.1:0", clients: path}, &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Stop()
+	addr := rf.addr.String()
+	code := h.expand([]string{"@c1"})[0]
+	ask := func(timeout time.Duration) string {
+		return radiustest.Ask(t, addr, radiusSecret, radiustest.Request{Attrs: radiustest.Login("alice", code), MessageAuthenticator: true, Timeout: timeout}).Code
+	}
+	if got := ask(time.Second); got != "no answer" {
+		t.Fatalf("loopback is not a client yet, but got %s", got)
+	}
+	write("127.0.0.1 "+radiusSecret+"\n", 0o600)
+	if err := rf.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	write("127.0.0.1 "+radiusSecret+"\n", 0o644)
+	if err := rf.Reload(); err == nil || !strings.Contains(err.Error(), "still using the clients read before") {
+		t.Errorf("reloading a world-readable file: %v", err)
+	}
+	if got := ask(0); got != "Access-Accept" {
+		t.Errorf("after the reloads: %s", got)
 	}
 }
