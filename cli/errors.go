@@ -62,6 +62,7 @@ var kindByCause = []struct {
 	{db.ErrAuditTampered, kindRejected},
 	{devices.ErrMalformedCode, kindUsage},
 	{devices.ErrShortSeed, kindUsage},
+	{db.ErrBadAPIClientName, kindUsage},
 	{db.ErrLocked, kindEnvironment},
 	{db.ErrNewerSchema, kindEnvironment},
 	{db.ErrNotAStore, kindEnvironment},

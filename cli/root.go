@@ -137,6 +137,7 @@ match; 2 usage or environment error. With --json, a failure prints
 		a.nfcCommand(),
 		a.burnCommand(),
 		a.serveCommand(),
+		a.apiClientCommand(),
 	)
 	root.AddCommand(a.assignCommands()...)
 	markBodyErrors(root)

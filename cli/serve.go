@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/signal"
 	"os/user"
@@ -13,78 +16,199 @@ import (
 	"github.com/two-factor/two-factor/verifier"
 )
 
-// DefaultSocket is where `serve` listens and `verify --socket` asks when
-// run as the system service (systemd's RuntimeDirectory=two-factor).
-const DefaultSocket = "/run/two-factor/verify.sock"
+// serveFlags are serve's command line; a flag given overrides the file.
+type serveFlags struct {
+	config, socket, group, http string
+	radius, radiusClients       string
+	rate                        float64
+	burst                       int
+	check, asJSON               bool
+}
 
 func (a *app) serveCommand() *cobra.Command {
-	var (
-		socket, group string
-		check, asJSON bool
-		rad           radiusFlags
-	)
+	var f serveFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the verifier: the one process holding the store, answering logins over a socket",
 		Long: `Opens the store and the master key once and answers verifications over
 HTTP on a unix socket (mode 0660: the socket's group decides who may ask),
-so PAM, scripts and applications verify codes without reading the store.
-Every verification is audited with its source ("serve/unix uid=N").
-With --radius and --radius-clients it also answers RADIUS Access-Requests
-from the NASes in the clients file (README: VPNs, firewalls and Wi-Fi
-controllers). SIGTERM or SIGINT stops it after the requests in flight.
---check opens the store (and reads the clients file), prints what would be
-served and exits.`,
+and with --http on TCP for applications holding an API token (see
+api-client; plain HTTP: keep it on loopback or behind a TLS proxy). Every
+verification is audited with its source ("serve/unix uid=N", "http client
+NAME ADDR"). With --radius and --radius-clients it also answers RADIUS
+Access-Requests from the NASes in the clients file (README: VPNs,
+firewalls and Wi-Fi controllers).
+
+The configuration file (default ` + verifier.DefaultConfig + `, "key = value"
+lines: socket, group, http, radius, radius-clients, db, key-file, rate,
+burst) gives what flags do
+not; without --db, TWO_FACTOR_DB or db in the file the store is
+` + verifier.DefaultDB + ` and the key ` + verifier.DefaultKey + `.
+SIGTERM or SIGINT stops it after the requests in flight; SIGHUP re-reads
+the rate limits from the file and the RADIUS clients file (API clients
+need no reload: tokens are looked up on every request). --check opens the
+store (and reads the RADIUS clients file), prints what would be served
+and exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := f.load(cmd)
+			if err != nil {
+				return err
+			}
+			rad := radiusFlags{addr: cfg.RADIUS, clients: cfg.RADIUSClients}
 			if err := rad.check(); err != nil {
 				return usage(err)
 			}
 			gid := -1
-			if group != "" {
-				g, err := lookupGroup(group)
-				if err != nil {
+			if cfg.Group != "" {
+				if gid, err = lookupGroup(cfg.Group); err != nil {
 					return usage(err)
 				}
-				gid = g
+			}
+			// serve is the system service: it never falls back to a
+			// store under HOME, only to the file's or the system's.
+			if a.dbPath == "" && a.env.Getenv("TWO_FACTOR_DB") == "" {
+				a.dbPath = cfg.DB
+			}
+			if a.keyPath == "" && a.env.Getenv("TWO_FACTOR_KEY_FILE") == "" {
+				a.keyPath = cfg.KeyFile
 			}
 			svc, err := a.service(cmd)
 			if err != nil {
 				return err
 			}
-			if check {
+			dbPath, _, _ := a.paths()
+			if f.check {
 				if err := rad.load(); err != nil {
 					return err
 				}
-				dbPath, _, _ := a.paths()
-				return printResult(cmd, asJSON, map[string]any{"store": dbPath, "socket": socket, "group": group, "radius": rad.addr},
-					"store %s\nsocket %s\nradius %s\n", safe(dbPath), safe(socket), safe(rad.text()))
+				return printResult(cmd, f.asJSON, map[string]any{"store": dbPath, "socket": cfg.Socket, "group": cfg.Group, "http": cfg.HTTP,
+					"radius": cfg.RADIUS, "rate": cfg.Limit.Rate, "burst": cfg.Limit.Burst},
+					"store %s\nsocket %s\nhttp %s\nradius %s\n", safe(dbPath), safe(cfg.Socket), safe(orNone(cfg.HTTP)), safe(rad.text()))
 			}
-			l, err := verifier.ListenUnix(socket, gid)
+			logw := cmd.ErrOrStderr()
+			unixL, err := verifier.ListenUnix(cfg.Socket, gid)
 			if err != nil {
 				return err
 			}
-			defer l.Close()
+			defer unixL.Close()
+			var tcpL net.Listener
+			if cfg.HTTP != "" {
+				if tcpL, err = net.Listen("tcp", cfg.HTTP); err != nil {
+					return err
+				}
+				warnIfExposed(logw, tcpL.Addr())
+			}
+			var rf *radiusFront
 			if rad.addr != "" {
-				rf, err := startRADIUS(svc, rad, cmd.ErrOrStderr())
-				if err != nil {
+				if rf, err = startRADIUS(svc, rad, logw); err != nil {
 					return err
 				}
 				defer rf.Stop()
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "two-factor: verifier listening on %s\n", safe(socket))
+			srv := verifier.New(svc, cfg.Limit)
+			fmt.Fprintf(logw, "two-factor: verifier on %s (store %s)%s\n", safe(cfg.Socket), safe(dbPath), httpNote(tcpL))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			return verifier.New(svc).Run(ctx, l)
+			go f.reloadOnHUP(ctx, cmd, srv, rf, logw)
+			return srv.Run(ctx, unixL, tcpL)
 		},
 	}
-	cmd.Flags().StringVar(&socket, "socket", DefaultSocket, "unix socket to listen on")
-	cmd.Flags().StringVar(&group, "group", "", "group owning the socket (whose members may verify); default the process's group")
-	cmd.Flags().BoolVar(&check, "check", false, "open the store, print what would be served and exit")
-	cmd.Flags().StringVar(&rad.addr, "radius", "", "also answer RADIUS on this UDP address (e.g. 127.0.0.1:1812)")
-	cmd.Flags().StringVar(&rad.clients, "radius-clients", "", "file of NASes allowed to ask RADIUS: ADDRESS_OR_CIDR SHARED_SECRET per line, mode 0600")
-	jsonFlag(cmd, &asJSON)
+	fl := cmd.Flags()
+	fl.StringVar(&f.config, "config", verifier.DefaultConfig, "configuration file (a missing default one is no error)")
+	fl.StringVar(&f.socket, "socket", verifier.DefaultSocket, "unix socket to listen on")
+	fl.StringVar(&f.group, "group", "", "group owning the socket (whose members may verify); default the process's group")
+	fl.StringVar(&f.http, "http", "", "also serve the API on this TCP address (e.g. 127.0.0.1:8443) to API clients")
+	fl.StringVar(&f.radius, "radius", "", "also answer RADIUS on this UDP address (e.g. 127.0.0.1:1812)")
+	fl.StringVar(&f.radiusClients, "radius-clients", "", "file of NASes allowed to ask RADIUS: ADDRESS_OR_CIDR SHARED_SECRET per line, mode 0600")
+	fl.Float64Var(&f.rate, "rate", 0, "requests per second allowed to each caller, 0 for no limit (default 200, or the file's rate)")
+	fl.IntVar(&f.burst, "burst", 0, "requests each caller may send at once (default 400, or the file's burst)")
+	fl.BoolVar(&f.check, "check", false, "open the store, print what would be served and exit")
+	jsonFlag(cmd, &f.asJSON)
 	return cmd
+}
+
+// load reads the configuration file and lays the flags given over it.
+func (f *serveFlags) load(cmd *cobra.Command) (verifier.Config, error) {
+	cfg, err := verifier.LoadConfig(f.config, !cmd.Flags().Changed("config"))
+	if err != nil {
+		return cfg, usage(err)
+	}
+	changed := cmd.Flags().Changed
+	if changed("socket") {
+		cfg.Socket = f.socket
+	}
+	if changed("group") {
+		cfg.Group = f.group
+	}
+	if changed("http") {
+		cfg.HTTP = f.http
+	}
+	if changed("radius") {
+		cfg.RADIUS = f.radius
+	}
+	if changed("radius-clients") {
+		cfg.RADIUSClients = f.radiusClients
+	}
+	if changed("rate") {
+		cfg.Limit.Rate = f.rate
+	}
+	if changed("burst") {
+		cfg.Limit.Burst = f.burst
+	}
+	return cfg, nil
+}
+
+// reloadOnHUP re-reads the rate limits, and the RADIUS clients when rf is
+// running, on each SIGHUP. Listeners and the store stay as they are:
+// changing those takes a restart, and the log says so rather than
+// half-applying them.
+func (f *serveFlags) reloadOnHUP(ctx context.Context, cmd *cobra.Command, srv *verifier.Server, rf *radiusFront, logw io.Writer) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		cfg, err := f.load(cmd)
+		if err != nil {
+			fmt.Fprintf(logw, "two-factor: reload refused, keeping the running configuration: %s\n", safe(err.Error()))
+			continue
+		}
+		srv.SetLimit(cfg.Limit)
+		if rf != nil {
+			if err := rf.Reload(); err != nil {
+				fmt.Fprintf(logw, "two-factor: %s\n", safe(err.Error()))
+			}
+		}
+		fmt.Fprintf(logw, "two-factor: reloaded %s: rate %g/s, burst %d per caller (socket, http, radius and store change on restart)\n",
+			safe(f.config), cfg.Limit.Rate, cfg.Limit.Burst)
+	}
+}
+
+// warnIfExposed warns when the bearer-token API listens beyond loopback:
+// it is plain HTTP, so tokens and codes would cross the network in clear.
+func warnIfExposed(w io.Writer, addr net.Addr) {
+	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		fmt.Fprintf(w, "two-factor: warning: the HTTP API on %s is plain HTTP beyond loopback; put a TLS proxy in front of it\n", addr)
+	}
+}
+
+func httpNote(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return ", HTTP API on " + l.Addr().String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 // lookupGroup resolves a group name or number.

@@ -6,7 +6,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -167,5 +169,43 @@ func TestRADIUSClientsReload(t *testing.T) {
 	}
 	if got := ask(0); got != "Access-Accept" {
 		t.Errorf("after the reloads: %s", got)
+	}
+}
+
+// TestServeProcessTakesRADIUSFromItsConfigAndReloadsClientsOnSIGHUP runs
+// serve as its own process with radius and radius-clients in its
+// configuration file: a NAS added to the clients file is answered after
+// SIGHUP, and SIGTERM stops it cleanly.
+func TestServeProcessTakesRADIUSFromItsConfigAndReloadsClientsOnSIGHUP(t *testing.T) {
+	radiustest.Radclient(t)
+	h, seed := realTimeStore(t)
+	clients := filepath.Join(h.dir, "radius-clients")
+	if err := os.WriteFile(clients, []byte("10.9.8.7 "+radiusSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(h.dir, "serve.conf")
+	if err := os.WriteFile(conf, []byte("radius = 127.0.0.1:0\nradius-clients = "+clients+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := h.startServe("--config", conf)
+	addr := regexp.MustCompile(`RADIUS listening on (\S+)`).FindStringSubmatch(p.logText())
+	if addr == nil {
+		t.Fatalf("no RADIUS address logged:\n%s", p.logText())
+	}
+	login := radiustest.Login("alice", totp(t, seed, time.Now().Add(30*time.Second)))
+	if got := radiustest.Ask(t, addr[1], radiusSecret, radiustest.Request{Attrs: login, MessageAuthenticator: true, Timeout: time.Second}); got.Code != "no answer" {
+		t.Fatalf("loopback is not in the clients file yet, but got %s", got.Code)
+	}
+	if err := os.WriteFile(clients, []byte("127.0.0.1 "+radiusSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitFor(t, "RADIUS clients reloaded")
+	if got := radiustest.Ask(t, addr[1], radiusSecret, radiustest.Request{Attrs: login, MessageAuthenticator: true}); got.Code != "Access-Accept" {
+		t.Errorf("after SIGHUP: %s\n%s", got.Code, p.logText())
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := p.cmd.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, p.logText())
 	}
 }

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +37,7 @@ func (h *harness) serveHarness() string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- verifier.New(svc).Run(ctx, l) }()
+	go func() { done <- verifier.New(svc, verifier.Limit{}).Run(ctx, l, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done
@@ -81,5 +83,38 @@ func TestVerifyThroughTheSocketPrintsWhatALocalVerifyPrints(t *testing.T) {
 	out, errs, code := h.exec("", "verify", "alice", "123456", "--socket", filepath.Join(h.dir, "none.sock"))
 	if code != ExitError || !strings.Contains(errs, "verifier is not available") {
 		t.Errorf("no verifier: exit %d %s%s", code, out, errs)
+	}
+}
+
+// TestAPIClientTokenIsShownOnceAndAudited adds, lists and removes a
+// client: the token is printed once, only its hash is stored, and both
+// changes are in the audit log.
+func TestAPIClientTokenIsShownOnceAndAudited(t *testing.T) {
+	h := newHarness(t)
+	out := h.run("api-client", "add", "web01", "--json")
+	var added struct{ Name, Token string }
+	if err := json.Unmarshal([]byte(out), &added); err != nil || !strings.HasPrefix(added.Token, "tfa_") || len(added.Token) < 40 {
+		t.Fatalf("api-client add: %v %s", err, out)
+	}
+	if list := h.run("api-client", "list"); !strings.Contains(list, "web01") || !strings.Contains(list, "never") || strings.Contains(list, added.Token) {
+		t.Errorf("api-client list:\n%s", list)
+	}
+	store, err := os.ReadFile(h.env("TWO_FACTOR_DB"))
+	if err != nil || bytes.Contains(store, []byte(added.Token)) {
+		t.Errorf("the token is in the store file in clear (%v)", err)
+	}
+	if _, _, code := h.exec("", "api-client", "add", "web01"); code != ExitRejected {
+		t.Errorf("adding web01 twice: exit %d", code)
+	}
+	if _, _, code := h.exec("", "api-client", "add", "bad name"); code != ExitError {
+		t.Errorf("a name with a blank: exit %d", code)
+	}
+	h.run("api-client", "rm", "web01")
+	if list := h.run("api-client", "list"); strings.Contains(list, "web01") {
+		t.Errorf("web01 still listed:\n%s", list)
+	}
+	audit := h.run("audit", "--grep", "api-client")
+	if !strings.Contains(audit, "api-client.add") || !strings.Contains(audit, "api-client.rm") {
+		t.Errorf("audit log:\n%s", audit)
 	}
 }

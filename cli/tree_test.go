@@ -38,6 +38,27 @@ var commandCases = map[string]commandCase{
 		usage:   []string{"--no-such-flag"},
 		hostile: [][]string{{}},
 	},
+	"two-factor api-client": {
+		ok:      []string{},
+		usage:   []string{"--no-such-flag"},
+		hostile: [][]string{{}},
+	},
+	"two-factor api-client add": {
+		ok:      []string{"web01"},
+		usage:   []string{},
+		hostile: [][]string{{hostile}, {"web01"}},
+	},
+	"two-factor api-client list": {
+		ok:      []string{},
+		usage:   []string{"extra"},
+		hostile: [][]string{{}},
+	},
+	"two-factor api-client rm": {
+		ok:      []string{"app"},
+		reject:  []string{"nobody"},
+		usage:   []string{},
+		hostile: [][]string{{hostile}, {"app"}},
+	},
 	"two-factor assign": {
 		ok:      []string{"TK-2", "bob"},
 		reject:  []string{"TK-1", "bob"},
@@ -298,6 +319,7 @@ func cleanStore(t *testing.T) *harness {
 	h.tokenFixture("TK-2")
 	h.run("unassign", "TK-2")
 	h.run("user", "add", "bob")
+	h.run("api-client", "add", "app")
 	exported := filepath.Join(h.dir, "export.csv")
 	h.run("export", "--plaintext", "--format", "csv", "-o", exported)
 	b, err := os.ReadFile(exported)

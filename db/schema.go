@@ -124,6 +124,17 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 WHEN OLD.id > coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'audit_anchor'), 0)
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (old entries go with: two-factor audit prune)'); END;
 `,
+	// 6 (api clients): applications calling the verifier's HTTP API. Only
+	// the SHA-256 of each token is kept: the token is shown once.
+	`
+CREATE TABLE api_clients (
+	id           INTEGER PRIMARY KEY,
+	name         TEXT NOT NULL UNIQUE,
+	token_hash   BLOB NOT NULL UNIQUE,
+	created_at   INTEGER NOT NULL,
+	last_used_at INTEGER NOT NULL DEFAULT 0
+);
+`,
 }
 
 // SchemaVersion is the schema this build writes.

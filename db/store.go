@@ -192,4 +192,7 @@ type Store interface {
 	AssignToken(ctx context.Context, actor, serial, user string) error
 	UnassignToken(ctx context.Context, actor, serial string) error
 	RetireToken(ctx context.Context, actor, serial string) error
+
+	// Applications allowed to call the verifier's HTTP API.
+	APIClientStore
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/two-factor/two-factor/devices"
@@ -22,33 +24,104 @@ const (
 	// ShutdownGrace is how long a stopping verifier waits for requests in
 	// flight before closing their connections.
 	ShutdownGrace = 15 * time.Second
+	// touchEvery bounds how often a client's last use is written: once a
+	// minute is what api-client list needs, not a write per request.
+	touchEvery = time.Minute
 )
 
 // Server answers the HTTP API over the service.
 type Server struct {
-	svc *service.Service
-	mux *http.ServeMux
+	svc     *service.Service
+	mux     *http.ServeMux
+	limiter *limiter
+	metrics *metrics
+
+	mu      sync.Mutex
+	touched map[string]time.Time // API client -> last use written
 }
 
+// Routes are the API's paths, as the mux and openapi.json know them.
+var Routes = []string{"POST /v1/verify", "GET /v1/users/{name}/status", "GET /healthz", "GET /metrics"}
+
 // New returns a server verifying through svc, which it shares between
-// requests (each request acts as its own caller, see service.As).
-func New(svc *service.Service) *Server {
-	s := &Server{svc: svc, mux: http.NewServeMux()}
-	s.mux.HandleFunc("POST /v1/verify", s.verify)
+// requests (each request acts as its own caller, see service.As), with a
+// rate limit per caller.
+func New(svc *service.Service, limit Limit) *Server {
+	s := &Server{svc: svc, mux: http.NewServeMux(), limiter: newLimiter(limit), metrics: newMetrics(), touched: map[string]time.Time{}}
+	handlers := []http.HandlerFunc{s.verify, s.status, s.healthz, s.metricsPage}
+	for i, route := range Routes {
+		s.mux.HandleFunc(route, handlers[i])
+	}
 	return s
 }
 
-// Handler is the API with its body limit.
+// SetLimit changes the per-caller rate limit (SIGHUP).
+func (s *Server) SetLimit(l Limit) { s.limiter.set(l) }
+
+// Handler is the API behind its body limit and the caller's rate limit;
+// the caller must be in the request's context already.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := s.limiter.allow(callerOf(r.Context()).Name, time.Now()); !ok {
+			s.metrics.add(&s.metrics.rateLimited)
+			w.Header().Set("Retry-After", strconv.FormatInt(int64(RoundUp(wait)/time.Second), 10))
+			writeJSON(w, http.StatusTooManyRequests, ErrorResponse{"too many requests"})
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 		s.mux.ServeHTTP(w, r)
 	})
 }
 
+// bearer admits a TCP request only with an API client's token, and names
+// the caller after the client. Anything else gets a bare 401: no hint of
+// whether a token was missing, malformed or revoked.
+func (s *Server) bearer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		const prefix = "Bearer "
+		h := r.Header.Get("Authorization")
+		if len(h) <= len(prefix) || h[:len(prefix)] != prefix {
+			s.unauthorized(w)
+			return
+		}
+		c, err := s.svc.AuthenticateAPIClient(r.Context(), h[len(prefix):])
+		if errors.Is(err, service.ErrBadToken) {
+			s.unauthorized(w)
+			return
+		}
+		if err != nil {
+			s.storeError(w)
+			return
+		}
+		s.touch(r.Context(), c.Name)
+		ctx := withCaller(r.Context(), caller{Name: "client " + c.Name, Source: "http client " + c.Name + " " + r.RemoteAddr})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) unauthorized(w http.ResponseWriter) {
+	s.metrics.add(&s.metrics.unauthorized)
+	w.Header().Set("WWW-Authenticate", "Bearer")
+	w.WriteHeader(http.StatusUnauthorized)
+}
+
+// touch records a client's use at most once a minute.
+func (s *Server) touch(ctx context.Context, name string) {
+	now := time.Now()
+	s.mu.Lock()
+	due := now.Sub(s.touched[name]) >= touchEvery
+	if due {
+		s.touched[name] = now
+	}
+	s.mu.Unlock()
+	if due {
+		s.svc.TouchAPIClient(ctx, name) //nolint:errcheck // a missed "last used" must not refuse a login
+	}
+}
+
 // caller is who sent a request: its rate-limit key and its audit source.
 type caller struct {
-	Name   string // "uid=1000", "web01"
+	Name   string // "uid=1000", "client web01"
 	Source string // "serve/unix uid=1000", "http client web01 127.0.0.1:5000"
 }
 
@@ -77,18 +150,57 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, ErrorResponse{`the body must be {"user": "...", "code": "..."}`})
 		return
 	}
+	start := time.Now()
 	res, err := s.svc.As(callerOf(r.Context()).Source).Verify(r.Context(), req.User, "", req.Code)
 	switch {
 	case errors.Is(err, devices.ErrMalformedCode):
+		s.metrics.verification("malformed", time.Since(start))
 		writeJSON(w, http.StatusBadRequest, ErrorResponse{err.Error()})
 		return
 	case err != nil:
-		// The store's trouble is the administrator's to read in the log,
-		// not the caller's.
-		writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{"the verifier cannot reach its store"})
+		s.metrics.verification("error", time.Since(start))
+		s.storeError(w)
 		return
 	}
+	s.metrics.verification(string(res.Outcome), time.Since(start))
 	writeJSON(w, http.StatusOK, responseOf(res))
+}
+
+// StatusResponse answers GET /v1/users/NAME/status.
+type StatusResponse struct {
+	User    string `json:"user"`
+	Exists  bool   `json:"exists"`
+	Enabled bool   `json:"enabled"` // has a confirmed, enabled app or token
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	st, err := s.svc.Status(r.Context(), []string{name})
+	if err != nil || len(st) != 1 {
+		s.storeError(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, StatusResponse{User: name, Exists: st[0].Exists, Enabled: st[0].Enabled})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.svc.StoreVersion(r.Context()); err != nil {
+		s.storeError(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	s.metrics.write(w)
+}
+
+// storeError answers a request the store could not: the cause is the
+// administrator's to read in the verifier's log, not the caller's.
+func (s *Server) storeError(w http.ResponseWriter) {
+	s.metrics.add(&s.metrics.storeErrors)
+	writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{"the verifier cannot reach its store"})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -98,11 +210,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v) //nolint:errchkjson // the caller may have gone
 }
 
-// httpServer returns an HTTP server for the API with the limits above;
-// conn names the caller of each connection (nil: none yet).
-func (s *Server) httpServer(conn func(context.Context, net.Conn) context.Context) *http.Server {
+// httpServer returns an HTTP server for h with the limits above; conn
+// names the caller of each connection (nil: none yet).
+func httpServer(h http.Handler, conn func(context.Context, net.Conn) context.Context) *http.Server {
 	return &http.Server{
-		Handler:           s.Handler(),
+		Handler:           h,
 		ReadTimeout:       ReadTimeout,
 		ReadHeaderTimeout: ReadTimeout,
 		WriteTimeout:      WriteTimeout,
@@ -112,21 +224,36 @@ func (s *Server) httpServer(conn func(context.Context, net.Conn) context.Context
 	}
 }
 
-// Run serves the API on unixL (callers named by their uid) until ctx is
-// done, then stops taking requests and waits up to ShutdownGrace for
-// those in flight.
-func (s *Server) Run(ctx context.Context, unixL net.Listener) error {
-	hs := s.httpServer(func(ctx context.Context, c net.Conn) context.Context {
+// Run serves the API on unixL (callers named by their uid) and, when not
+// nil, tcpL (callers with an API client's bearer token) until ctx is done;
+// then it stops taking requests and waits up to ShutdownGrace for those
+// in flight.
+func (s *Server) Run(ctx context.Context, unixL, tcpL net.Listener) error {
+	servers := []*http.Server{httpServer(s.Handler(), func(ctx context.Context, c net.Conn) context.Context {
 		return withCaller(ctx, unixCaller(c))
-	})
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(unixL) }()
+	})}
+	listeners := []net.Listener{unixL}
+	if tcpL != nil {
+		servers = append(servers, httpServer(s.bearer(s.Handler()), nil))
+		listeners = append(listeners, tcpL)
+	}
+	errc := make(chan error, len(servers))
+	for i, hs := range servers {
+		go func() { errc <- hs.Serve(listeners[i]) }()
+	}
 	select {
 	case err := <-errc:
+		for _, hs := range servers {
+			hs.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 	defer cancel()
-	return hs.Shutdown(sctx)
+	var errs []error
+	for _, hs := range servers {
+		errs = append(errs, hs.Shutdown(sctx))
+	}
+	return errors.Join(errs...)
 }

@@ -32,12 +32,16 @@ func shortDir(t *testing.T) string {
 // on a unix socket.
 type socketEnv struct {
 	*servicetest.Env
-	alice  *devices.Device
-	socket string
-	client verifier.Client
+	alice   *devices.Device
+	socket  string
+	tcpAddr string
+	client  verifier.Client
 }
 
-func serveSocket(t *testing.T) *socketEnv {
+func serveSocket(t *testing.T) *socketEnv { return serveSocketWith(t, verifier.Limit{}, false) }
+
+// serveSocketWith also listens on loopback TCP (port 0) when withTCP.
+func serveSocketWith(t *testing.T, limit verifier.Limit, withTCP bool) *socketEnv {
 	t.Helper()
 	e := servicetest.NewEnv(t)
 	e.AddUser(t, "alice")
@@ -47,16 +51,24 @@ func serveSocket(t *testing.T) *socketEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var tcpL net.Listener
+	s := &socketEnv{Env: e, alice: alice, socket: socket, client: verifier.Client{Socket: socket}}
+	if withTCP {
+		if tcpL, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		s.tcpAddr = tcpL.Addr().String()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- verifier.New(e.Svc).Run(ctx, l) }()
+	go func() { done <- verifier.New(e.Svc, limit).Run(ctx, l, tcpL) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("verifier stopped with %v", err)
 		}
 	})
-	return &socketEnv{Env: e, alice: alice, socket: socket, client: verifier.Client{Socket: socket}}
+	return s
 }
 
 func (s *socketEnv) verify(t *testing.T, user, code string) verifier.VerifyResponse {
