@@ -86,7 +86,7 @@ and exits.`,
 					"radius": cfg.RADIUS, "rate": cfg.Limit.Rate, "burst": cfg.Limit.Burst},
 					"store %s\nsocket %s\nhttp %s\nradius %s\n", safe(dbPath), safe(cfg.Socket), safe(orNone(cfg.HTTP)), safe(rad.text()))
 			}
-			logw := cmd.ErrOrStderr()
+			logw := &lockedWriter{w: cmd.ErrOrStderr()} // RADIUS logs from its own goroutines
 			unixL, err := verifier.ListenUnix(cfg.Socket, gid)
 			if err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 
 	"layeh.com/radius"
 
@@ -103,4 +104,17 @@ func (rf *radiusFront) Stop() {
 	if err := <-rf.done; !errors.Is(err, radius.ErrServerShutdown) {
 		fmt.Fprintf(rf.logw, "two-factor: RADIUS stopped: %v\n", err)
 	}
+}
+
+// lockedWriter serialises writes to serve's log: RADIUS reports from the
+// goroutines answering requests while the main one logs reloads.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -145,8 +145,7 @@ func TestRADIUSClientsReload(t *testing.T) {
 	defer st.Close()
 	svc := service.New(st)
 	svc.Now = func() time.Time { return h.now }
-	var logs bytes.Buffer
-	rf, err := startRADIUS(svc, radiusFlags{addr: "127.0.0.1:0", clients: path}, &logs)
+	rf, err := startRADIUS(svc, radiusFlags{addr: "127.0.0.1:0", clients: path}, &lockedWriter{w: &bytes.Buffer{}})
 	if err != nil {
 		t.Fatal(err)
 	}
