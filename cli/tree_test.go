@@ -235,10 +235,9 @@ var commandCases = map[string]commandCase{
 		hostile: [][]string{{hostileSerial}, {hostile}},
 	},
 	"two-factor serve": {
-		ok:    []string{"--check", "--socket", "@dir/v.sock"},
-		usage: []string{"extra"},
-		hostile: [][]string{{"--check", "--socket", "@dir/" + hostile}, {"--check", "--group", hostile},
-			{"--check", "--radius", hostile, "--radius-clients", "@dir/" + hostile}},
+		ok:      []string{"--check", "--socket", "@dir/v.sock"},
+		usage:   []string{"extra"},
+		hostile: [][]string{{"--check", "--socket", "@dir/" + hostile}, {"--check", "--group", hostile}, {"--check", "--radius", hostile, "--radius-clients", "@dir/" + hostile}},
 	},
 	"two-factor status": {
 		ok:      []string{},

@@ -22,15 +22,15 @@ const (
 
 // Config is serve's configuration file: "key = value" lines, "#" comments.
 type Config struct {
-	Socket string // socket
-	Group  string // group: owner group of the socket, who may verify
-	HTTP   string // http: TCP address of the bearer-token API, "" for none
-	// radius: UDP address answering RADIUS, "" for none; radius-clients:
-	// the file of NASes allowed to ask (see radiusd.LoadClients).
-	RADIUS, RADIUSClients string
-	DB                    string // db: the store
-	KeyFile               string // key-file: the master key
-	Limit                 Limit  // rate (requests/s per caller, 0 = none) and burst
+	Socket  string // socket
+	Group   string // group: owner group of the socket, who may verify
+	HTTP    string // http: TCP address of the bearer-token API, "" for none
+	DB      string // db: the store
+	KeyFile string // key-file: the master key
+	Limit   Limit  // rate (requests/s per caller, 0 = none) and burst
+
+	RADIUS        string // radius: UDP address answering RADIUS, "" for none
+	RADIUSClients string // radius-clients: the NASes allowed to ask (radiusd.LoadClients)
 }
 
 // DefaultSettings is the configuration without a file.
