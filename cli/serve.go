@@ -19,6 +19,7 @@ import (
 // serveFlags are serve's command line; a flag given overrides the file.
 type serveFlags struct {
 	config, socket, group, http string
+	radius, radiusClients       string
 	rate                        float64
 	burst                       int
 	check, asJSON               bool
@@ -34,21 +35,29 @@ HTTP on a unix socket (mode 0660: the socket's group decides who may ask),
 and with --http on TCP for applications holding an API token (see
 api-client; plain HTTP: keep it on loopback or behind a TLS proxy). Every
 verification is audited with its source ("serve/unix uid=N", "http client
-NAME ADDR").
+NAME ADDR"). With --radius and --radius-clients it also answers RADIUS
+Access-Requests from the NASes in the clients file (README: VPNs,
+firewalls and Wi-Fi controllers).
 
 The configuration file (default ` + verifier.DefaultConfig + `, "key = value"
-lines: socket, group, http, db, key-file, rate, burst) gives what flags do
+lines: socket, group, http, radius, radius-clients, db, key-file, rate,
+burst) gives what flags do
 not; without --db, TWO_FACTOR_DB or db in the file the store is
 ` + verifier.DefaultDB + ` and the key ` + verifier.DefaultKey + `.
 SIGTERM or SIGINT stops it after the requests in flight; SIGHUP re-reads
-the rate limits from the file (API clients need no reload: tokens are
-looked up on every request). --check opens the store, prints what would
-be served and exits.`,
+the rate limits from the file and the RADIUS clients file (API clients
+need no reload: tokens are looked up on every request). --check opens the
+store (and reads the RADIUS clients file), prints what would be served
+and exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := f.load(cmd)
 			if err != nil {
 				return err
+			}
+			rad := radiusFlags{addr: cfg.RADIUS, clients: cfg.RADIUSClients}
+			if err := rad.check(); err != nil {
+				return usage(err)
 			}
 			gid := -1
 			if cfg.Group != "" {
@@ -70,11 +79,14 @@ be served and exits.`,
 			}
 			dbPath, _, _ := a.paths()
 			if f.check {
+				if err := rad.load(); err != nil {
+					return err
+				}
 				return printResult(cmd, f.asJSON, map[string]any{"store": dbPath, "socket": cfg.Socket, "group": cfg.Group, "http": cfg.HTTP,
-					"rate": cfg.Limit.Rate, "burst": cfg.Limit.Burst},
-					"store %s\nsocket %s\nhttp %s\n", safe(dbPath), safe(cfg.Socket), safe(orNone(cfg.HTTP)))
+					"radius": cfg.RADIUS, "rate": cfg.Limit.Rate, "burst": cfg.Limit.Burst},
+					"store %s\nsocket %s\nhttp %s\nradius %s\n", safe(dbPath), safe(cfg.Socket), safe(orNone(cfg.HTTP)), safe(rad.text()))
 			}
-			logw := cmd.ErrOrStderr()
+			logw := &lockedWriter{w: cmd.ErrOrStderr()} // RADIUS logs from its own goroutines
 			unixL, err := verifier.ListenUnix(cfg.Socket, gid)
 			if err != nil {
 				return err
@@ -87,11 +99,18 @@ be served and exits.`,
 				}
 				warnIfExposed(logw, tcpL.Addr())
 			}
+			var rf *radiusFront
+			if rad.addr != "" {
+				if rf, err = startRADIUS(svc, rad, logw); err != nil {
+					return err
+				}
+				defer rf.Stop()
+			}
 			srv := verifier.New(svc, cfg.Limit)
 			fmt.Fprintf(logw, "two-factor: verifier on %s (store %s)%s\n", safe(cfg.Socket), safe(dbPath), httpNote(tcpL))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			go f.reloadOnHUP(ctx, cmd, srv, logw)
+			go f.reloadOnHUP(ctx, cmd, srv, rf, logw)
 			return srv.Run(ctx, unixL, tcpL)
 		},
 	}
@@ -100,6 +119,8 @@ be served and exits.`,
 	fl.StringVar(&f.socket, "socket", verifier.DefaultSocket, "unix socket to listen on")
 	fl.StringVar(&f.group, "group", "", "group owning the socket (whose members may verify); default the process's group")
 	fl.StringVar(&f.http, "http", "", "also serve the API on this TCP address (e.g. 127.0.0.1:8443) to API clients")
+	fl.StringVar(&f.radius, "radius", "", "also answer RADIUS on this UDP address (e.g. 127.0.0.1:1812)")
+	fl.StringVar(&f.radiusClients, "radius-clients", "", "file of NASes allowed to ask RADIUS: ADDRESS_OR_CIDR SHARED_SECRET per line, mode 0600")
 	fl.Float64Var(&f.rate, "rate", 0, "requests per second allowed to each caller, 0 for no limit (default 200, or the file's rate)")
 	fl.IntVar(&f.burst, "burst", 0, "requests each caller may send at once (default 400, or the file's burst)")
 	fl.BoolVar(&f.check, "check", false, "open the store, print what would be served and exit")
@@ -123,6 +144,12 @@ func (f *serveFlags) load(cmd *cobra.Command) (verifier.Config, error) {
 	if changed("http") {
 		cfg.HTTP = f.http
 	}
+	if changed("radius") {
+		cfg.RADIUS = f.radius
+	}
+	if changed("radius-clients") {
+		cfg.RADIUSClients = f.radiusClients
+	}
 	if changed("rate") {
 		cfg.Limit.Rate = f.rate
 	}
@@ -132,10 +159,11 @@ func (f *serveFlags) load(cmd *cobra.Command) (verifier.Config, error) {
 	return cfg, nil
 }
 
-// reloadOnHUP re-reads the rate limits on each SIGHUP. Listeners and the
-// store stay as they are: changing those takes a restart, and the log
-// says so rather than half-applying them.
-func (f *serveFlags) reloadOnHUP(ctx context.Context, cmd *cobra.Command, srv *verifier.Server, logw io.Writer) {
+// reloadOnHUP re-reads the rate limits, and the RADIUS clients when rf is
+// running, on each SIGHUP. Listeners and the store stay as they are:
+// changing those takes a restart, and the log says so rather than
+// half-applying them.
+func (f *serveFlags) reloadOnHUP(ctx context.Context, cmd *cobra.Command, srv *verifier.Server, rf *radiusFront, logw io.Writer) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -151,7 +179,12 @@ func (f *serveFlags) reloadOnHUP(ctx context.Context, cmd *cobra.Command, srv *v
 			continue
 		}
 		srv.SetLimit(cfg.Limit)
-		fmt.Fprintf(logw, "two-factor: reloaded %s: rate %g/s, burst %d per caller (socket, http and store change on restart)\n",
+		if rf != nil {
+			if err := rf.Reload(); err != nil {
+				fmt.Fprintf(logw, "two-factor: %s\n", safe(err.Error()))
+			}
+		}
+		fmt.Fprintf(logw, "two-factor: reloaded %s: rate %g/s, burst %d per caller (socket, http, radius and store change on restart)\n",
 			safe(f.config), cfg.Limit.Rate, cfg.Limit.Burst)
 	}
 }

@@ -243,7 +243,7 @@ var commandCases = map[string]commandCase{
 	"two-factor serve": {
 		ok:      []string{"--check", "--socket", "@dir/v.sock"},
 		usage:   []string{"extra"},
-		hostile: [][]string{{"--check", "--socket", "@dir/" + hostile}, {"--check", "--group", hostile}},
+		hostile: [][]string{{"--check", "--socket", "@dir/" + hostile}, {"--check", "--group", hostile}, {"--check", "--radius", hostile, "--radius-clients", "@dir/" + hostile}},
 	},
 	"two-factor status": {
 		ok:      []string{},

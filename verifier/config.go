@@ -28,6 +28,9 @@ type Config struct {
 	DB      string // db: the store
 	KeyFile string // key-file: the master key
 	Limit   Limit  // rate (requests/s per caller, 0 = none) and burst
+
+	RADIUS        string // radius: UDP address answering RADIUS, "" for none
+	RADIUSClients string // radius-clients: the NASes allowed to ask (radiusd.LoadClients)
 }
 
 // DefaultSettings is the configuration without a file.
@@ -79,6 +82,10 @@ func (c *Config) set(key, value string) error {
 		c.Group = value
 	case "http":
 		c.HTTP = value
+	case "radius":
+		c.RADIUS = value
+	case "radius-clients":
+		c.RADIUSClients = value
 	case "db":
 		c.DB = value
 	case "key-file":
@@ -96,7 +103,7 @@ func (c *Config) set(key, value string) error {
 		}
 		c.Limit.Burst = b
 	default:
-		return fmt.Errorf("unknown key %q (known: socket, group, http, db, key-file, rate, burst)", key)
+		return fmt.Errorf("unknown key %q (known: socket, group, http, radius, radius-clients, db, key-file, rate, burst)", key)
 	}
 	return nil
 }

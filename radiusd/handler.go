@@ -1,0 +1,110 @@
+package radiusd
+
+import (
+	"context"
+	"fmt"
+
+	"layeh.com/radius"
+	"layeh.com/radius/rfc2865"
+)
+
+// serveRADIUS answers one Access-Request the library has parsed with the
+// client's secret.
+func (s *Server) serveRADIUS(w radius.ResponseWriter, r *radius.Request) {
+	if r.Code != radius.CodeAccessRequest {
+		s.malformed.Add(1)
+		return
+	}
+	client, ip, ok := s.client(r.RemoteAddr)
+	if !ok {
+		// The clients were reloaded since the library asked for the secret.
+		s.unknownClient.Add(1)
+		return
+	}
+	switch checkMessageAuthenticator(r.Packet) {
+	case authInvalid:
+		// RFC 3579 §3.2: silently discard. Most often the shared secret
+		// differs between the NAS and the clients file.
+		s.badAuth.Add(1)
+		s.logOnce("badauth "+ip.String(), "RADIUS: dropped a request from %s with a wrong Message-Authenticator: is the shared secret the same on the NAS and in the clients file?", ip)
+		return
+	case authMissing:
+		if !client.Legacy {
+			s.missingAuth.Add(1)
+			s.logOnce("noauth "+ip.String(), "RADIUS: dropped a request from %s without a Message-Authenticator: configure the NAS to send one (BlastRADIUS, CVE-2024-3596)", ip)
+			return
+		}
+	}
+	key := requestKey{source: r.RemoteAddr.String(), identifier: r.Identifier, authenticator: r.Authenticator}
+	if code, ok := s.dedup.get(key); ok {
+		s.duplicates.Add(1)
+		s.reply(w, r, code)
+		return
+	}
+	code, cache := s.decide(r, ip.String())
+	if cache {
+		s.dedup.put(key, code)
+	}
+	s.reply(w, r, code)
+}
+
+// decide verifies the request's code and returns the answer, and whether
+// it may be given again to a retransmit (not when the verifier failed:
+// the retransmit may find it working).
+func (s *Server) decide(r *radius.Request, ip string) (radius.Code, bool) {
+	user, errUser := rfc2865.UserName_LookupString(r.Packet)
+	code, errCode := rfc2865.UserPassword_LookupString(r.Packet)
+	if errUser != nil || errCode != nil || user == "" {
+		// CHAP, EAP or no user: nothing this server can check.
+		s.rejected.Add(1)
+		return radius.CodeAccessReject, true
+	}
+	// A verification that has begun is finished even during Shutdown (the
+	// library cancels the request context then), within a time bound.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), verifyTimeout)
+	defer cancel()
+	accepted, err := s.verifier.Verify(ctx, user, code, source(r.Packet, ip))
+	switch {
+	case err != nil:
+		s.errors.Add(1)
+		s.logOnce("verify", "RADIUS: rejected a request from %s because the verifier failed: %v", ip, err)
+		return radius.CodeAccessReject, false
+	case accepted:
+		s.accepted.Add(1)
+		return radius.CodeAccessAccept, true
+	default:
+		s.rejected.Add(1)
+		return radius.CodeAccessReject, true
+	}
+}
+
+// source names the client for the audit log: its address, and the name
+// the NAS gives itself when it sends one (bounded; the store escapes it).
+func source(p *radius.Packet, ip string) string {
+	id, err := rfc2865.NASIdentifier_LookupString(p)
+	if err != nil || id == "" {
+		return "radius client " + ip
+	}
+	if len(id) > maxNASIdentifier {
+		id = id[:maxNASIdentifier] + "..."
+	}
+	return fmt.Sprintf("radius client %s (NAS-Identifier %s)", ip, id)
+}
+
+// reply sends code with the request's Proxy-State attributes (RFC 2865
+// §5.33) and a Message-Authenticator.
+func (s *Server) reply(w radius.ResponseWriter, r *radius.Request, code radius.Code) {
+	resp := r.Response(code)
+	for _, avp := range r.Attributes {
+		if avp.Type == rfc2865.ProxyState_Type {
+			resp.Add(avp.Type, avp.Attribute)
+		}
+	}
+	if err := signResponse(resp); err != nil {
+		s.logOnce("reply", "RADIUS: cannot sign the answer to %s: %v", r.RemoteAddr, err)
+		return
+	}
+	if err := w.Write(resp); err != nil {
+		s.logOnce("reply", "RADIUS: cannot answer %s: %v", r.RemoteAddr, err)
+	}
+}
