@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
@@ -39,6 +40,9 @@ func (a *app) runConsole(cmd *cobra.Command) error {
 		IsDark:  true, // until the terminal answers the background query
 		NoColor: a.env.Getenv("NO_COLOR") != "",
 	}
+	// The burn screen waits for tokens through the service: on the first
+	// reader a token is placed on, a minute at a time (r tries again).
+	svc.Cards = a.cardSource(readerFlags{timeout: time.Minute})
 	c := tui.NewCommon(cmd.Context(), svc, choice)
 	// The registry is assembled here, once: screens name routes, and only
 	// this start-up code knows every screen.

@@ -29,6 +29,22 @@ func (r *readerFlags) add(cmd *cobra.Command) {
 // honours it, else the system default.
 func (a *app) pcscSocket() string { return a.env.Getenv("PCSCLITE_CSOCK_NAME") }
 
+// cardSource reaches tokens through pcscd on the reader rf names, for the
+// service's batch and the console.
+func (a *app) cardSource(rf readerFlags) service.CardSource {
+	socket := a.pcscSocket()
+	return func(ctx context.Context, wait time.Duration) (service.Card, error) {
+		if wait == 0 {
+			wait = rf.timeout
+		}
+		card, err := pcsc.Connect(ctx, pcsc.Options{Socket: socket, Reader: rf.reader, Timeout: wait})
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return card, nil
+	}
+}
+
 // waitForToken asks for a token on the reader (on out) and connects to it.
 func (a *app) waitForToken(cmd *cobra.Command, out io.Writer, rf readerFlags) (*pcsc.Card, error) {
 	if rf.timeout <= 0 {
@@ -36,21 +52,7 @@ func (a *app) waitForToken(cmd *cobra.Command, out io.Writer, rf readerFlags) (*
 	}
 	fmt.Fprintf(out, "Switch the token on and hold it on the reader (waiting up to %s; Ctrl-C to stop)...\n", rf.timeout)
 	card, err := pcsc.Connect(cmd.Context(), pcsc.Options{Socket: a.pcscSocket(), Reader: rf.reader, Timeout: rf.timeout})
-	return card, withAdvice(stepReader, err)
-}
-
-// stepReader is finding the reader and the token on it, before any
-// command reaches the token.
-const stepReader nfc.Step = "finding the token"
-
-// withAdvice gives a reader-stack error the advice a token error carries
-// (start pcscd, plug in the reader, hold the token on it, ...).
-func withAdvice(step nfc.Step, err error) error {
-	var se *nfc.StepError
-	if err == nil || errors.As(err, &se) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	return &nfc.StepError{Step: step, Err: err}
+	return card, nfc.WithAdvice(nfc.StepFind, err)
 }
 
 // progressOut is where a command talks to the admin: stdout, or stderr
@@ -83,7 +85,7 @@ func (a *app) nfcReadersCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			names, err := pcsc.Readers(a.pcscSocket())
 			if err != nil {
-				return withAdvice("listing the readers", err)
+				return nfc.WithAdvice("listing the readers", err)
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{"readers": names})

@@ -1,6 +1,7 @@
 package nfc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -73,6 +74,9 @@ const (
 	StepConfig    Step = "writing the configuration and clock"
 	StepSeed      Step = "writing the seed"
 	StepCheckSpec Step = "checking the request"
+	// StepFind is finding the reader and the token on it, before any
+	// command reaches the token.
+	StepFind Step = "finding the token"
 )
 
 // StepError says which step failed and what the admin can do. It never
@@ -102,6 +106,18 @@ func (e *StepError) Error() string {
 }
 
 func (s Step) String() string { return string(s) }
+
+// WithAdvice gives a reader-stack error (pcscd down, no reader, no token
+// in time) the advice a token error carries, so every front end tells the
+// admin the same next step. Cancellation and errors that already are
+// StepErrors pass through.
+func WithAdvice(step Step, err error) error {
+	var se *StepError
+	if err == nil || errors.As(err, &se) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return &StepError{Step: step, Err: err}
+}
 
 // Advice is the next thing the admin should do.
 func (e *StepError) Advice() string {

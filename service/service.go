@@ -26,6 +26,9 @@ type Service struct {
 	store db.Store
 	Actor string           // who is acting, for the audit log
 	Now   func() time.Time // the clock; time.Now if nil
+	// Cards reaches the NFC reader, for the front ends that program
+	// tokens; nil where there is none (WaitForToken then says so).
+	Cards CardSource
 }
 
 // New returns a service on store acting as the current OS user. Set Actor

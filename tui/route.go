@@ -25,6 +25,7 @@ const (
 	ScreenResync      Screen = "resync"       // resync User's Device
 	ScreenDisable2FA  Screen = "disable-2fa"  // ask, then turn User's 2FA off
 	ScreenRemoveUser  Screen = "remove-user"  // ask, then remove User
+	ScreenBurn        Screen = "burn"         // program an NFC token for User, or for the inventory without
 )
 
 // Route names a screen and its arguments.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/nfc"
 	"github.com/two-factor/two-factor/service"
 )
 
@@ -22,6 +23,7 @@ type Service interface {
 	UserOps
 	DeviceOps
 	TokenOps
+	BurnOps
 	Audit(ctx context.Context, f db.AuditFilter) ([]db.AuditEntry, error)
 	// StoreVersion changes whenever another process commits to the store;
 	// the console polls it to reload what it shows.
@@ -58,6 +60,19 @@ type TokenOps interface {
 	RetireToken(ctx context.Context, serial string) error
 	Identify(ctx context.Context, codes []string, all bool) ([]service.Identified, error)
 	Import(ctx context.Context, r io.Reader, opt service.ImportOptions) ([]db.ImportResult, error)
+}
+
+// BurnOps program Token2 tokens over NFC. The wait for a token on the
+// reader is the service's too (WaitForToken, NextToken, through the
+// CardSource the console was built with): screens never touch a reader
+// stack, and a test gives the service a virtual card.
+type BurnOps interface {
+	PlanBurn(ctx context.Context, user string, opt service.BurnOptions) (*service.BurnPlan, error)
+	WaitForToken(ctx context.Context) (service.Card, error)
+	Burn(ctx context.Context, plan *service.BurnPlan, card nfc.Transport) (*service.PendingBurn, error)
+	ConfirmBurn(ctx context.Context, pb *service.PendingBurn, code string) (service.VerifyResult, error)
+	NextToken(ctx context.Context, last string, timeout time.Duration) (service.Card, string, error)
+	BurnForInventory(ctx context.Context, card nfc.Transport, opt service.BurnOptions) (*service.BurnedToken, error)
 }
 
 var _ Service = (*service.Service)(nil)

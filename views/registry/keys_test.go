@@ -11,6 +11,7 @@ import (
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/views/audit"
 	"github.com/two-factor/two-factor/views/backupcodes"
+	"github.com/two-factor/two-factor/views/burn"
 	"github.com/two-factor/two-factor/views/drift"
 	"github.com/two-factor/two-factor/views/enroll"
 	"github.com/two-factor/two-factor/views/importer"
@@ -38,6 +39,7 @@ func TestKeysMeanTheSameOnEveryScreen(t *testing.T) {
 	keymaps := map[string]any{
 		"audit":       audit.DefaultKeyMap(g),
 		"backupcodes": backupcodes.DefaultKeyMap(),
+		"burn":        burn.DefaultKeyMap(g),
 		"drift":       drift.DefaultKeyMap(g),
 		"enroll":      enroll.DefaultKeyMap(g),
 		"importer":    importer.DefaultKeyMap(),

@@ -13,6 +13,7 @@ import (
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/views/audit"
 	"github.com/two-factor/two-factor/views/backupcodes"
+	"github.com/two-factor/two-factor/views/burn"
 	"github.com/two-factor/two-factor/views/disable"
 	"github.com/two-factor/two-factor/views/drift"
 	"github.com/two-factor/two-factor/views/enroll"
@@ -39,6 +40,7 @@ func Routes() tui.Routes {
 		tui.ScreenImport:      push(func(c *tui.Common, _ tui.Route) tui.View { return importer.New(c) }),
 		tui.ScreenDrift:       push(func(c *tui.Common, _ tui.Route) tui.View { return drift.New(c) }),
 		tui.ScreenResync:      openResync,
+		tui.ScreenBurn:        push(openBurn),
 		tui.ScreenDisable2FA:  func(c *tui.Common, r tui.Route) tea.Cmd { return disable.Start(c, r.User) },
 		tui.ScreenRemoveUser:  func(c *tui.Common, r tui.Route) tea.Cmd { return disable.StartRemoveUser(c, r.User) },
 	}
@@ -58,4 +60,13 @@ func openResync(c *tui.Common, r tui.Route) tea.Cmd {
 		}
 		return tui.PushMsg{View: resync.New(c, r.User, d.Device)}
 	}
+}
+
+// openBurn programs a token for the route's user, or tokens for the
+// inventory when it names none.
+func openBurn(c *tui.Common, r tui.Route) tui.View {
+	if r.User == "" {
+		return burn.NewBatch(c)
+	}
+	return burn.New(c, r.User)
 }

@@ -39,6 +39,8 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.reload()
 	case key.Matches(msg, k.Import):
 		return tui.Navigate(tui.Route{Screen: tui.ScreenImport})
+	case m.forUser == "" && key.Matches(msg, k.Program):
+		return tui.Navigate(tui.Route{Screen: tui.ScreenBurn})
 	case key.Matches(msg, k.Identify):
 		return m.startIdentify()
 	}

@@ -73,6 +73,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Filter, m.list.Keys().Clear, all, retired, k.Reload},
 		{tui.WithHelp(k.Assign, "a", "assign to a user"), tui.WithHelp(k.Unassign, "u", "take back from its user"),
 			tui.WithHelp(k.Retire, "x", "retire for good"), tui.WithHelp(k.Owner, "o", "open its owner")},
-		{tui.WithHelp(k.Identify, "i", "identify the token in hand"), tui.WithHelp(k.Import, "I", "import a seed file"), k.Back},
+		{tui.WithHelp(k.Identify, "i", "identify the token in hand"), tui.WithHelp(k.Import, "I", "import a seed file"),
+			tui.WithHelp(k.Program, "p", "program NFC tokens for the inventory"), k.Back},
 	}
 }

@@ -17,6 +17,7 @@ type KeyMap struct {
 	Owner    key.Binding // open the owner's screen at this token
 	Identify key.Binding
 	Import   key.Binding
+	Program  key.Binding // program NFC tokens for the inventory
 	All      key.Binding // show assigned tokens too, or the stock only
 	Retired  key.Binding // show or hide retired tokens
 
@@ -36,6 +37,7 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Owner:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open owner")),
 		Identify:     key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "identify")),
 		Import:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "import")),
+		Program:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "program tokens")),
 		All:          key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "all")),
 		Retired:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retired")),
 		Submit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "assign")),

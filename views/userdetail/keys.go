@@ -18,6 +18,7 @@ type KeyMap struct {
 	Enroll  key.Binding
 	Backup  key.Binding
 	Token   key.Binding
+	Program key.Binding // program an NFC token for the user
 	Disable key.Binding
 	Audit   key.Binding
 }
@@ -34,6 +35,7 @@ func DefaultKeyMap(g tui.GlobalKeyMap) KeyMap {
 		Enroll:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "enroll")),
 		Backup:       key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "backup codes")),
 		Token:        key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "token from inventory")),
+		Program:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "program a token")),
 		Disable:      key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "disable 2FA")),
 		Audit:        key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "audit log")),
 	}

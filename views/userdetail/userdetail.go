@@ -127,6 +127,8 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.open(tui.ScreenBackupCodes)
 	case key.Matches(msg, k.Token):
 		return m.open(tui.ScreenTokenPicker)
+	case key.Matches(msg, k.Program):
+		return m.open(tui.ScreenBurn)
 	case key.Matches(msg, k.Disable):
 		return m.open(tui.ScreenDisable2FA)
 	case key.Matches(msg, k.Audit):
@@ -253,6 +255,6 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom},
 		{k.Rename, tui.WithHelp(k.Toggle, "e/space", "enable or disable"), k.Unlock, k.Resync, k.Remove},
-		{tui.WithHelp(k.Enroll, "n", "enroll a device"), tui.WithHelp(k.Token, "i", "give a token from the inventory"), k.Backup, k.Disable, k.Audit, k.Reload, k.Back},
+		{tui.WithHelp(k.Enroll, "n", "enroll a device"), tui.WithHelp(k.Token, "i", "give a token from the inventory"), tui.WithHelp(k.Program, "p", "program an NFC token"), k.Backup, k.Disable, k.Audit, k.Reload, k.Back},
 	}
 }
