@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
 )
 
@@ -36,7 +38,9 @@ func (a *app) statusCommand() *cobra.Command {
 		Short: "Say whether each user has two-factor authentication enabled (all users when none are named)",
 		Long: `Prints "NAME: enabled" or "NAME: disabled" for each user. A user is enabled
 when they have at least one confirmed, enabled authenticator app or token
-(backup codes alone do not count). Unknown users are reported after the
+(backup codes alone do not count). A user a login is refused for right
+now gets "; locked out (DEVICE)" with the unlock command, or "; throttled
+(DEVICE) for 40s" after failed codes. Unknown users are reported after the
 others are printed, and the exit code is then 1.`,
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			sts, err := svc.Status(cmd.Context(), args)
@@ -46,24 +50,44 @@ others are printed, and the exit code is then 1.`,
 			if len(args) == 0 && len(sts) == 0 && !asJSON {
 				fmt.Fprintln(cmd.ErrOrStderr(), "no users yet; add one with: two-factor user add NAME, then two-factor enroll NAME")
 			}
+			blocked, err := svc.Blocked(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
 			var missing []string
 			type row struct {
-				User    string `json:"user"`
-				Exists  bool   `json:"exists"`
-				Enabled bool   `json:"enabled"`
+				User      string `json:"user"`
+				Exists    bool   `json:"exists"`
+				Enabled   bool   `json:"enabled"`
+				LockedOut bool   `json:"locked_out,omitempty"`
+				// ThrottledFor is seconds until a throttled device takes codes.
+				ThrottledFor int64 `json:"throttled_for_seconds,omitempty"`
 			}
 			rows := make([]row, 0, len(sts))
 			var b strings.Builder
+			now := a.env.Now()
 			for _, s := range sts {
-				rows = append(rows, row{s.Name, s.Exists, s.Enabled})
+				mine := blockedOf(blocked, s.Name)
+				r := row{User: s.Name, Exists: s.Exists, Enabled: s.Enabled}
+				word := "disabled"
+				if s.Enabled {
+					word = "enabled"
+				}
 				switch {
 				case !s.Exists:
 					missing = append(missing, s.Name)
-				case s.Enabled:
-					fmt.Fprintf(&b, "%s: enabled\n", safe(s.Name))
-				default:
-					fmt.Fprintf(&b, "%s: disabled\n", safe(s.Name))
+					continue
+				case mine.locked != nil:
+					r.LockedOut = true
+					word += fmt.Sprintf("; locked out (%s); an administrator must run: two-factor device unlock %s %d",
+						safe(mine.locked.Device), safe(shellWord(s.Name)), mine.locked.DeviceID)
+				case mine.throttled != nil:
+					wait := retryAfter(mine.throttled.Until.Sub(now))
+					r.ThrottledFor = int64(wait / time.Second)
+					word += fmt.Sprintf("; throttled (%s) for %s after failed codes", safe(mine.throttled.Device), wait)
 				}
+				rows = append(rows, r)
+				fmt.Fprintf(&b, "%s: %s\n", safe(s.Name), word)
 			}
 			if len(missing) > 0 && asJSON {
 				// One JSON document: the failure, which names them.
@@ -151,6 +175,27 @@ user is unknown, nothing is removed. Asks first on a terminal; scripts pass
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	jsonFlag(cmd, &asJSON)
 	return cmd
+}
+
+// userBlocks are the devices of one user a login is refused on now.
+type userBlocks struct{ locked, throttled *db.BlockedDevice }
+
+// blockedOf picks a user's first locked-out and soonest-free throttled
+// device from the store's list.
+func blockedOf(all []db.BlockedDevice, user string) userBlocks {
+	var u userBlocks
+	for i := range all {
+		b := &all[i]
+		if b.User != devices.NormalizeUserName(user) {
+			continue
+		}
+		if b.LockedOut && u.locked == nil {
+			u.locked = b
+		} else if !b.LockedOut && (u.throttled == nil || b.Until.Before(u.throttled.Until)) {
+			u.throttled = b
+		}
+	}
+	return u
 }
 
 // userStatusWords are the command line's words for a user's two-factor

@@ -195,4 +195,9 @@ type Store interface {
 
 	// Applications allowed to call the verifier's HTTP API.
 	APIClientStore
+
+	// Devices refused without being tried (lockout, throttle) at now
+	// under the throttle factor: counted for metrics, listed for status.
+	BlockedDeviceCounts(ctx context.Context, factor int, now time.Time) (locked, throttled int, err error)
+	BlockedDevices(ctx context.Context, factor int, now time.Time, names []string) ([]BlockedDevice, error)
 }

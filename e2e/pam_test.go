@@ -30,7 +30,13 @@ const pamSeed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" // base32, 160 bits
 // pamCode is the seed's TOTP code for step.
 func pamCode(t *testing.T, step int64) string {
 	t.Helper()
-	secret, err := base32.StdEncoding.DecodeString(pamSeed)
+	return seedCode(t, pamSeed, step)
+}
+
+// seedCode is the TOTP code of a base32 seed for step.
+func seedCode(t *testing.T, seed string, step int64) string {
+	t.Helper()
+	secret, err := base32.StdEncoding.DecodeString(seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,9 +53,15 @@ func nowStep() int64 { return time.Now().Unix() / 30 }
 // with the code of step (which becomes the replay floor).
 func (s *setup) enrollToken(t *testing.T, user string, step int64) {
 	t.Helper()
+	s.enrollSeed(t, user, pamSeed, step)
+}
+
+// enrollSeed is enrollToken with a seed of the caller's.
+func (s *setup) enrollSeed(t *testing.T, user, seed string, step int64) {
+	t.Helper()
 	cmd := exec.Command(s.bin, "enroll", user, "--token", "--no-qr", "--create-user", "--serial", "T-"+user)
 	cmd.Env = s.env
-	cmd.Stdin = strings.NewReader(pamSeed + "\n" + pamCode(t, step) + "\n")
+	cmd.Stdin = strings.NewReader(seed + "\n" + seedCode(t, seed, step) + "\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("enroll %s: %v\n%s", user, err, out)
 	}
@@ -61,15 +73,36 @@ type verifierProc struct {
 	cmd     *exec.Cmd
 	done    chan error
 	stopped bool
+	stderr  lockedBuffer
 }
 
-func (s *setup) serve(t *testing.T) *verifierProc {
+// lockedBuffer is the verifier's stderr, readable while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// serve starts `two-factor serve` on a socket in s.dir, with extra flags,
+// and returns once it listens.
+func (s *setup) serve(t *testing.T, extra ...string) *verifierProc {
 	t.Helper()
 	v := &verifierProc{socket: filepath.Join(s.dir, "verify.sock"), done: make(chan error, 1)}
-	v.cmd = exec.Command(s.bin, "serve", "--socket", v.socket)
+	v.cmd = exec.Command(s.bin, append([]string{"serve", "--socket", v.socket}, extra...)...)
 	v.cmd.Env = s.env
-	var stderr strings.Builder
-	v.cmd.Stderr = &stderr
+	stderr := &v.stderr
+	v.cmd.Stderr = stderr
 	if err := v.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/two-factor/two-factor/service"
 )
 
 // latencyBuckets are the upper bounds, in seconds, of the verification
@@ -82,5 +84,19 @@ func (m *metrics) write(w io.Writer) {
 		{"two_factor_unauthorized_total", "Requests refused with 401 (no or unknown bearer token).", m.unauthorized},
 	} {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", c.name, c.help, c.name, c.name, c.v)
+	}
+}
+
+// writeBlocked writes the gauges of devices refusing codes now, counted
+// by the store at each scrape.
+func writeBlocked(w io.Writer, b service.BlockedCounts) {
+	for _, g := range []struct {
+		name, help string
+		v          int
+	}{
+		{"two_factor_locked_out_devices", "Devices locked out after too many failures, until an admin unlocks them.", b.LockedOut},
+		{"two_factor_throttled_devices", "Devices waiting out their back-off after failures.", b.Throttled},
+	} {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", g.name, g.help, g.name, g.name, g.v)
 	}
 }

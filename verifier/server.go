@@ -193,7 +193,14 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	blocked, err := s.svc.BlockedCounts(r.Context())
+	if err != nil {
+		s.metrics.add(&s.metrics.storeErrors) // the gauges are left out, the counters still count
+	}
 	s.metrics.write(w)
+	if err == nil {
+		writeBlocked(w, blocked)
+	}
 }
 
 // storeError answers a request the store could not: the cause is the
