@@ -51,6 +51,9 @@ type app struct {
 	// completing: the store is opened for shell completion, which must
 	// never create one and must not wait long for a busy one.
 	completing bool
+	// loginCheck: the command checks a code and exits (verify), so the
+	// store keeps its WAL on close instead of checkpointing (db.Options).
+	loginCheck bool
 
 	store  *db.SQLite
 	svc    *service.Service
@@ -198,7 +201,7 @@ func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 		return a.svc, nil
 	}
 	dbPath, keyPath, isDefault := a.paths()
-	opt := db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now}
+	opt := db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now, KeepWAL: a.loginCheck}
 	if a.completing {
 		opt.Create, opt.BusyTimeout = false, completionBusyWait
 	}

@@ -39,6 +39,7 @@ standard input to keep it out of the process list.`,
 				}
 				code = line
 			}
+			a.loginCheck = true
 			svc, err := a.service(cmd)
 			if err != nil {
 				return err

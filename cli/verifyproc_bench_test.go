@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -24,9 +25,15 @@ import (
 // verifications per second.
 //
 //	go test ./cli/ -run '^$' -bench VerifyProcess -benchtime 200x -count 3
+//
+// TWO_FACTOR_BENCH_BIN=/path/to/two-factor times that binary instead, to
+// compare builds on the same fixture.
 func BenchmarkVerifyProcess(b *testing.B) {
 	dir := b.TempDir()
 	bin := buildBinary(b, dir)
+	if other := os.Getenv("TWO_FACTOR_BENCH_BIN"); other != "" {
+		bin = other // time another build (an older commit) on the same fixture
+	}
 	store, err := servicetest.BuildBigStore(dir, servicetest.BigStoreSpec{Users: 10_000, Devices: 15_000})
 	if err != nil {
 		b.Fatal(err)
