@@ -100,7 +100,9 @@ func ValidateDigits(n int) error {
 // two hashes and two pads each time. Keying hashes key⊕ipad and key⊕opad
 // once and keeps both states (RFC 2104 precomputation, as crypto/hmac does
 // internally), so each candidate costs one compression of the counter and
-// one of the inner digest.
+// one of the inner digest. Those two messages always fit one block, so the
+// generator pads them itself and reads the digest from the saved state
+// (see finalBlocks), skipping the hash's general Sum.
 type Generator struct {
 	alg          Algorithm
 	inner, outer hash.Hash
@@ -112,6 +114,11 @@ type Generator struct {
 	digits       int
 	msg          [8]byte
 	sum          [sha512.Size]byte
+	// padded final blocks of the inner (counter) and outer (inner
+	// digest) hashes, and a scratch state; used when oneBlock is set
+	inBlock, outBlock [sha512.BlockSize]byte
+	scratch           [maxStateLen]byte
+	oneBlock          bool
 }
 
 // stateHash is what the standard library's SHA-1 and SHA-2 digests offer
@@ -153,12 +160,57 @@ func checkGeneratorArgs(alg Algorithm, key []byte, digits int) error {
 }
 
 func newUnkeyed(alg Algorithm) *Generator {
+	g := newPlain(alg)
+	g.oneBlock = oneBlockWorks[alg]()
+	return g
+}
+
+func newPlain(alg Algorithm) *Generator {
 	h := alg.newHash()
 	g := &Generator{alg: alg, inner: h(), outer: h()}
 	// The standard library's digests have implemented both interfaces
 	// since Go 1.24; a build where they do not fails every test at once.
 	g.innerState, g.outerState = g.inner.(stateHash), g.outer.(stateHash)
+	bs, size := g.inner.BlockSize(), g.inner.Size()
+	padBlock(g.inBlock[:bs], 8, bs)
+	padBlock(g.outBlock[:bs], size, bs)
 	return g
+}
+
+// padBlock writes the Merkle–Damgård padding of a message of n bytes that
+// follows one block already hashed: 0x80, zeros, the total length in bits
+// at the end of the block (SHA-512's 128-bit length field is zero above
+// these 64 bits).
+func padBlock(b []byte, n, blockSize int) {
+	clear(b)
+	b[n] = 0x80
+	binary.BigEndian.PutUint64(b[len(b)-8:], uint64(blockSize+n)*8)
+}
+
+// oneBlockWorks reports, per algorithm and once, whether the one-block
+// finish (finalBlocks) gives what the hash's own Sum gives. It relies on
+// the standard library's saved state starting with a 4-byte magic and the
+// chaining value, big-endian, which after a whole block is the digest;
+// should a Go release change that layout, generators fall back to Sum.
+var oneBlockWorks = [SHA512 + 1]func() bool{
+	SHA1: sync.OnceValue(func() bool { return oneBlockAgrees(SHA1) }), SHA256: sync.OnceValue(func() bool { return oneBlockAgrees(SHA256) }),
+	SHA512: sync.OnceValue(func() bool { return oneBlockAgrees(SHA512) }),
+}
+
+func oneBlockAgrees(alg Algorithm) bool {
+	g := newPlain(alg)
+	g.rekey([]byte("one-block self-test key"), MaxDigits)
+	defer g.wipe()
+	for _, c := range []uint64{0, 1, 1 << 40, ^uint64(0)} {
+		want := g.Value(c)
+		g.oneBlock = true
+		got := g.Value(c)
+		g.oneBlock = false
+		if got != want {
+			return false
+		}
+	}
+	return true
 }
 
 // rekey computes the HMAC pads' states for key (checked by the caller).
@@ -188,6 +240,9 @@ func (g *Generator) rekey(key []byte, digits int) {
 
 // wipe forgets everything derived from the key.
 func (g *Generator) wipe() {
+	clear(g.scratch[:])
+	clear(g.inBlock[:8])
+	clear(g.outBlock[:g.inner.Size()])
 	clear(g.states[0][:])
 	clear(g.states[1][:])
 	clear(g.sum[:])
@@ -227,17 +282,37 @@ func (g *Generator) Digits() int { return g.digits }
 
 // Value returns the HOTP value for counter as an integer below 10^digits.
 func (g *Generator) Value(counter uint64) uint32 {
-	binary.BigEndian.PutUint64(g.msg[:], counter)
-	g.innerState.UnmarshalBinary(g.ipad)
-	g.inner.Write(g.msg[:])
-	in := g.inner.Sum(g.sum[:0])
-	g.outerState.UnmarshalBinary(g.opad)
-	g.outer.Write(in)
-	sum := g.outer.Sum(g.sum[:0])
+	var sum []byte
+	if g.oneBlock {
+		sum = g.finalBlocks(counter)
+	} else {
+		binary.BigEndian.PutUint64(g.msg[:], counter)
+		g.innerState.UnmarshalBinary(g.ipad)
+		g.inner.Write(g.msg[:])
+		in := g.inner.Sum(g.sum[:0])
+		g.outerState.UnmarshalBinary(g.opad)
+		g.outer.Write(in)
+		sum = g.outer.Sum(g.sum[:0])
+	}
 	// Dynamic truncation, RFC 4226 section 5.3.
 	off := sum[len(sum)-1] & 0x0f
 	bin := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
 	return bin % pow10[g.digits]
+}
+
+// finalBlocks is the HMAC of counter as two single-block hashes from the
+// keyed states, each digest read from the state after its block.
+func (g *Generator) finalBlocks(counter uint64) []byte {
+	bs, size := g.inner.BlockSize(), g.inner.Size()
+	binary.BigEndian.PutUint64(g.inBlock[:8], counter)
+	g.innerState.UnmarshalBinary(g.ipad)
+	g.inner.Write(g.inBlock[:bs])
+	st, _ := g.innerState.AppendBinary(g.scratch[:0])
+	copy(g.outBlock[:size], st[4:4+size])
+	g.outerState.UnmarshalBinary(g.opad)
+	g.outer.Write(g.outBlock[:bs])
+	st, _ = g.outerState.AppendBinary(g.scratch[:0])
+	return st[4 : 4+size]
 }
 
 // AppendCode appends the zero-padded code for counter to dst.
