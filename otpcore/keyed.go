@@ -97,4 +97,3 @@ func (g *Generator) finalBlocks(counter uint64) []byte {
 	st, _ = g.outerState.AppendBinary(g.scratch[:0])
 	return st[4 : 4+size]
 }
-
