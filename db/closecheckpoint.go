@@ -38,10 +38,10 @@ func (k keepWAL) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := noCheckpointOnClose(c); err != nil {
-		c.Close()
-		return nil, err
-	}
+	// Should a driver upgrade hide the handle, the connection still works
+	// and checkpoints on close as before: slower, never wrong, and
+	// TestVerifyCloseKeepsWAL fails to say so.
+	_ = noCheckpointOnClose(c)
 	return c, nil
 }
 
