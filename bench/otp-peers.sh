@@ -4,6 +4,8 @@
 #   - otpcore vs github.com/pquerna/otp (TOTP verify with skew/tolerance 1)
 #   - otpcore code generation vs a bare crypto/hmac HMAC-SHA1 (as two
 #     benchmarks, and interleaved within one for a load-robust ratio)
+#   - a whole login's crypto (decrypt + key + window) vs pquerna's
+#     ValidateCustom, interleaved (db's BenchmarkLoginPath)
 #   - otpcore year-wide TOTP resync and 1000-counter HOTP resync
 #   - OATH Toolkit's oathtool on comparable jobs: generating a million HOTP
 #     codes, and searching a ±1-year TOTP window for one code
@@ -38,6 +40,12 @@ echo
 benchcmd=(go test -run '^$' -bench 'VerifyTOTP|Pquerna|GenerateCode|BareHMAC|Resync' -benchmem -count "$count" -cpu 1 ./otpcore/)
 echo "== ${benchcmd[*]}"
 "${benchcmd[@]}" | tee "$OUT/go-bench.txt"
+
+# A login: decrypt the sealed seed, key the HMAC, check the window; against
+# pquerna's whole ValidateCustom, interleaved in one benchmark.
+logincmd=(go test -run '^$' -bench LoginPath -benchtime 20000x -count "$count" -cpu 1 ./db/)
+echo "== ${logincmd[*]}"
+"${logincmd[@]}" | tee "$OUT/login-bench.txt"
 echo
 
 # median NAME UNIT: median over the -count runs of the value before UNIT.

@@ -64,12 +64,7 @@ func populate(tb testing.TB, path string, users, devicesTotal int) {
 // 15,000 devices as a whole process: exec, open, query, print.
 func BenchmarkStatusProcess(b *testing.B) {
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "two-factor")
-	build := exec.Command("go", "build", "-o", bin, "..")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		b.Fatal(err)
-	}
+	bin := buildBinary(b, dir)
 	store := filepath.Join(dir, "store.db")
 	populate(b, store, 10_000, 15_000)
 	run := func() {
@@ -83,4 +78,17 @@ func BenchmarkStatusProcess(b *testing.B) {
 	for b.Loop() {
 		run()
 	}
+}
+
+// buildBinary builds the two-factor command into dir, for benchmarks that
+// time it as a whole process.
+func buildBinary(b *testing.B, dir string) string {
+	b.Helper()
+	bin := filepath.Join(dir, "two-factor")
+	build := exec.Command("go", "build", "-o", bin, "..")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		b.Fatal(err)
+	}
+	return bin
 }

@@ -52,6 +52,9 @@ type app struct {
 	// completing: the store is opened for shell completion, which must
 	// never create one and must not wait long for a busy one.
 	completing bool
+	// loginCheck: the command checks a code and exits (verify), so the
+	// store keeps its WAL on close instead of checkpointing (db.Options).
+	loginCheck bool
 
 	store  *db.SQLite
 	svc    *service.Service
@@ -221,7 +224,7 @@ func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 	if dbPath == "" || keyPath == "" {
 		return nil, &markedError{kindEnvironment, errNoDefaultPaths}
 	}
-	opt := db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now}
+	opt := db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now, KeepWAL: a.loginCheck}
 	if a.completing {
 		opt.Create, opt.BusyTimeout = false, completionBusyWait
 	}

@@ -65,6 +65,9 @@ func (a *app) verifyCode(cmd *cobra.Command, user, device, code, socket string) 
 		v, err := verifier.Client{Socket: socket}.Verify(cmd.Context(), user, code)
 		return v.Result(), err
 	}
+	// A login check opens the store as a login does: it leaves its commit
+	// in the WAL for the next command instead of checkpointing on close.
+	a.loginCheck = true
 	svc, err := a.service(cmd)
 	if err != nil {
 		return service.VerifyResult{}, err

@@ -66,8 +66,10 @@ func fingerprint(key []byte) string {
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
+const deviceAADPrefix = "two-factor device secret v1|"
+
 func deviceAAD(id int64) []byte {
-	return []byte("two-factor device secret v1|" + strconv.FormatInt(id, 10))
+	return strconv.AppendInt([]byte(deviceAADPrefix), id, 10)
 }
 
 // sealHook lets tests count encryptions.
@@ -93,16 +95,27 @@ func (s *sealer) sealAAD(aad, plain []byte) ([]byte, error) {
 
 var errUndecryptable = errors.New("secret does not decrypt with this master key (wrong key, or the row was tampered with)")
 
+// open decrypts a device's seed. It is on every login's path, so the
+// associated data and the plaintext share one allocation: the AAD at the
+// front, the seed appended after it (the AAD is no secret and is not
+// returned).
 func (s *sealer) open(id int64, blob []byte) ([]byte, error) {
-	return s.openAAD(deviceAAD(id), blob)
+	buf := make([]byte, 0, len(deviceAADPrefix)+20+max(len(blob)-1-s.aead.NonceSize()-s.aead.Overhead(), 0))
+	aad := strconv.AppendInt(append(buf, deviceAADPrefix...), id, 10)
+	return s.openInto(aad[len(aad):], aad, blob)
 }
 
 func (s *sealer) openAAD(aad, blob []byte) ([]byte, error) {
+	return s.openInto(nil, aad, blob)
+}
+
+// openInto appends the plaintext of blob to dst.
+func (s *sealer) openInto(dst, aad, blob []byte) ([]byte, error) {
 	ns := s.aead.NonceSize()
 	if len(blob) < 1+ns+s.aead.Overhead() || blob[0] != sealVersion {
 		return nil, errUndecryptable
 	}
-	plain, err := s.aead.Open(nil, blob[1:1+ns], blob[1+ns:], aad)
+	plain, err := s.aead.Open(dst, blob[1:1+ns], blob[1+ns:], aad)
 	if err != nil {
 		return nil, errUndecryptable
 	}

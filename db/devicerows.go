@@ -19,8 +19,9 @@ const deviceFrom = ` FROM devices d LEFT JOIN users u ON u.id = d.user_id `
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-// scanDevice reads one row of deviceColumns (no secret).
-func scanDevice(r rowScanner) (*devices.Device, error) {
+// scanDevice reads one row of deviceColumns (no secret), then into extra
+// any columns the query adds after them.
+func scanDevice(r rowScanner, extra ...any) (*devices.Device, error) {
 	var (
 		d                                 devices.Device
 		userID, lastStep                  sql.NullInt64
@@ -30,10 +31,10 @@ func scanDevice(r rowScanner) (*devices.Device, error) {
 		hardware, confirmed, enabled, out bool
 		counter                           int64
 	)
-	err := r.Scan(&d.ID, &userID, &d.User, &d.Name, &kind, &hardware, &d.Serial, &d.Model,
+	err := r.Scan(append([]any{&d.ID, &userID, &d.User, &d.Name, &kind, &hardware, &d.Serial, &d.Model,
 		&d.Manufacturer, &source, &alg, &d.Digits, &d.Step, &d.T0, &d.Tolerance, &created,
 		&confirmed, &enabled, &d.Drift, &lastStep, &counter, &d.Failures, &lastFailure,
-		&out, &lastUsed, &retired)
+		&out, &lastUsed, &retired}, extra...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -135,7 +135,7 @@ func createStore(ctx context.Context, path string, busy time.Duration) error {
 			os.Remove(p)
 		}
 	}()
-	s, err := openSQLite(tmp, busy)
+	s, err := openSQLite(tmp, busy, false)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,10 @@ type Options struct {
 	// ROLLBACK): other processes' writes, verification included, wait
 	// that long. For benchmarks and monitoring.
 	OnWrite func(held time.Duration)
+	// KeepWAL is for a process that checks a code and exits: it leaves
+	// the WAL for the next one instead of checkpointing it on close (see
+	// closecheckpoint.go).
+	KeepWAL bool
 }
 
 // DefaultBusyTimeout is how long a write (a verification included) waits
@@ -90,7 +94,7 @@ func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
 	if err := checkStoreFile(path, st); err != nil {
 		return nil, err
 	}
-	s, err := openSQLite(path, opt.BusyTimeout)
+	s, err := openSQLite(path, opt.BusyTimeout, opt.KeepWAL)
 	if err != nil {
 		return nil, err
 	}
@@ -106,14 +110,25 @@ func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
 // SQLite zero what a deleted or rewritten row leaves behind, so a removed
 // device's seed, or a ciphertext under a retired key, does not linger in
 // free space (see purgeOldPages).
-func openSQLite(path string, busy time.Duration) (*SQLite, error) {
+//
+// synchronous stays FULL: in WAL mode NORMAL does not sync at COMMIT, so a
+// power loss could undo the last accepted logins, replay floor and HOTP
+// counter included, and let a code that was already accepted be accepted
+// again after the reboot. FULL costs one fsync of the WAL per commit.
+func openSQLite(path string, busy time.Duration, keepWALOnClose bool) (*SQLite, error) {
 	dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_txlock=immediate",
 		path, busy.Milliseconds())
-	sdb, err := sql.Open("sqlite", dsn)
+	if keepWALOnClose {
+		dsn += fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", keepWALCheckpointPages)
+	}
+	conn, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	return &SQLite{db: sdb, path: path, now: time.Now}, nil
+	if keepWALOnClose {
+		conn = keepWAL{conn}
+	}
+	return &SQLite{db: sql.OpenDB(conn), path: path, now: time.Now}, nil
 }
 
 func (s *SQLite) Path() string { return s.path }

@@ -134,8 +134,7 @@ func (s *SQLite) apply(ctx context.Context, tx *sql.Tx, seal *sealer, actor stri
 		}
 	}
 	for _, smp := range u.samples {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO drift_samples(device_id, at, drift) VALUES (?, ?, ?)",
-			smp.device.ID, smp.s.At.UnixMilli(), smp.s.Drift); err != nil {
+		if err := addDriftSample(ctx, tx, smp.device.ID, smp.s); err != nil {
 			return err
 		}
 	}
@@ -169,24 +168,4 @@ func driftHistory(ctx context.Context, q querier, deviceID int64) ([]devices.Dri
 		out = append(out, smp)
 	}
 	return out, rows.Err()
-}
-
-func (s *SQLite) TOTPTokens(ctx context.Context, hardwareOnly bool) ([]TokenRow, error) {
-	where := "WHERE d.kind = 'totp' AND d.user_id IS NOT NULL"
-	if hardwareOnly {
-		where += " AND d.hardware"
-	}
-	ds, err := queryDevices(ctx, s.db, where+" ORDER BY u.name, d.id")
-	if err != nil {
-		return nil, s.wrap(err)
-	}
-	out := make([]TokenRow, len(ds))
-	for i, d := range ds {
-		smp, err := driftHistory(ctx, s.db, d.ID)
-		if err != nil {
-			return nil, s.wrap(err)
-		}
-		out[i] = TokenRow{Device: d, Samples: smp}
-	}
-	return out, nil
 }

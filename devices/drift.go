@@ -12,6 +12,18 @@ type DriftSample struct {
 	Drift int64 // steps
 }
 
+// The drift history kept per device. A trend is a slope over days and
+// weeks, so it needs a sample an hour at most, and older ones can be
+// thinned further; every login adding a row forever would grow the store
+// by a row per login. The store applies this in the transaction that adds
+// a sample, keeping the latest sample of each bucket.
+const (
+	DriftHourlyFor = 7 * 24 * time.Hour       // the last week: one sample an hour
+	DriftKeepFor   = 2 * 365 * 24 * time.Hour // before that: one a day, for two years
+	// MaxDriftSamples is the most a device keeps under that rule.
+	MaxDriftSamples = int(DriftHourlyFor/time.Hour) + int((DriftKeepFor-DriftHourlyFor)/(24*time.Hour)) + 2
+)
+
 // DriftTrend summarises a token's drift history.
 type DriftTrend struct {
 	Samples    int

@@ -139,10 +139,13 @@ func (d *Device) verifyOTP(code string, now time.Time, p Policy) (Result, bool, 
 	if err != nil {
 		return Result{}, false, fmt.Errorf("%w: %v", ErrMalformedCode, err)
 	}
-	g, err := d.generator()
+	// Every login keys an HMAC with a freshly decrypted seed: a pooled
+	// generator does it without allocating, and forgets the key after.
+	g, err := otpcore.AcquireGenerator(d.Algorithm, d.Secret, d.Digits)
 	if err != nil {
 		return Result{}, false, err
 	}
+	defer g.Release()
 	if d.Kind == HOTP {
 		m, ok := g.VerifyHOTP(c, d.Counter, d.Tolerance)
 		if ok {

@@ -1,11 +1,12 @@
 package otpcore
 
 import (
-	"crypto/hmac"
+	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
+	"encoding"
 	"encoding/binary"
 	"fmt"
 	"hash"
@@ -91,29 +92,113 @@ func ValidateDigits(n int) error {
 // Generator computes HOTP values for one key. It keeps the keyed HMAC state
 // and scratch buffers so that generating or checking a code allocates
 // nothing; it is therefore not safe for concurrent use.
+//
+// The HMAC is done here rather than by crypto/hmac so that a generator can
+// be keyed again without allocating (see AcquireGenerator): every login
+// decrypts a seed and keys an HMAC with it, and crypto/hmac.New allocates
+// two hashes and two pads each time. Keying hashes key⊕ipad and key⊕opad
+// once and keeps both states (RFC 2104 precomputation, as crypto/hmac does
+// internally), so each candidate costs one compression of the counter and
+// one of the inner digest. Those two messages always fit one block, so the
+// generator pads them itself and reads the digest from the saved state
+// (see finalBlocks), skipping the hash's general Sum.
 type Generator struct {
-	mac    hash.Hash
-	digits int
-	msg    [8]byte
-	sum    [sha512.Size]byte
+	alg          Algorithm
+	inner, outer hash.Hash
+	innerState   stateHash // inner and outer, as state (un)marshalers
+	outerState   stateHash
+	ipad, opad   []byte // the keyed states, in states[0] and states[1]
+	states       [2][maxStateLen]byte
+	key, pad     [sha512.BlockSize]byte // keying scratch, wiped after
+	digits       int
+	msg          [8]byte
+	sum          [sha512.Size]byte
+	// padded final blocks of the inner (counter) and outer (inner
+	// digest) hashes, and a scratch state; used when oneBlock is set
+	inBlock, outBlock [sha512.BlockSize]byte
+	scratch           [maxStateLen]byte
+	oneBlock          bool
 }
+
+// stateHash is what the standard library's SHA-1 and SHA-2 digests offer
+// to save and restore their state without allocating.
+type stateHash interface {
+	encoding.BinaryAppender
+	encoding.BinaryUnmarshaler
+}
+
+// ipadBytes and opadBytes are RFC 2104's pads for the largest block.
+var ipadBytes, opadBytes = bytes.Repeat([]byte{0x36}, sha512.BlockSize), bytes.Repeat([]byte{0x5c}, sha512.BlockSize)
+
+// maxStateLen bounds a marshaled SHA-512 state (magic, chaining values,
+// one block, length: 204 bytes).
+const maxStateLen = 256
 
 // NewGenerator prepares a generator for key. The key must be 1..MaxKeyLen
 // bytes; RFC 2104 semantics apply to keys longer than the hash block.
 func NewGenerator(alg Algorithm, key []byte, digits int) (*Generator, error) {
-	if !alg.Valid() {
-		return nil, fmt.Errorf("unsupported algorithm %v", alg)
-	}
-	if len(key) == 0 {
-		return nil, errEmptyKey
-	}
-	if len(key) > MaxKeyLen {
-		return nil, fmt.Errorf("key is %d bytes, longer than the %d-byte maximum", len(key), MaxKeyLen)
-	}
-	if err := ValidateDigits(digits); err != nil {
+	if err := checkGeneratorArgs(alg, key, digits); err != nil {
 		return nil, err
 	}
-	return &Generator{mac: hmac.New(alg.newHash(), key), digits: digits}, nil
+	g := newUnkeyed(alg)
+	g.rekey(key, digits)
+	return g, nil
+}
+
+func checkGeneratorArgs(alg Algorithm, key []byte, digits int) error {
+	if !alg.Valid() {
+		return fmt.Errorf("unsupported algorithm %v", alg)
+	}
+	if len(key) == 0 {
+		return errEmptyKey
+	}
+	if len(key) > MaxKeyLen {
+		return fmt.Errorf("key is %d bytes, longer than the %d-byte maximum", len(key), MaxKeyLen)
+	}
+	return ValidateDigits(digits)
+}
+
+func newUnkeyed(alg Algorithm) *Generator {
+	g := newPlain(alg)
+	g.oneBlock = oneBlockWorks[alg]()
+	return g
+}
+
+func newPlain(alg Algorithm) *Generator {
+	h := alg.newHash()
+	g := &Generator{alg: alg, inner: h(), outer: h()}
+	// The standard library's digests have implemented both interfaces
+	// since Go 1.24; a build where they do not fails every test at once.
+	g.innerState, g.outerState = g.inner.(stateHash), g.outer.(stateHash)
+	bs, size := g.inner.BlockSize(), g.inner.Size()
+	padBlock(g.inBlock[:bs], 8, bs)
+	padBlock(g.outBlock[:bs], size, bs)
+	return g
+}
+
+// rekey computes the HMAC pads' states for key (checked by the caller).
+func (g *Generator) rekey(key []byte, digits int) {
+	g.digits = digits
+	bs := g.inner.BlockSize()
+	if len(key) > bs {
+		g.outer.Reset()
+		g.outer.Write(key)
+		key = g.outer.Sum(g.sum[:0])
+	}
+	k, pad := g.key[:bs], g.pad[:bs]
+	clear(k)
+	copy(k, key)
+	subtle.XORBytes(pad, k, ipadBytes[:bs])
+	g.inner.Reset()
+	g.inner.Write(pad)
+	g.ipad, _ = g.innerState.AppendBinary(g.states[0][:0])
+	subtle.XORBytes(pad, k, opadBytes[:bs])
+	g.outer.Reset()
+	g.outer.Write(pad)
+	g.opad, _ = g.outerState.AppendBinary(g.states[1][:0])
+	clear(k)
+	clear(pad)
+	clear(g.sum[:])
 }
 
 // Digits is the code length this generator produces.
@@ -121,10 +206,18 @@ func (g *Generator) Digits() int { return g.digits }
 
 // Value returns the HOTP value for counter as an integer below 10^digits.
 func (g *Generator) Value(counter uint64) uint32 {
-	binary.BigEndian.PutUint64(g.msg[:], counter)
-	g.mac.Reset()
-	g.mac.Write(g.msg[:])
-	sum := g.mac.Sum(g.sum[:0])
+	var sum []byte
+	if g.oneBlock {
+		sum = g.finalBlocks(counter)
+	} else {
+		binary.BigEndian.PutUint64(g.msg[:], counter)
+		g.innerState.UnmarshalBinary(g.ipad)
+		g.inner.Write(g.msg[:])
+		in := g.inner.Sum(g.sum[:0])
+		g.outerState.UnmarshalBinary(g.opad)
+		g.outer.Write(in)
+		sum = g.outer.Sum(g.sum[:0])
+	}
 	// Dynamic truncation, RFC 4226 section 5.3.
 	off := sum[len(sum)-1] & 0x0f
 	bin := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff

@@ -230,7 +230,9 @@ func TestMain(m *testing.M) {
 
 func childVerify() int {
 	dir := os.Getenv("TF_TEST_DIR")
-	st, err := db.Open(ctx, filepath.Join(dir, "store.db"), db.Options{KeyFile: filepath.Join(dir, "master.key"), BusyTimeout: 10 * time.Second})
+	// KeepWAL as `two-factor verify` opens it: the processes leave their
+	// commits in the WAL, and the next one must still see them.
+	st, err := db.Open(ctx, filepath.Join(dir, "store.db"), db.Options{KeyFile: filepath.Join(dir, "master.key"), BusyTimeout: 10 * time.Second, KeepWAL: true})
 	if err != nil {
 		fmt.Println("error:", err)
 		return 2

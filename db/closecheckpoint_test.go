@@ -1,0 +1,45 @@
+package db
+
+import (
+	"errors"
+	"os"
+	"testing"
+	"time"
+)
+
+// A login check's process leaves its committed transaction in the WAL
+// rather than checkpointing it on close (no fsync of the database, no WAL
+// to recreate for the next process); the next process sees it; any other
+// command still checkpoints and removes the WAL when it closes, so an
+// admin's change is in the database file once the command is done.
+func TestVerifyCloseKeepsWAL(t *testing.T) {
+	f := newFixture(t)
+	s := f.open(t)
+	addTOTP(t, s, "alice", "phone", seed)
+	s.Close()
+	if _, err := os.Stat(f.dbPath + "-wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("an admin command's close left the WAL behind: %v", err)
+	}
+
+	login, err := Open(ctx, f.dbPath, Options{KeyFile: f.keyPath, BusyTimeout: 300 * time.Millisecond, KeepWAL: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := login.AddUser(ctx, "tester", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	login.Close()
+	st, err := os.Stat(f.dbPath + "-wal")
+	if err != nil || st.Size() == 0 {
+		t.Fatalf("a login check's close checkpointed the WAL (%v): closecheckpoint.go no longer reaches the SQLite handle", err)
+	}
+
+	admin := f.open(t)
+	if _, err := userByName(ctx, admin.db, "bob"); err != nil {
+		t.Fatalf("the next process does not see the kept transaction: %v", err)
+	}
+	admin.Close()
+	if _, err := os.Stat(f.dbPath + "-wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the next admin command's close left the WAL behind: %v", err)
+	}
+}
