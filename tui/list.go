@@ -167,7 +167,7 @@ func (l *List[R]) current() mark {
 
 // resort rebuilds the order, then the shown rows.
 func (l *List[R]) resort(keep mark) {
-	l.order = l.order[:0]
+	l.order = slices.Grow(l.order[:0], len(l.rows))
 	for i := range l.rows {
 		l.order = append(l.order, int32(i))
 	}

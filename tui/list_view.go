@@ -9,6 +9,13 @@ import (
 // rows are ever drawn, which keeps a frame of a long list cheap.
 func (l *List[R]) View(render func(r R, selected bool) string) string {
 	var b strings.Builder
+	l.ViewInto(&b, render)
+	return b.String()
+}
+
+// ViewInto is View written into the screen's own builder, saving a copy
+// of the rows on every frame.
+func (l *List[R]) ViewInto(b *strings.Builder, render func(r R, selected bool) string) {
 	end := l.cursor.End(len(l.shown), l.height)
 	for pos := l.cursor.Offset; pos < end; pos++ {
 		if pos > l.cursor.Offset {
@@ -16,7 +23,6 @@ func (l *List[R]) View(render func(r R, selected bool) string) string {
 		}
 		b.WriteString(render(l.rows[l.shown[pos]], pos == l.cursor.Index))
 	}
-	return b.String()
 }
 
 // ViewFilled is View padded with empty lines to the list's height, for

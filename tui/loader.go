@@ -49,30 +49,27 @@ func (l *Loader[T]) SetSpinner(s spinner.Spinner) { l.spin.Spinner = s }
 // for values that must not be left lying about (a file's bytes).
 func (l *Loader[T]) OnDiscard(f func(T)) { l.discard = f }
 
-// Load starts a request; the answers to every earlier one will be dropped.
-// After a failed first load the loader is pending again: a retry.
-func (l *Loader[T]) Load(fetch func() (T, error)) tea.Cmd {
+// Load starts requests of a new generation (usually one; several when a
+// screen shows a first part while the whole loads), whose answers are all
+// taken; the answers to every earlier request will be dropped. After a
+// failed first load the loader is pending again: a retry.
+func (l *Loader[T]) Load(fetches ...func() (T, error)) tea.Cmd {
 	l.gen++
-	l.inflight = 0
+	l.inflight = len(fetches)
 	if l.state == LoadFailed {
 		l.state = LoadPending
 	}
-	return l.Also(fetch)
-}
-
-// Also starts another request of the same generation, whose answer is
-// taken too (the first page of a list while the whole of it loads).
-func (l *Loader[T]) Also(fetch func() (T, error)) tea.Cmd {
-	l.inflight++
+	// One flat batch, requests first in the order given, so the first
+	// (the quick one) starts first.
+	cmds := make([]tea.Cmd, 0, len(fetches)+1)
 	from, gen := l, l.gen
-	run := func() tea.Msg {
-		v, err := fetch()
-		return Loaded[T]{from: from, gen: gen, Value: v, Err: err}
+	for _, fetch := range fetches {
+		cmds = append(cmds, func() tea.Msg {
+			v, err := fetch()
+			return Loaded[T]{from: from, gen: gen, Value: v, Err: err}
+		})
 	}
-	if l.inflight > 1 {
-		return run // the spinner turns already
-	}
-	return tea.Batch(run, l.spin.Tick)
+	return tea.Batch(append(cmds, l.spin.Tick)...)
 }
 
 // Cancel drops the answers to the requests running now.

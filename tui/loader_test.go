@@ -66,10 +66,11 @@ func TestLoaderFailureKeepsData(t *testing.T) {
 	}
 }
 
-func TestLoaderCancelAndAlso(t *testing.T) {
+func TestLoaderCancelAndSeveralRequests(t *testing.T) {
 	l := tui.NewLoader[int]()
-	page := answer(t, l.Load(func() (int, error) { return 1, nil }))
-	all := answer(t, l.Also(func() (int, error) { return 2, nil }))
+	cmd := l.Load(func() (int, error) { return 1, nil }, func() (int, error) { return 2, nil })
+	batch := cmd().(tea.BatchMsg)
+	page, all := batch[0](), batch[1]()
 	if _, ok := l.Accept(page); !ok || !l.Busy() {
 		t.Fatal("the first page is taken while the rest loads")
 	}

@@ -67,7 +67,7 @@ func (m *Model) View() string {
 	cols := m.columns()
 	b.WriteString(m.headerLine(cols))
 	b.WriteByte('\n')
-	b.WriteString(m.list.View(func(d *devices.Device, selected bool) string { return m.rowLine(d, selected, cols) }))
+	m.list.ViewInto(&b, func(d *devices.Device, selected bool) string { return m.rowLine(d, selected, cols) })
 	return b.String()
 }
 

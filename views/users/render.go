@@ -38,7 +38,7 @@ func (m *Model) View() string {
 	}
 	nameW := m.nameWidth()
 	b.WriteByte('\n')
-	b.WriteString(m.list.View(func(r row, selected bool) string { return m.rowLine(r, selected, nameW) }))
+	m.list.ViewInto(&b, func(r row, selected bool) string { return m.rowLine(r, selected, nameW) })
 	return b.String()
 }
 

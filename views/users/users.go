@@ -49,8 +49,8 @@ type Model struct {
 	c    *tui.Common
 	keys KeyMap
 
-	// The first page and the whole list load together (Also); complete
-	// is set when the whole list is in.
+	// The first page and the whole list load together (one generation of
+	// two requests); complete is set when the whole list is in.
 	load     *tui.Loader[page]
 	complete bool
 	list     *tui.List[row]
@@ -88,33 +88,26 @@ func (m *Model) SetSize(w, h int) {
 
 func (m *Model) Init() tea.Cmd {
 	svc, ctx := m.c.Svc, m.c.Ctx
-	first := m.load.Load(func() (page, error) {
+	first := func() (page, error) {
 		p, err := policy(ctx, svc)
 		if err != nil {
 			return page{}, err
 		}
 		us, n, err := svc.FirstUsers(ctx, pageSize)
 		return page{users: us, total: n, policy: p}, err
-	})
-	return tea.Batch(first, m.loadAll(false))
+	}
+	return m.load.Load(first, m.fetchAll)
 }
 
-// loadAll fetches the whole list in the background; again starts a new
-// request, dropping the answers to earlier ones.
-func (m *Model) loadAll(again bool) tea.Cmd {
+// fetchAll fetches the whole list, in the background.
+func (m *Model) fetchAll() (page, error) {
 	svc, ctx := m.c.Svc, m.c.Ctx
-	fetch := func() (page, error) {
-		p, err := policy(ctx, svc)
-		if err != nil {
-			return page{}, err
-		}
-		us, err := svc.AllUsers(ctx)
-		return page{users: us, policy: p, all: true}, err
+	p, err := policy(ctx, svc)
+	if err != nil {
+		return page{}, err
 	}
-	if again {
-		return m.load.Load(fetch)
-	}
-	return m.load.Also(fetch)
+	us, err := svc.AllUsers(ctx)
+	return page{users: us, policy: p, all: true}, err
 }
 
 func policy(ctx context.Context, svc tui.Service) (devices.Policy, error) {
@@ -134,7 +127,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.list.Select(msg.name) // once the reload brings them
 		return tui.Changed(nil, "added %s; press n to enroll a device for them", tui.Safe(msg.name))
 	case tui.ChangedMsg:
-		return m.loadAll(true)
+		return m.load.Load(m.fetchAll)
 	case spinner.TickMsg:
 		return m.load.Update(msg)
 	case tea.PasteMsg, tea.KeyPressMsg:
@@ -190,7 +183,7 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.list.SetSort(m.sortKey.compare())
 		return tui.Status(tui.Info, "sorted by %s", m.sortKey)
 	case key.Matches(msg, k.Reload):
-		return m.loadAll(true)
+		return m.load.Load(m.fetchAll)
 	case key.Matches(msg, k.Drift):
 		return open(tui.ScreenDrift, "")
 	case key.Matches(msg, k.Audit):
