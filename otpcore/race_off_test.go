@@ -1,0 +1,5 @@
+//go:build !race
+
+package otpcore_test
+
+const raceEnabled = false
