@@ -60,6 +60,9 @@ type SQLite struct {
 	mu   sync.Mutex
 	seal *sealer // loaded on first use of a secret
 
+	// prepared is the login path's statements, prepared once.
+	prepared prepared
+
 	watchMu sync.Mutex
 	watch   *sql.Conn // ChangeCounter's own connection, opened on first use
 }
@@ -128,13 +131,15 @@ func openSQLite(path string, busy time.Duration, keepWALOnClose bool) (*SQLite, 
 	if keepWALOnClose {
 		conn = keepWAL{conn}
 	}
-	return &SQLite{db: sql.OpenDB(conn), path: path, now: time.Now}, nil
+	sdb := sql.OpenDB(conn)
+	return &SQLite{db: sdb, path: path, now: time.Now, prepared: prepared{db: sdb}}, nil
 }
 
 func (s *SQLite) Path() string { return s.path }
 
 func (s *SQLite) Close() error {
 	s.closeWatch()
+	s.prepared.close()
 	return s.db.Close()
 }
 
