@@ -35,6 +35,9 @@ func (s *SQLite) update(ctx context.Context, actor, user string, missing missing
 	if err != nil {
 		return err
 	}
+	if s.group != nil {
+		return s.group.do(&groupRequest{ctx: ctx, actor: actor, user: user, missing: missing, settings: settings, fn: fn})
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		return s.updateIn(ctx, s.prepared.in(tx), actor, user, missing, settings, fn)
 	})
