@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/two-factor/two-factor/devices"
@@ -31,6 +32,10 @@ import (
 //     nothing of it was written;
 //   - the audit chain is appended request by request in the one
 //     transaction, so it stays in commit order.
+//
+// An fn must not call Update on the same store: it runs on the writer,
+// which would wait for itself (without group commit such a call waited
+// for its own write lock until the busy timeout; nothing does it).
 //
 // No latency is added when idle: the transaction starts as soon as one
 // request is there; what arrives while it runs joins it, up to
@@ -65,6 +70,7 @@ type groupCommitter struct {
 	stopped chan struct{}
 	exited  chan struct{}
 	once    sync.Once
+	sending atomic.Int64 // requests waiting to be taken (tests wait on it)
 
 	// batchHook, when set (tests), is told each batch's size after its
 	// commit.
@@ -89,6 +95,8 @@ func (g *groupCommitter) stop() {
 // would report as failed a change that may still commit.
 func (g *groupCommitter) do(r *groupRequest) error {
 	r.done = make(chan groupResult, 1)
+	g.sending.Add(1)
+	defer g.sending.Add(-1)
 	select {
 	case g.queue <- r:
 	case <-r.ctx.Done():

@@ -35,13 +35,13 @@ func holdWriter(t *testing.T, s *SQLite) (release func()) {
 	return func() { close(out) }
 }
 
-// whenQueued waits until n requests have been started, plus a margin for
-// them to reach the writer's queue.
-func whenQueued(started *atomic.Int64, n int64) {
-	for started.Load() < n {
+// whenQueued waits until n requests wait for the writer, plus a margin
+// for the last to reach its send.
+func whenQueued(s *SQLite, n int64) {
+	for s.group.sending.Load() < n {
 		time.Sleep(time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(20 * time.Millisecond)
 }
 
 // acceptOnce is a login's rule in miniature: a code for step is accepted
@@ -66,17 +66,16 @@ func TestGroupCommitSameCodeInOneBatchAcceptedOnce(t *testing.T) {
 	addTOTP(t, s, "alice", "phone", seed)
 	release := holdWriter(t, s)
 	const clients = 40
-	var started, accepted atomic.Int64
+	var accepted atomic.Int64
 	var wg sync.WaitGroup
 	for range clients {
 		wg.Go(func() {
-			started.Add(1)
 			if err := s.Update(ctx, "verifier", "alice", acceptOnce(1000, &accepted)); err != nil {
 				t.Error(err)
 			}
 		})
 	}
-	whenQueued(&started, clients)
+	whenQueued(s, clients)
 	release()
 	wg.Wait()
 	if n := accepted.Load(); n != 1 {
@@ -115,7 +114,7 @@ func TestGroupCommitFailedRequestRolledBackAlone(t *testing.T) {
 	}
 	addTOTP(t, s, "bob", "spare", seed)
 	release := holdWriter(t, s)
-	var started, accepted atomic.Int64
+	var accepted atomic.Int64
 	var wg sync.WaitGroup
 	errs := map[string]error{}
 	var mu sync.Mutex
@@ -128,7 +127,6 @@ func TestGroupCommitFailedRequestRolledBackAlone(t *testing.T) {
 					mu.Unlock()
 				}
 			}()
-			started.Add(1)
 			err := s.Update(ctx, "verifier", user, fn)
 			mu.Lock()
 			errs[user] = err
@@ -136,7 +134,7 @@ func TestGroupCommitFailedRequestRolledBackAlone(t *testing.T) {
 		})
 	}
 	run("ann", acceptOnce(1000, &accepted))
-	whenQueued(&started, 1)
+	whenQueued(s, 1)
 	run("bob", func(u *Unit) error {
 		first, second := u.Devices[0], u.Devices[1]
 		first.LastStep = 1000
@@ -146,7 +144,7 @@ func TestGroupCommitFailedRequestRolledBackAlone(t *testing.T) {
 		u.Audit("verify", first, "ok", "")
 		return nil
 	})
-	whenQueued(&started, 2)
+	whenQueued(s, 2)
 	run("cat", func(u *Unit) error {
 		d := u.Devices[0]
 		d.LastStep = 1000
@@ -154,9 +152,9 @@ func TestGroupCommitFailedRequestRolledBackAlone(t *testing.T) {
 		u.Audit("verify", d, "ok", "")
 		panic("fn failed")
 	})
-	whenQueued(&started, 3)
+	whenQueued(s, 3)
 	run("dan", acceptOnce(1000, &accepted))
-	whenQueued(&started, 4)
+	whenQueued(s, 4)
 	release()
 	wg.Wait()
 	if got := (*sizes)[len(*sizes)-1]; got != 5 {
