@@ -55,6 +55,9 @@ type app struct {
 	// loginCheck: the command checks a code and exits (verify), so the
 	// store keeps its WAL on close instead of checkpointing (db.Options).
 	loginCheck bool
+	// serving: the command is the long-running verifier, whose concurrent
+	// verifications share transactions and fsyncs (db.Options.GroupCommit).
+	serving bool
 
 	store  *db.SQLite
 	svc    *service.Service
@@ -224,11 +227,7 @@ func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 	if dbPath == "" || keyPath == "" {
 		return nil, &markedError{kindEnvironment, errNoDefaultPaths}
 	}
-	opt := db.Options{KeyFile: keyPath, Create: create || isDefault, Now: a.env.Now, KeepWAL: a.loginCheck}
-	if a.completing {
-		opt.Create, opt.BusyTimeout = false, completionBusyWait
-	}
-	st, err := db.Open(ctx, dbPath, opt)
+	st, err := db.Open(ctx, dbPath, a.storeOptions(keyPath, create || isDefault))
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +235,15 @@ func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 	a.svc = service.New(st)
 	a.svc.Now = a.env.Now
 	return a.svc, nil
+}
+
+// storeOptions is how this command opens the store.
+func (a *app) storeOptions(keyPath string, create bool) db.Options {
+	opt := db.Options{KeyFile: keyPath, Create: create, Now: a.env.Now, KeepWAL: a.loginCheck, GroupCommit: a.serving}
+	if a.completing {
+		opt.Create, opt.BusyTimeout = false, completionBusyWait
+	}
+	return opt
 }
 
 func (a *app) service(cmd *cobra.Command) (*service.Service, error) {

@@ -73,6 +73,7 @@ and exits.`,
 			if a.keyPath == "" && a.env.Getenv("TWO_FACTOR_KEY_FILE") == "" {
 				a.keyPath = cfg.KeyFile
 			}
+			a.serving = true
 			svc, err := a.service(cmd)
 			if err != nil {
 				return err

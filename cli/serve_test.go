@@ -118,3 +118,22 @@ func TestAPIClientTokenIsShownOnceAndAudited(t *testing.T) {
 		t.Errorf("audit log:\n%s", audit)
 	}
 }
+
+// serve opens the store with group commit (its concurrent verifications
+// share transactions); a CLI verify, which makes one change and exits,
+// does not.
+func TestOnlyServeGroupCommits(t *testing.T) {
+	dir := t.TempDir()
+	env := Env{Getenv: func(string) string { return "" }, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
+	var seen []db.Options
+	for _, args := range [][]string{{"serve", "--check"}, {"verify", "alice", "123456"}} {
+		a := &app{env: env}
+		root := a.rootCommand()
+		root.SetArgs(append(args, "--db", filepath.Join(dir, "store.db"), "--key-file", filepath.Join(dir, "master.key")))
+		root.Execute()
+		seen = append(seen, a.storeOptions("k", false))
+	}
+	if !seen[0].GroupCommit || seen[1].GroupCommit {
+		t.Errorf("group commit: serve %v, verify %v; want serve only", seen[0].GroupCommit, seen[1].GroupCommit)
+	}
+}

@@ -103,7 +103,8 @@ func (s *SQLite) APIClientByToken(ctx context.Context, tokenHash []byte) (APICli
 		stored  []byte
 		created int64
 	)
-	err := s.db.QueryRowContext(ctx, "SELECT name, token_hash, created_at FROM api_clients WHERE token_hash = ?", tokenHash).
+	// Every API request asks this: prepared once.
+	err := s.prepared.queryRow(ctx, "SELECT name, token_hash, created_at FROM api_clients WHERE token_hash = ?", tokenHash).
 		Scan(&c.Name, &stored, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return APIClient{}, &NotFoundError{What: "API client", Name: "(token)"}

@@ -162,7 +162,7 @@ const updateDeviceSQL = `UPDATE devices SET user_id = ?, name = ?, serial = ?, m
 		last_failure_at = ?, locked_out = ?, last_used_at = ? WHERE id = ?`
 
 // updateDevice writes a device's configuration and state back.
-func updateDevice(ctx context.Context, tx *sql.Tx, d *devices.Device) error {
+func updateDevice(ctx context.Context, tx querier, d *devices.Device) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ const (
 // DriftKeepFor. So a device never holds more than devices.MaxDriftSamples
 // rows, and a store with a long unthinned history is thinned by the next
 // login.
-func addDriftSample(ctx context.Context, tx *sql.Tx, deviceID int64, s devices.DriftSample) error {
+func addDriftSample(ctx context.Context, tx querier, deviceID int64, s devices.DriftSample) error {
 	at := s.At.UnixMilli()
 	hour := at - at%hourMillis
 	if at < 0 && at%hourMillis != 0 {

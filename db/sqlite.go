@@ -37,6 +37,10 @@ type Options struct {
 	// the WAL for the next one instead of checkpointing it on close (see
 	// closecheckpoint.go).
 	KeepWAL bool
+	// GroupCommit is for the long-running verifier: concurrent Updates
+	// share transactions and their fsyncs (see groupcommit.go). Off for
+	// the CLI, whose process makes one change and exits.
+	GroupCommit bool
 }
 
 // DefaultBusyTimeout is how long a write (a verification included) waits
@@ -59,6 +63,10 @@ type SQLite struct {
 
 	mu   sync.Mutex
 	seal *sealer // loaded on first use of a secret
+
+	// prepared is the login path's statements, prepared once.
+	prepared prepared
+	group    *groupCommitter // nil without Options.GroupCommit
 
 	watchMu sync.Mutex
 	watch   *sql.Conn // ChangeCounter's own connection, opened on first use
@@ -103,6 +111,9 @@ func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
 		s.Close()
 		return nil, err
 	}
+	if opt.GroupCommit {
+		s.group = startGroupCommit(s)
+	}
 	return s, nil
 }
 
@@ -128,13 +139,18 @@ func openSQLite(path string, busy time.Duration, keepWALOnClose bool) (*SQLite, 
 	if keepWALOnClose {
 		conn = keepWAL{conn}
 	}
-	return &SQLite{db: sql.OpenDB(conn), path: path, now: time.Now}, nil
+	sdb := sql.OpenDB(conn)
+	return &SQLite{db: sdb, path: path, now: time.Now, prepared: prepared{db: sdb}}, nil
 }
 
 func (s *SQLite) Path() string { return s.path }
 
 func (s *SQLite) Close() error {
+	if s.group != nil {
+		s.group.stop()
+	}
 	s.closeWatch()
+	s.prepared.close()
 	return s.db.Close()
 }
 

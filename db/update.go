@@ -35,45 +35,53 @@ func (s *SQLite) update(ctx context.Context, actor, user string, missing missing
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		u, err := s.findOrAddUser(ctx, tx, actor, user, missing == createMissing, "")
-		if errors.Is(err, ErrNotFound) && missing == emptyMissing {
-			u, err = User{Name: AuditName(user)}, nil
-		}
-		if err != nil {
-			return err
-		}
-		// For an unknown user too: the same query, finding nothing.
-		ds, err := queryDevices(ctx, tx, "WHERE d.user_id = ? ORDER BY d.id", u.ID)
-		if err != nil {
-			return err
-		}
-		unit := &Unit{User: u, Devices: ds, Settings: settings}
-		var seal *sealer
-		if missing == emptyMissing && len(ds) == 0 {
-			s.shadowDeviceWork(ctx, tx)
-		}
-		if len(ds) > 0 {
-			if seal, err = s.currentSealer(ctx, tx, false); err != nil {
-				return err
-			}
-			if err := loadSecrets(ctx, tx, seal, ds); err != nil {
-				return err
-			}
-			unit.loaded = snapshotSecrets(ds)
-			defer unit.forgetLoaded()
-		}
-		if err := fn(unit); err != nil {
-			return err
-		}
-		if len(unit.added) > 0 && seal == nil {
-			if seal, err = s.currentSealer(ctx, tx, true); err != nil {
-				return err
-			}
-		}
-		return s.apply(ctx, tx, seal, actor, unit)
+	if s.group != nil {
+		return s.group.do(&groupRequest{ctx: ctx, actor: actor, user: user, missing: missing, settings: settings, fn: fn})
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		return s.updateIn(ctx, s.prepared.in(tx), actor, user, missing, settings, fn)
 	})
-	return err
+}
+
+// updateIn is one Update inside the caller's write transaction, through
+// statements prepared once (the login path).
+func (s *SQLite) updateIn(ctx context.Context, tx querier, actor, user string, missing missingUser, settings devices.Settings, fn func(*Unit) error) error {
+	u, err := s.findOrAddUser(ctx, tx, actor, user, missing == createMissing, "")
+	if errors.Is(err, ErrNotFound) && missing == emptyMissing {
+		u, err = User{Name: AuditName(user)}, nil
+	}
+	if err != nil {
+		return err
+	}
+	// For an unknown user too: the same query, finding nothing.
+	ds, err := queryDevices(ctx, tx, "WHERE d.user_id = ? ORDER BY d.id", u.ID)
+	if err != nil {
+		return err
+	}
+	unit := &Unit{User: u, Devices: ds, Settings: settings}
+	var seal *sealer
+	if missing == emptyMissing && len(ds) == 0 {
+		s.shadowDeviceWork(ctx, tx)
+	}
+	if len(ds) > 0 {
+		if seal, err = s.currentSealer(ctx, tx, false); err != nil {
+			return err
+		}
+		if err := loadSecrets(ctx, tx, seal, ds); err != nil {
+			return err
+		}
+		unit.loaded = snapshotSecrets(ds)
+		defer unit.forgetLoaded()
+	}
+	if err := fn(unit); err != nil {
+		return err
+	}
+	if len(unit.added) > 0 && seal == nil {
+		if seal, err = s.currentSealer(ctx, tx, true); err != nil {
+			return err
+		}
+	}
+	return s.apply(ctx, tx, seal, actor, unit)
 }
 
 // shadowDeviceWork does for a name with no device what reading and saving
@@ -81,7 +89,7 @@ func (s *SQLite) update(ctx context.Context, actor, user string, missing missing
 // update), matching no row, so that timing does not tell an unknown name
 // or a user without devices from a wrong code. Errors are of no interest:
 // nothing here can change the store.
-func (s *SQLite) shadowDeviceWork(ctx context.Context, tx *sql.Tx) {
+func (s *SQLite) shadowDeviceWork(ctx context.Context, tx querier) {
 	const noDevice = 0
 	var blob []byte
 	tx.QueryRowContext(ctx, "SELECT secret FROM devices WHERE id = ?", noDevice).Scan(&blob)
@@ -96,7 +104,7 @@ func (s *SQLite) shadowDeviceWork(ctx context.Context, tx *sql.Tx) {
 // AES-GCM checks the tag over the whole text first, as for a real one.
 var shadowCiphertext = append([]byte{sealVersion}, make([]byte, 12+20+16)...)
 
-func (s *SQLite) apply(ctx context.Context, tx *sql.Tx, seal *sealer, actor string, u *Unit) error {
+func (s *SQLite) apply(ctx context.Context, tx querier, seal *sealer, actor string, u *Unit) error {
 	if u.User.ID == 0 && len(u.added)+len(u.saved)+len(u.removed)+len(u.samples) > 0 {
 		return fmt.Errorf("%w: user %q", ErrNotFound, u.User.Name) // only audit entries can be kept for no user
 	}

@@ -18,7 +18,11 @@ import (
 func (s *SQLite) Settings(ctx context.Context) (devices.Settings, error) {
 	host, _ := os.Hostname()
 	set := devices.DefaultSettings(host)
-	rows, err := s.db.QueryContext(ctx, "SELECT key, value FROM settings")
+	st, err := s.prepared.stmt(ctx, "SELECT key, value FROM settings") // read before every login
+	if err != nil {
+		return set, s.wrap(err)
+	}
+	rows, err := st.QueryContext(ctx)
 	if err != nil {
 		return set, s.wrap(err)
 	}

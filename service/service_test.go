@@ -27,7 +27,9 @@ func (c *clock) now() time.Time { return c.t }
 
 func newService(t *testing.T, dir string) (*Service, *clock) {
 	t.Helper()
-	st, err := db.Open(ctx, filepath.Join(dir, "store.db"), db.Options{KeyFile: filepath.Join(dir, "master.key"), Create: true})
+	// TWO_FACTOR_TEST_GROUP_COMMIT=1: as the verifier opens the store.
+	group := os.Getenv("TWO_FACTOR_TEST_GROUP_COMMIT") == "1"
+	st, err := db.Open(ctx, filepath.Join(dir, "store.db"), db.Options{KeyFile: filepath.Join(dir, "master.key"), Create: true, GroupCommit: group})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ package servicetest
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -67,8 +68,24 @@ type Env struct {
 // Start and the issuer "Example".
 func NewEnv(tb testing.TB) *Env {
 	tb.Helper()
+	return newEnv(tb, groupCommitForTests())
+}
+
+// NewVerifierEnv is NewEnv with the store opened as `two-factor serve`
+// opens it: concurrent verifications share transactions (group commit).
+func NewVerifierEnv(tb testing.TB) *Env {
+	tb.Helper()
+	return newEnv(tb, true)
+}
+
+// groupCommitForTests: TWO_FACTOR_TEST_GROUP_COMMIT=1 runs every test
+// built on NewEnv against a group-committing store, as the verifier runs.
+func groupCommitForTests() bool { return os.Getenv("TWO_FACTOR_TEST_GROUP_COMMIT") == "1" }
+
+func newEnv(tb testing.TB, group bool) *Env {
+	tb.Helper()
 	dir := tb.TempDir()
-	e := open(tb, filepath.Join(dir, "store.db"), true)
+	e := open(tb, filepath.Join(dir, "store.db"), true, group)
 	if err := e.Store.SetSetting(context.Background(), "admin", "issuer", "Example"); err != nil {
 		tb.Fatal(err)
 	}
@@ -79,14 +96,14 @@ func NewEnv(tb testing.TB) *Env {
 // master key beside it.
 func OpenEnv(tb testing.TB, path string) *Env {
 	tb.Helper()
-	return open(tb, path, false)
+	return open(tb, path, false, groupCommitForTests())
 }
 
-func open(tb testing.TB, path string, create bool) *Env {
+func open(tb testing.TB, path string, create, group bool) *Env {
 	tb.Helper()
 	clock := NewClock(Start)
 	dir := filepath.Dir(path)
-	st, err := db.Open(context.Background(), path, db.Options{KeyFile: filepath.Join(dir, "master.key"), Create: create, Now: clock.Now})
+	st, err := db.Open(context.Background(), path, db.Options{KeyFile: filepath.Join(dir, "master.key"), Create: create, Now: clock.Now, GroupCommit: group})
 	if err != nil {
 		tb.Fatal(err)
 	}
