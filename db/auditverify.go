@@ -27,20 +27,30 @@ type AuditVerification struct {
 
 // VerifyAudit walks the audit chain from its anchor to its head and
 // reports the first row that is missing, altered, moved or added.
+//
+// It reads in one read transaction: the key, the head and the rows come
+// from one snapshot, so entries another process (the verifier logging
+// logins, a rekey) commits meanwhile are not taken for tampering.
 func (s *SQLite) VerifyAudit(ctx context.Context) (AuditVerification, error) {
-	seal, err := s.currentSealer(ctx, s.db, false)
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return AuditVerification{}, s.wrap(err)
+	}
+	defer tx.Rollback()
+	seal, err := s.currentSealer(ctx, tx, false)
 	if errors.Is(err, ErrKeyMissing) {
 		// A store that never had a key has nothing chained yet: every row
 		// is pending. One that had a key needs it back.
-		if fp, ferr := metaGet(ctx, s.db, "key_fingerprint"); ferr == nil && fp == "" {
+		if fp, ferr := metaGet(ctx, tx, "key_fingerprint"); ferr == nil && fp == "" {
 			v := AuditVerification{Intact: true}
-			return v, s.db.QueryRowContext(ctx, "SELECT count(*) FROM audit").Scan(&v.Pending)
+			return v, s.wrap(tx.QueryRowContext(ctx, "SELECT count(*) FROM audit").Scan(&v.Pending))
 		}
 	}
 	if err != nil {
 		return AuditVerification{}, err
 	}
-	return verifyAudit(ctx, s.db, seal)
+	v, err := verifyAudit(ctx, tx, seal)
+	return v, s.wrap(err)
 }
 
 // chainWalk is the state of one verification pass.

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"database/sql/driver"
 	"errors"
 	"os"
 	"testing"
@@ -42,4 +43,34 @@ func TestVerifyCloseKeepsWAL(t *testing.T) {
 	if _, err := os.Stat(f.dbPath + "-wal"); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the next admin command's close left the WAL behind: %v", err)
 	}
+}
+
+// Should a driver upgrade rename or retype the fields noCheckpointOnClose
+// reads, it says so and touches nothing (the connection then checkpoints
+// on close as before) rather than reading the wrong memory.
+func TestNoCheckpointOnCloseRefusesOtherConns(t *testing.T) {
+	for _, c := range []driver.Conn{otherConn{}, &otherConnStruct{}, &renamedConn{}, &retypedConn{}} {
+		if err := noCheckpointOnClose(c); !errors.Is(err, errNoHandle) {
+			t.Errorf("%T: %v, want errNoHandle", c, err)
+		}
+	}
+}
+
+type otherConn struct{ driver.Conn }
+
+type otherConnStruct struct {
+	driver.Conn
+	db uintptr
+}
+
+type renamedConn struct {
+	driver.Conn
+	handle uintptr
+	tls    *int
+}
+
+type retypedConn struct {
+	driver.Conn
+	db  int64
+	tls *int
 }

@@ -334,7 +334,7 @@ func TestFailedRekeyLeavesEverythingAsItWas(t *testing.T) {
 	addTOTP(t, s, "alice", "phone", seed)
 	oldKey, _ := os.ReadFile(f.keyPath)
 	rawBefore := secretBlobs(t, s)
-	rekeyHook = func(stage string) error {
+	rekeyHook = func(stage string, _ *sql.Tx) error {
 		if stage == "before-commit" {
 			return errors.New("disk on fire")
 		}
@@ -357,11 +357,53 @@ func TestFailedRekeyLeavesEverythingAsItWas(t *testing.T) {
 	checkSecret(t, f.open(t), "alice", seed)
 }
 
+// A rekey whose COMMIT fails may still have committed (an I/O error while
+// syncing the WAL leaves the frames for SQLite's recovery), so it keeps
+// KEY.new, the only copy of the key the store may now name; the store,
+// not committed here, goes on with the old key.
+func TestRekeyFailedCommitKeepsNewKey(t *testing.T) {
+	f := newFixture(t)
+	s := f.open(t)
+	addTOTP(t, s, "alice", "phone", seed)
+	oldKey, _ := os.ReadFile(f.keyPath)
+	rekeyHook = func(stage string, tx *sql.Tx) error {
+		if stage != "before-commit" {
+			return nil
+		}
+		// A deferred foreign key violation: the COMMIT fails, not fn.
+		if _, err := tx.Exec("PRAGMA defer_foreign_keys = ON"); err != nil {
+			return err
+		}
+		_, err := tx.Exec("INSERT INTO drift_samples (device_id, at, drift) VALUES (987654, 0, 0)")
+		return err
+	}
+	defer func() { rekeyHook = nil }()
+	if err := s.Rekey(ctx, "tester"); err == nil {
+		t.Fatal("rekey should fail at its commit")
+	}
+	if _, err := os.Stat(f.keyPath + ".new"); err != nil {
+		t.Fatalf("a rekey whose commit failed removed KEY.new: %v", err)
+	}
+	if k, _ := os.ReadFile(f.keyPath); !bytes.Equal(k, oldKey) {
+		t.Fatal("key file changed by a failed rekey")
+	}
+	s.Close()
+	rekeyHook = nil
+	s = f.open(t)
+	checkSecret(t, s, "alice", seed)
+	// The next rekey discards the stale KEY.new and succeeds.
+	if err := s.Rekey(ctx, "tester"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	checkSecret(t, f.open(t), "alice", seed)
+}
+
 func TestRekeyInterruptedAfterCommitRecovers(t *testing.T) {
 	f := newFixture(t)
 	s := f.open(t)
 	addTOTP(t, s, "alice", "phone", seed)
-	rekeyHook = func(stage string) error {
+	rekeyHook = func(stage string, _ *sql.Tx) error {
 		if stage == "after-commit" {
 			return errors.New("power cut")
 		}

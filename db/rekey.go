@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// rekeyHook lets tests stop a rekey between its commit and the key file
-// replacement, to prove the next open recovers.
-var rekeyHook func(stage string) error
+// rekeyHook lets tests stop a rekey just before its commit (tx is the
+// rekey's transaction) or between its commit and the key file
+// replacement (tx is nil), to prove the next open recovers.
+var rekeyHook func(stage string, tx *sql.Tx) error
 
 // The key recovery protocol. Every process that touches the key files
 // follows these rules, and this is the only place they are written down.
@@ -87,6 +88,7 @@ func settleKeyFile(keyPath, want, storePath string) ([]byte, error) {
 func (s *SQLite) Rekey(ctx context.Context, actor string) error {
 	newPath := s.keyPath + ".new"
 	var next *sealer
+	committing := false // fn is done: a failure now is the COMMIT's
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		old, err := s.currentSealer(ctx, tx, false)
 		if err != nil {
@@ -125,20 +127,27 @@ func (s *SQLite) Rekey(ctx context.Context, actor string) error {
 			return err
 		}
 		if rekeyHook != nil {
-			if err := rekeyHook("before-commit"); err != nil {
+			if err := rekeyHook("before-commit", tx); err != nil {
 				return err
 			}
 		}
+		committing = true
 		return nil
 	})
 	if err != nil {
-		if next != nil {
+		// KEY.new goes only when the commit was never tried. A failed
+		// COMMIT (an I/O error while syncing the WAL) can still leave the
+		// transaction in the WAL, committed once SQLite recovers it, and
+		// then KEY.new is the only copy of the key every seed is sealed
+		// under. Kept, it is harmless: the next open settles on KEY if
+		// the store still names it, and the next rekey removes it (rule 2).
+		if next != nil && !committing {
 			os.Remove(newPath)
 		}
 		return err
 	}
 	if rekeyHook != nil {
-		if err := rekeyHook("after-commit"); err != nil {
+		if err := rekeyHook("after-commit", nil); err != nil {
 			return err
 		}
 	}

@@ -146,13 +146,15 @@ func (s *SQLite) apply(ctx context.Context, tx querier, seal *sealer, actor stri
 			return err
 		}
 	}
-	for _, e := range u.audits {
-		e.Actor, e.User = actor, u.User.Name
-		if err := s.audit(ctx, tx, e); err != nil {
-			return err
-		}
+	if len(u.audits) == 0 {
+		return nil
 	}
-	return nil
+	// One append for the unit's entries: the key, the chain head and the
+	// next id are read once, not once per entry.
+	for i := range u.audits {
+		u.audits[i].Actor, u.audits[i].User = actor, u.User.Name
+	}
+	return s.auditBatch(ctx, tx, u.audits)
 }
 
 func (s *SQLite) DriftHistory(ctx context.Context, deviceID int64) ([]devices.DriftSample, error) {
