@@ -108,6 +108,7 @@ and exits.`,
 				defer rf.Stop()
 			}
 			srv := verifier.New(svc, cfg.Limit)
+			srv.SetLog(func(format string, args ...any) { fmt.Fprintf(logw, format+"\n", args...) })
 			fmt.Fprintf(logw, "two-factor: verifier on %s (store %s)%s\n", safe(cfg.Socket), safe(dbPath), httpNote(tcpL))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
