@@ -51,6 +51,13 @@ store (and reads the RADIUS clients file), prints what would be served
 and exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Take SIGHUP first: until then its default action kills the
+			// process, and systemd counts that as a clean exit and does not
+			// restart it, so a reload sent while the store opens would
+			// leave every login refused.
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
 			cfg, err := f.load(cmd)
 			if err != nil {
 				return err
@@ -108,10 +115,11 @@ and exits.`,
 				defer rf.Stop()
 			}
 			srv := verifier.New(svc, cfg.Limit)
+			srv.SetLog(func(format string, args ...any) { fmt.Fprintf(logw, format+"\n", args...) })
 			fmt.Fprintf(logw, "two-factor: verifier on %s (store %s)%s\n", safe(cfg.Socket), safe(dbPath), httpNote(tcpL))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			go f.reloadOnHUP(ctx, cmd, srv, rf, logw)
+			go f.reloadOnHUP(ctx, hup, cmd, srv, rf, logw)
 			return srv.Run(ctx, unixL, tcpL)
 		},
 	}
@@ -161,13 +169,11 @@ func (f *serveFlags) load(cmd *cobra.Command) (verifier.Config, error) {
 }
 
 // reloadOnHUP re-reads the rate limits, and the RADIUS clients when rf is
-// running, on each SIGHUP. Listeners and the store stay as they are:
+// running, on each SIGHUP received on hup (one sent while serve started
+// waits there and is applied at once). Listeners and the store stay as they are:
 // changing those takes a restart, and the log says so rather than
 // half-applying them.
-func (f *serveFlags) reloadOnHUP(ctx context.Context, cmd *cobra.Command, srv *verifier.Server, rf *radiusFront, logw io.Writer) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func (f *serveFlags) reloadOnHUP(ctx context.Context, hup <-chan os.Signal, cmd *cobra.Command, srv *verifier.Server, rf *radiusFront, logw io.Writer) {
 	for {
 		select {
 		case <-ctx.Done():

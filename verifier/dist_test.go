@@ -23,7 +23,8 @@ func TestExampleConfigParsesToTheDocumentedPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"User=two-factor", "Group=two-factor", "RuntimeDirectory=two-factor", "ProtectSystem=strict",
-		"ReadWritePaths=/var/lib/two-factor /run/two-factor", "NoNewPrivileges=yes", "PrivateTmp=yes", "--config " + verifier.DefaultConfig} {
+		"ReadWritePaths=/var/lib/two-factor /run/two-factor", "NoNewPrivileges=yes", "PrivateTmp=yes",
+		"ProtectProc=invisible", "ProcSubset=pid", "CapabilityBoundingSet=\n", "UMask=0077", "--config " + verifier.DefaultConfig} {
 		if !strings.Contains(string(unit), want) {
 			t.Errorf("the unit lacks %q", want)
 		}

@@ -3,11 +3,13 @@ package verifier_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,5 +169,31 @@ func TestCurlAsksTheAPI(t *testing.T) {
 	out, err = exec.Command("curl", "-sS", "--unix-socket", s.socket, "http://verifier/v1/users/nobody/status").CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte(`"exists":false`)) {
 		t.Errorf("curl on the socket: %v %s", err, out)
+	}
+}
+
+// TestStoreErrorIsLoggedForTheAdministrator: a store that fails answers the
+// caller 503 without the cause, and tells the administrator the cause, once
+// a minute however many requests fail.
+func TestStoreErrorIsLoggedForTheAdministrator(t *testing.T) {
+	s := serveSocket(t)
+	var mu sync.Mutex
+	var lines []string
+	s.srv.SetLog(func(format string, args ...any) {
+		mu.Lock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	})
+	s.Store.Close()
+	for range 3 {
+		_, err := s.client.Verify(context.Background(), "alice", "123456")
+		if !isUnavailable(err) || strings.Contains(err.Error(), "closed") {
+			t.Fatalf("a failing store: %v, want unavailable without the cause", err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lines) != 1 || !strings.Contains(lines[0], "closed") {
+		t.Errorf("log %q, want the cause once", lines)
 	}
 }

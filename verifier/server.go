@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"strconv"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/termsafe"
 )
 
 // Timeouts and limits of every listener: a caller that trickles its
@@ -38,6 +41,10 @@ type Server struct {
 
 	mu      sync.Mutex
 	touched map[string]time.Time // API client -> last use written
+
+	logMu   sync.Mutex
+	logf    func(format string, args ...any)
+	lastLog time.Time // of the last store error logged
 }
 
 // Routes are the API's paths, as the mux and openapi.json know them.
@@ -47,12 +54,20 @@ var Routes = []string{"POST /v1/verify", "GET /v1/users/{name}/status", "GET /he
 // requests (each request acts as its own caller, see service.As), with a
 // rate limit per caller.
 func New(svc *service.Service, limit Limit) *Server {
-	s := &Server{svc: svc, mux: http.NewServeMux(), limiter: newLimiter(limit), metrics: newMetrics(), touched: map[string]time.Time{}}
+	s := &Server{svc: svc, mux: http.NewServeMux(), limiter: newLimiter(limit), metrics: newMetrics(), touched: map[string]time.Time{}, logf: log.Printf}
 	handlers := []http.HandlerFunc{s.verify, s.status, s.healthz, s.metricsPage}
 	for i, route := range Routes {
 		s.mux.HandleFunc(route, handlers[i])
 	}
 	return s
+}
+
+// SetLog sends what an administrator must fix (the store failing) to
+// logf instead of the standard logger. It is never given a code or a token.
+func (s *Server) SetLog(logf func(format string, args ...any)) {
+	s.logMu.Lock()
+	s.logf = logf
+	s.logMu.Unlock()
 }
 
 // SetLimit changes the per-caller rate limit (SIGHUP).
@@ -90,7 +105,7 @@ func (s *Server) bearer(next http.Handler) http.Handler {
 			return
 		}
 		if err != nil {
-			s.storeError(w)
+			s.storeError(w, err)
 			return
 		}
 		s.touch(r.Context(), c.Name)
@@ -159,7 +174,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		s.metrics.verification("error", time.Since(start))
-		s.storeError(w)
+		s.storeError(w, err)
 		return
 	}
 	s.metrics.verification(string(res.Outcome), time.Since(start))
@@ -176,8 +191,11 @@ type StatusResponse struct {
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	st, err := s.svc.Status(r.Context(), []string{name})
-	if err != nil || len(st) != 1 {
-		s.storeError(w)
+	if err == nil && len(st) != 1 {
+		err = fmt.Errorf("status of one user: the store answered %d rows", len(st))
+	}
+	if err != nil {
+		s.storeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, StatusResponse{User: name, Exists: st[0].Exists, Enabled: st[0].Enabled})
@@ -185,7 +203,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.svc.StoreVersion(r.Context()); err != nil {
-		s.storeError(w)
+		s.storeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -196,6 +214,7 @@ func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) {
 	blocked, err := s.svc.BlockedCounts(r.Context())
 	if err != nil {
 		s.metrics.add(&s.metrics.storeErrors) // the gauges are left out, the counters still count
+		s.logStoreError(err)
 	}
 	s.metrics.write(w)
 	if err == nil {
@@ -205,9 +224,27 @@ func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) {
 
 // storeError answers a request the store could not: the cause is the
 // administrator's to read in the verifier's log, not the caller's.
-func (s *Server) storeError(w http.ResponseWriter) {
+func (s *Server) storeError(w http.ResponseWriter, err error) {
 	s.metrics.add(&s.metrics.storeErrors)
+	s.logStoreError(err)
 	writeJSON(w, http.StatusServiceUnavailable, ErrorResponse{"the verifier cannot reach its store"})
+}
+
+// logStoreError logs a store failure at most once a minute: a store that
+// is down fails every request, and the log must stay readable. The count
+// is in two_factor_store_errors_total.
+func (s *Server) logStoreError(err error) {
+	now := time.Now()
+	s.logMu.Lock()
+	due := now.Sub(s.lastLog) >= time.Minute
+	if due {
+		s.lastLog = now
+	}
+	logf := s.logf
+	s.logMu.Unlock()
+	if due {
+		logf("two-factor: the verifier cannot reach its store (further errors in the next minute are only counted): %s", termsafe.Clean(err.Error()))
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

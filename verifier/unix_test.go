@@ -33,6 +33,7 @@ func shortDir(t *testing.T) string {
 type socketEnv struct {
 	*servicetest.Env
 	alice   *devices.Device
+	srv     *verifier.Server
 	socket  string
 	tcpAddr string
 	client  verifier.Client
@@ -52,7 +53,7 @@ func serveSocketWith(t *testing.T, limit verifier.Limit, withTCP bool) *socketEn
 		t.Fatal(err)
 	}
 	var tcpL net.Listener
-	s := &socketEnv{Env: e, alice: alice, socket: socket, client: verifier.Client{Socket: socket}}
+	s := &socketEnv{Env: e, alice: alice, srv: verifier.New(e.Svc, limit), socket: socket, client: verifier.Client{Socket: socket}}
 	if withTCP {
 		if tcpL, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 			t.Fatal(err)
@@ -61,7 +62,7 @@ func serveSocketWith(t *testing.T, limit verifier.Limit, withTCP bool) *socketEn
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- verifier.New(e.Svc, limit).Run(ctx, l, tcpL) }()
+	go func() { done <- s.srv.Run(ctx, l, tcpL) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
