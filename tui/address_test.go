@@ -26,8 +26,11 @@ func (s *asker) Update(msg tea.Msg) tea.Cmd {
 		if msg.String() == "f" {
 			from := s.name
 			// A batch and a sequence, as screens return them: the
-			// address must survive both.
-			return tea.Batch(nil, tea.Sequence(func() tea.Msg { return resultMsg{from: from} }))
+			// address must survive both. Each has two commands, or
+			// tea.Batch and tea.Sequence would hand back the one
+			// command itself and neither would be tested.
+			none := func() tea.Msg { return nil }
+			return tea.Batch(none, tea.Sequence(none, func() tea.Msg { return resultMsg{from: from} }))
 		}
 	case resultMsg:
 		s.got = append(s.got, msg.from)
