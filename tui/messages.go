@@ -37,7 +37,8 @@ type StatusMsg struct {
 // ChangedMsg says the store changed: the status line reports it, every
 // open screen may reload, and Close (when it is on top) is closed first.
 // External marks a change another process made, seen by the root's watch
-// of the store: screens reload, the status line is left alone.
+// of the store: the screen on top reloads (the others when revealed), the
+// status line is left alone.
 type ChangedMsg struct {
 	Status   string
 	Close    View
