@@ -69,6 +69,13 @@ func ErrorStatus(err error) StatusMsg {
 	return StatusMsg{Text: termsafe.Clean(err.Error()), Level: Error}
 }
 
+// Fail returns a command that reports err on the status line, made safe
+// (ErrorStatus).
+func Fail(err error) tea.Cmd {
+	s := ErrorStatus(err)
+	return func() tea.Msg { return s }
+}
+
 // Changed returns a command that reports a change to the store.
 func Changed(close View, format string, a ...any) tea.Cmd {
 	text := fmt.Sprintf(format, a...)
