@@ -122,10 +122,18 @@ func (m *Model) fromScreen(e *entry, id int, msg tea.Msg, fromCmd bool) tea.Cmd 
 		}
 		return m.deliver(m.top(), msg)
 	case PushMsg:
+		if fromCmd && e == nil { // asked by a screen closed since
+			return nil
+		}
 		return m.push(msg.View)
 	case NavigateMsg:
+		if fromCmd && e == nil {
+			return nil
+		}
 		var reveal tea.Cmd
 		if msg.Replace && e != nil && m.pop(e.view) {
+			// The screen revealed asks in the closed one's place.
+			id = m.top().id
 			reveal = m.revealed() // the route may open no screen
 		}
 		return tea.Batch(reveal, address(id, m.c.Routes.open(m.c, msg.Route)))
