@@ -26,8 +26,11 @@ func (s *asker) Update(msg tea.Msg) tea.Cmd {
 		if msg.String() == "f" {
 			from := s.name
 			// A batch and a sequence, as screens return them: the
-			// address must survive both.
-			return tea.Batch(nil, tea.Sequence(func() tea.Msg { return resultMsg{from: from} }))
+			// address must survive both. Each has two commands, or
+			// tea.Batch and tea.Sequence would hand back the one
+			// command itself and neither would be tested.
+			none := func() tea.Msg { return nil }
+			return tea.Batch(none, tea.Sequence(none, func() tea.Msg { return resultMsg{from: from} }))
 		}
 	case resultMsg:
 		s.got = append(s.got, msg.from)
@@ -65,5 +68,31 @@ func TestResultGoesToTheScreenThatAsked(t *testing.T) {
 	a.Run(pending)
 	if len(second.got) != 0 || len(first.got) != 1 {
 		t.Errorf("after B closed: A %v, B %v", first.got, second.got)
+	}
+}
+
+// opener is a screen that, on "o", asks to open another screen after a
+// load (as the resync route reads the device first).
+type opener struct{ asker }
+
+func (s *opener) Update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "o" {
+		return tui.Push(&asker{name: "opened"})
+	}
+	return nil
+}
+
+// TestClosedScreenOpensNothing: a screen closed while what it asked to
+// open was loading opens nothing over the screen revealed.
+func TestClosedScreenOpensNothing(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	a := tuitest.NewApp(e.Common(80, 24), &asker{name: "home"})
+	o := &opener{asker{name: "O"}}
+	a.Send(tui.PushMsg{View: o})
+	_, pending := a.Root.Update(tuitest.Key("o"))
+	a.Send(tui.BackMsg{From: o})
+	a.Run(pending)
+	if a.Root.Depth() != 1 {
+		t.Fatalf("%d screens open, want home only: a closed screen's push was obeyed (top %q)", a.Root.Depth(), a.Root.Top().Title())
 	}
 }

@@ -78,14 +78,16 @@ func (m *Model) header() string {
 }
 
 // statusLine shows the latest result or error, with a word or symbol
-// as well as a colour.
+// as well as a colour. Every screen's words pass here, so the text is
+// made safe here too, whatever a screen forgot (Safe keeps clean text
+// as it is).
 func (m *Model) statusLine() string {
 	s := m.c.Styles
 	status := m.top().status
 	if status.Text == "" {
 		return ""
 	}
-	text := status.Text
+	text := Safe(status.Text)
 	switch status.Level {
 	case OK:
 		return Truncate(s.StatusOK.Render("✓ "+text), m.c.Width)

@@ -37,7 +37,8 @@ type StatusMsg struct {
 // ChangedMsg says the store changed: the status line reports it, every
 // open screen may reload, and Close (when it is on top) is closed first.
 // External marks a change another process made, seen by the root's watch
-// of the store: screens reload, the status line is left alone.
+// of the store: the screen on top reloads (the others when revealed), the
+// status line is left alone.
 type ChangedMsg struct {
 	Status   string
 	Close    View
@@ -66,6 +67,13 @@ func Status(level Level, format string, a ...any) tea.Cmd {
 // names from the store, so the text is made safe here.
 func ErrorStatus(err error) StatusMsg {
 	return StatusMsg{Text: termsafe.Clean(err.Error()), Level: Error}
+}
+
+// Fail returns a command that reports err on the status line, made safe
+// (ErrorStatus).
+func Fail(err error) tea.Cmd {
+	s := ErrorStatus(err)
+	return func() tea.Msg { return s }
 }
 
 // Changed returns a command that reports a change to the store.

@@ -27,11 +27,14 @@ type Model struct {
 	watch    watch
 }
 
-// entry is an open screen: its address and its status line.
+// entry is an open screen: its address and its status line. Stale marks
+// a screen under the top that missed a change made by another process:
+// it reloads when it is revealed.
 type entry struct {
 	id     int
 	view   View
 	status StatusMsg
+	stale  bool
 }
 
 // New returns the root model with home as its first screen.
@@ -119,17 +122,29 @@ func (m *Model) fromScreen(e *entry, id int, msg tea.Msg, fromCmd bool) tea.Cmd 
 		}
 		return m.deliver(m.top(), msg)
 	case PushMsg:
+		if fromCmd && e == nil { // asked by a screen closed since
+			return nil
+		}
 		return m.push(msg.View)
 	case NavigateMsg:
-		if msg.Replace && e != nil {
-			m.pop(e.view)
+		if fromCmd && e == nil {
+			return nil
 		}
-		return address(id, m.c.Routes.open(m.c, msg.Route))
+		var reveal tea.Cmd
+		if msg.Replace && e != nil && m.pop(e.view) {
+			// The screen revealed asks in the closed one's place.
+			id = m.top().id
+			reveal = m.revealed() // the route may open no screen
+		}
+		return tea.Batch(reveal, address(id, m.c.Routes.open(m.c, msg.Route)))
 	case BackMsg:
-		if m.pop(msg.From) && msg.Status.Text != "" {
+		if !m.pop(msg.From) {
+			return nil
+		}
+		if msg.Status.Text != "" {
 			m.setStatus(m.top(), msg.Status)
 		}
-		return nil
+		return m.revealed()
 	case StatusMsg:
 		m.setStatus(e, msg)
 		return nil
@@ -139,7 +154,7 @@ func (m *Model) fromScreen(e *entry, id int, msg tea.Msg, fromCmd bool) tea.Cmd 
 		return m.versionRead(msg)
 	case ChangedMsg:
 		if msg.External { // another process: every status stays as it was
-			return m.broadcast(msg)
+			return m.changedElsewhere()
 		}
 		owner := e
 		if msg.Close != nil && m.pop(msg.Close) {
@@ -247,9 +262,35 @@ func (m *Model) pop(from View) bool {
 	return true
 }
 
+// changedElsewhere reloads the screen on top for a change another process
+// made; the screens under it reload when they are revealed, not all at
+// every commit.
+func (m *Model) changedElsewhere() tea.Cmd {
+	for _, e := range m.stack {
+		e.stale = true
+	}
+	return m.revealed()
+}
+
+// revealed reloads the screen on top if it missed a change made
+// elsewhere while it was covered.
+func (m *Model) revealed() tea.Cmd {
+	top := m.top()
+	if !top.stale {
+		return nil
+	}
+	top.stale = false
+	return m.deliver(top, ChangedMsg{External: true})
+}
+
 // broadcast gives msg to every open screen: for what concerns them all
 // (the store changed, the colours changed), never for a screen's results.
 func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	if _, ok := msg.(ChangedMsg); ok { // every screen reloads now
+		for _, e := range m.stack {
+			e.stale = false
+		}
+	}
 	cmds := make([]tea.Cmd, 0, len(m.stack))
 	for _, e := range m.stack {
 		cmds = append(cmds, m.deliver(e, msg))

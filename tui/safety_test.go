@@ -60,3 +60,15 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// TestStatusLineIsMadeSafe: a status a screen built from store text it
+// forgot to clean still cannot drive the terminal.
+func TestStatusLineIsMadeSafe(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	c := e.Common(80, 24)
+	a := tuitest.NewApp(c, &stub{title: "home"})
+	a.Send(tui.StatusMsg{Text: "removed \x1b]0;pwned\x07mallory", Level: tui.OK})
+	if bad := tuitest.Unsafe(a.Root.Render()); bad != "" {
+		t.Fatalf("status line sent %s to the terminal", bad)
+	}
+}

@@ -15,7 +15,9 @@ type View interface {
 	// Update handles a message. Keys and pastes reach only the screen on
 	// top (or the root's prompt); the result of a command the screen
 	// returned reaches that screen only (the root addresses it); what
-	// concerns every screen (ChangedMsg, a colour change) reaches all.
+	// concerns every screen (ChangedMsg, a colour change) reaches all;
+	// a change another process made reaches a covered screen when it
+	// is revealed.
 	Update(msg tea.Msg) tea.Cmd
 	// View renders the screen's area.
 	View() string

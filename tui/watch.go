@@ -44,8 +44,8 @@ func (m *Model) readVersion() tea.Cmd {
 }
 
 // versionRead schedules the next read and, when the counter moved since
-// the last one, tells every open screen to reload as its reload key
-// would. Our own writes move it too (they commit through other
+// the last one, tells the screen on top to reload as its reload key
+// would; the screens under it reload when revealed. Our own writes move it too (they commit through other
 // connections than the watching one), which costs one extra reload after
 // a change made here and keeps the rule simple: any commit, any reload.
 // A failed read is not worth a status line; the next tick tries again.
@@ -59,5 +59,5 @@ func (m *Model) versionRead(msg storeVersionMsg) tea.Cmd {
 	if !changed {
 		return next
 	}
-	return tea.Batch(next, m.broadcast(ChangedMsg{External: true}))
+	return tea.Batch(next, m.changedElsewhere())
 }

@@ -82,3 +82,33 @@ func TestWatchOffWhenZero(t *testing.T) {
 		t.Fatalf("%d reloads with the watch off", s.n)
 	}
 }
+
+// TestWatchReloadsCoveredScreensWhenRevealed: a change elsewhere reloads
+// the screen on top only; a screen under it reloads once, when it is
+// revealed, however many changes it missed.
+func TestWatchReloadsCoveredScreensWhenRevealed(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	c := e.Common(80, 24)
+	c.WatchEvery = time.Nanosecond
+	below := &reloads{stub: stub{title: "below"}}
+	a := tuitest.NewApp(c, below)
+	a.TickWatch() // the baseline
+	above := &reloads{stub: stub{title: "above"}}
+	a.Send(tui.PushMsg{View: above})
+	other := tuitest.OpenEnv(t, e.Path)
+	other.AddUser(t, "zed")
+	a.TickWatch()
+	other.AddUser(t, "yve")
+	a.TickWatch()
+	if above.n != 2 || below.n != 0 {
+		t.Fatalf("after two changes: top reloaded %d times (want 2), covered %d (want 0)", above.n, below.n)
+	}
+	a.Send(tui.BackMsg{From: above})
+	if below.n != 1 {
+		t.Fatalf("revealed screen reloaded %d times, want 1", below.n)
+	}
+	a.TickWatch() // nothing changed since
+	if below.n != 1 {
+		t.Fatalf("revealed screen reloaded %d times after a quiet tick, want 1", below.n)
+	}
+}

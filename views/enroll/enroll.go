@@ -105,7 +105,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			if m.form != nil {
 				m.step = stepToken
 			}
-			return func() tea.Msg { return tui.ErrorStatus(r.Err) }
+			return tui.Fail(r.Err)
 		}
 		return m.started(r.Value)
 	}
@@ -230,7 +230,7 @@ func (m *Model) choose() tea.Cmd {
 func (m *Model) startToken() tea.Cmd {
 	spec, err := m.form.spec()
 	if err != nil {
-		return func() tea.Msg { return tui.ErrorStatus(err) }
+		return tui.Fail(err)
 	}
 	return m.start(service.EnrollOptions{Token: spec})
 }

@@ -94,7 +94,7 @@ func (m *Model) assignResult(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, false
 	}
 	if r.Err != nil { // the prompt stays open so the name can be corrected
-		return func() tea.Msg { return tui.ErrorStatus(assignError(r.Value.serial, r.Err)) }, true
+		return tui.Fail(assignError(r.Value.serial, r.Err)), true
 	}
 	if m.mode == modeAssign {
 		m.closePrompt()
@@ -153,7 +153,7 @@ func (m *Model) submitAssign() tea.Cmd {
 	}
 	if a.names != nil {
 		if _, ok := slices.BinarySearch(a.names, name); !ok {
-			return func() tea.Msg { return tui.ErrorStatus(unknownUser(name)) }
+			return tui.Fail(unknownUser(name))
 		}
 	}
 	return m.assignTo(a.serial, name)

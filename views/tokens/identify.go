@@ -135,7 +135,7 @@ func (m *Model) identifyResult(msg tea.Msg) (tea.Cmd, bool) {
 	id := &m.ident
 	m.mode = modeIdentify
 	if r.Err != nil {
-		return tea.Batch(m.focusCode(), func() tea.Msg { return tui.ErrorStatus(r.Err) }), true
+		return tea.Batch(m.focusCode(), tui.Fail(r.Err)), true
 	}
 	found := r.Value.found
 	switch len(found) {

@@ -120,7 +120,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			if m.load.State() == tui.LoadFailed {
 				return nil // the screen says so
 			}
-			return func() tea.Msg { return tui.ErrorStatus(fmt.Errorf("loading tokens: %w", r.Err)) }
+			return tui.Fail(fmt.Errorf("loading tokens: %w", r.Err))
 		}
 		m.setRows(r.Value)
 		return nil

@@ -91,7 +91,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		case r.Err == nil:
 			m.setDetail(r.Value)
 		case m.load.State() == tui.LoadReady: // a reload failed: keep what is shown
-			return func() tea.Msg { return tui.ErrorStatus(r.Err) }
+			return tui.Fail(r.Err)
 		}
 		return nil
 	}

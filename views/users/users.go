@@ -122,7 +122,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case addedMsg:
 		if msg.err != nil {
-			return func() tea.Msg { return tui.ErrorStatus(msg.err) }
+			return tui.Fail(msg.err)
 		}
 		m.list.Select(msg.name) // once the reload brings them
 		return tui.Changed(nil, "added %s; press n to enroll a device for them", tui.Safe(msg.name))
@@ -151,7 +151,7 @@ func (m *Model) loaded(r tui.Loaded[page]) tea.Cmd {
 		if m.load.State() == tui.LoadFailed {
 			return nil // the screen says so
 		}
-		return func() tea.Msg { return tui.ErrorStatus(fmt.Errorf("loading users: %w", r.Err)) }
+		return tui.Fail(fmt.Errorf("loading users: %w", r.Err))
 	}
 	p := r.Value
 	if !p.all && m.complete {
@@ -238,7 +238,7 @@ func (m *Model) addKey(msg tea.Msg) tea.Cmd {
 
 func (m *Model) add(name string) tea.Cmd {
 	if err := devices.ValidateName("user name", name); err != nil {
-		return func() tea.Msg { return tui.ErrorStatus(err) }
+		return tui.Fail(err)
 	}
 	m.adding = false
 	m.input.Blur()
