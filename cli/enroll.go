@@ -118,7 +118,7 @@ func shortSeedHint(err error) error {
 
 func (a *app) tokenSpec(hotp, hexSeed bool, serial, model, manufacturer, algorithm string, digits int, period int64, counter uint64) (*devices.TokenSpec, error) {
 	if serial == "" {
-		return nil, errors.New("--token needs --serial")
+		return nil, usageErrorf("--token needs --serial")
 	}
 	alg, err := otpcore.ParseAlgorithm(algorithm)
 	if err != nil {
@@ -128,7 +128,7 @@ func (a *app) tokenSpec(hotp, hexSeed bool, serial, model, manufacturer, algorit
 		return nil, err
 	}
 	if period <= 0 {
-		return nil, fmt.Errorf("--period must be a positive number of seconds, got %d", period)
+		return nil, usageErrorf("--period must be a positive number of seconds, got %d", period)
 	}
 	text, err := a.readSecret("Token seed (base32, or hex with --hex): ")
 	if err != nil {

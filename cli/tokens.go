@@ -347,16 +347,16 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 				return err
 			}
 			if f != seedfile.FormatPSKC && f != seedfile.FormatCSV {
-				return fmt.Errorf("--format must be pskc or csv, got %q", format)
+				return usageErrorf("--format must be pskc or csv, got %q", format)
 			}
 			if f == seedfile.FormatCSV && !plaintext {
-				return errors.New("CSV cannot be encrypted: add --plaintext to write seeds in the clear, or use --format pskc")
+				return usageErrorf("CSV cannot be encrypted: add --plaintext to write seeds in the clear, or use --format pskc")
 			}
 			if plaintext && generate {
-				return errors.New("--generate-password makes no sense with --plaintext: nothing is encrypted")
+				return usageErrorf("--generate-password makes no sense with --plaintext: nothing is encrypted")
 			}
 			if asJSON && output == "" {
-				return usage(errors.New("--json describes the export and needs --output FILE for the export itself"))
+				return usageErrorf("--json describes the export and needs --output FILE for the export itself")
 			}
 			var password string
 			if !plaintext {
@@ -420,7 +420,7 @@ func (a *app) exportPassword(pwFile string, generate bool) (string, error) {
 	)
 	switch {
 	case generate && pwFile != "":
-		return "", errors.New("--generate-password and --password-file exclude each other")
+		return "", usageErrorf("--generate-password and --password-file exclude each other")
 	case generate:
 		if pw, err = newPassphrase(); err != nil {
 			return "", err
