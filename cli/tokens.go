@@ -94,7 +94,7 @@ password on a terminal, or takes it from --password-file.`,
 					line += " -> " + safe(r.User)
 				}
 				if r.Reason != "" {
-					line += " (" + r.Reason + ")"
+					line += " (" + safe(r.Reason) + ")" // names a user and device from the store
 				}
 				fmt.Fprintln(out, line)
 			}
@@ -391,7 +391,7 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 				return printJSON(cmd.OutOrStdout(), map[string]any{"exported": len(toks), "output": output, "format": f.String(), "encrypted": !plaintext})
 			}
 			if output != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d token(s) to %s\n", len(toks), output)
+				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d token(s) to %s\n", len(toks), safe(output))
 			}
 			return nil
 		},
@@ -470,7 +470,7 @@ func newPassphrase() (string, error) {
 // when other users can read the file too.
 func (a *app) secretFileLine(path string) (string, error) {
 	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o044 != 0 {
-		fmt.Fprintf(a.env.Stderr, "warning: %s can be read by other users (mode %04o); run: chmod 600 %s\n", path, st.Mode().Perm(), path)
+		fmt.Fprintf(a.env.Stderr, "warning: %s can be read by other users (mode %04o); run: chmod 600 %s\n", safe(path), st.Mode().Perm(), safe(shellWord(path)))
 	}
 	line, err := firstLine(path)
 	if err == nil && line == "" {

@@ -24,7 +24,7 @@ func (a *app) initCommand() *cobra.Command {
 				return err
 			}
 			return printResult(cmd, asJSON, map[string]string{"store": dbPath, "key_file": keyPath},
-				"store %s is ready (master key file: %s, created with the first device)\n", dbPath, keyPath)
+				"store %s is ready (master key file: %s, created with the first device)\n", safe(dbPath), safe(keyPath))
 		},
 	}
 	jsonFlag(cmd, &asJSON)
