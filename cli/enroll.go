@@ -62,10 +62,7 @@ behind.`,
 			}
 			// With --json, stdout carries only the result; what a person
 			// needs meanwhile (QR code, URI, prompt) goes to stderr.
-			out := cmd.OutOrStdout()
-			if asJSON {
-				out = cmd.ErrOrStderr()
-			}
+			out := progressOut(cmd, asJSON)
 			if e.URI != "" && noQR {
 				fmt.Fprintf(out, "Enrolling %s for %s.\n\n", e.Device.KindLabel(), safe(user))
 				fmt.Fprintf(out, "URI:    %s\n", e.URI)
