@@ -489,10 +489,13 @@ func writeOutput(w io.Writer, path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w (an export never overwrites a file)", err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr // a full disk may only show on close
+	}
+	if err != nil {
+		os.Remove(path) // no truncated export left to be mistaken for a backup
 		return err
 	}
-	return f.Close()
+	return nil
 }
