@@ -184,9 +184,10 @@ type userBlocks struct{ locked, throttled *db.BlockedDevice }
 // device from the store's list.
 func blockedOf(all []db.BlockedDevice, user string) userBlocks {
 	var u userBlocks
+	name := devices.NormalizeUserName(user)
 	for i := range all {
 		b := &all[i]
-		if b.User != devices.NormalizeUserName(user) {
+		if b.User != name {
 			continue
 		}
 		if b.LockedOut && u.locked == nil {
