@@ -470,7 +470,7 @@ func newPassphrase() (string, error) {
 // when other users can read the file too.
 func (a *app) secretFileLine(path string) (string, error) {
 	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o044 != 0 {
-		fmt.Fprintf(a.env.Stderr, "warning: %s can be read by other users (mode %04o); run: chmod 600 %s\n", safe(path), st.Mode().Perm(), safe(shellWord(path)))
+		fmt.Fprintf(a.env.Stderr, "warning: %s can be read by other users (mode %04o); run: chmod 600 %s\n", safe(path), st.Mode().Perm(), safe(path))
 	}
 	line, err := firstLine(path)
 	if err == nil && line == "" {
