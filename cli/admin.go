@@ -167,7 +167,7 @@ lost.`,
 			}
 			_, keyPath, _ := a.paths()
 			return printResult(cmd, asJSON, map[string]string{"key_file": keyPath},
-				"rekeyed: every secret is now encrypted under the new key in %s; back it up\n", keyPath)
+				"rekeyed: every secret is now encrypted under the new key in %s; back it up\n", safe(keyPath))
 		}),
 	}
 	jsonFlag(cmd, &asJSON)

@@ -126,5 +126,5 @@ func parseDate(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, usage(fmt.Errorf("--before %q: expected a date like 2026-01-31 or 2026-01-31T12:00:00Z", safe(s)))
+	return time.Time{}, usageErrorf("--before %q: expected a date like 2026-01-31 or 2026-01-31T12:00:00Z", safe(s))
 }

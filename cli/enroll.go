@@ -62,10 +62,7 @@ behind.`,
 			}
 			// With --json, stdout carries only the result; what a person
 			// needs meanwhile (QR code, URI, prompt) goes to stderr.
-			out := cmd.OutOrStdout()
-			if asJSON {
-				out = cmd.ErrOrStderr()
-			}
+			out := progressOut(cmd, asJSON)
 			if e.URI != "" && noQR {
 				fmt.Fprintf(out, "Enrolling %s for %s.\n\n", e.Device.KindLabel(), safe(user))
 				fmt.Fprintf(out, "URI:    %s\n", e.URI)
@@ -118,7 +115,7 @@ func shortSeedHint(err error) error {
 
 func (a *app) tokenSpec(hotp, hexSeed bool, serial, model, manufacturer, algorithm string, digits int, period int64, counter uint64) (*devices.TokenSpec, error) {
 	if serial == "" {
-		return nil, errors.New("--token needs --serial")
+		return nil, usageErrorf("--token needs --serial")
 	}
 	alg, err := otpcore.ParseAlgorithm(algorithm)
 	if err != nil {
@@ -128,7 +125,7 @@ func (a *app) tokenSpec(hotp, hexSeed bool, serial, model, manufacturer, algorit
 		return nil, err
 	}
 	if period <= 0 {
-		return nil, fmt.Errorf("--period must be a positive number of seconds, got %d", period)
+		return nil, usageErrorf("--period must be a positive number of seconds, got %d", period)
 	}
 	text, err := a.readSecret("Token seed (base32, or hex with --hex): ")
 	if err != nil {

@@ -44,6 +44,10 @@ func TestErrorsAsJSON(t *testing.T) {
 		{[]string{"device", "list", "nobody", "--json"}, ExitRejected, "not_found"},
 		{[]string{"user", "add", "--json", "--no-such-flag"}, ExitError, "usage"},
 		{[]string{"--db", h.dir + "/missing.db", "status", "--json"}, ExitError, "environment"},
+		// Flags that contradict each other are usage errors however the
+		// command body finds out.
+		{[]string{"export", "--plaintext", "--generate-password", "-o", h.dir + "/x", "--json"}, ExitError, "usage"},
+		{[]string{"export", "--format", "csv", "-o", h.dir + "/x", "--json"}, ExitError, "usage"},
 	} {
 		out, errs, code := h.exec("", tc.args...)
 		var j struct {

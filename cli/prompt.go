@@ -66,8 +66,9 @@ func (a *app) confirm(question string) error {
 	return rejected(errors.New("cancelled; nothing changed"))
 }
 
-// readSecret reads a seed without echo when stdin is a terminal, else one
-// line of stdin. Seeds never go on the command line, where ps shows them.
+// readSecret reads a seed or password without echo when stdin is a
+// terminal, else one line of stdin. Secrets never go on the command line,
+// where ps shows them.
 func (a *app) readSecret(prompt string) (string, error) {
 	if a.env.IsTerminal() {
 		if f, ok := a.env.Stdin.(*os.File); ok {
@@ -79,7 +80,7 @@ func (a *app) readSecret(prompt string) (string, error) {
 	}
 	s, err := a.lines().readLine()
 	if err != nil {
-		return "", fmt.Errorf("reading the seed from standard input: %w", err)
+		return "", fmt.Errorf("reading standard input: %w", err) // a seed or a password
 	}
 	return strings.TrimSpace(s), nil
 }

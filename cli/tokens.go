@@ -94,7 +94,7 @@ password on a terminal, or takes it from --password-file.`,
 					line += " -> " + safe(r.User)
 				}
 				if r.Reason != "" {
-					line += " (" + r.Reason + ")"
+					line += " (" + safe(r.Reason) + ")" // names a user and device from the store
 				}
 				fmt.Fprintln(out, line)
 			}
@@ -347,16 +347,16 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 				return err
 			}
 			if f != seedfile.FormatPSKC && f != seedfile.FormatCSV {
-				return fmt.Errorf("--format must be pskc or csv, got %q", format)
+				return usageErrorf("--format must be pskc or csv, got %q", format)
 			}
 			if f == seedfile.FormatCSV && !plaintext {
-				return errors.New("CSV cannot be encrypted: add --plaintext to write seeds in the clear, or use --format pskc")
+				return usageErrorf("CSV cannot be encrypted: add --plaintext to write seeds in the clear, or use --format pskc")
 			}
 			if plaintext && generate {
-				return errors.New("--generate-password makes no sense with --plaintext: nothing is encrypted")
+				return usageErrorf("--generate-password makes no sense with --plaintext: nothing is encrypted")
 			}
 			if asJSON && output == "" {
-				return usage(errors.New("--json describes the export and needs --output FILE for the export itself"))
+				return usageErrorf("--json describes the export and needs --output FILE for the export itself")
 			}
 			var password string
 			if !plaintext {
@@ -391,7 +391,7 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 				return printJSON(cmd.OutOrStdout(), map[string]any{"exported": len(toks), "output": output, "format": f.String(), "encrypted": !plaintext})
 			}
 			if output != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d token(s) to %s\n", len(toks), output)
+				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d token(s) to %s\n", len(toks), safe(output))
 			}
 			return nil
 		},
@@ -420,7 +420,7 @@ func (a *app) exportPassword(pwFile string, generate bool) (string, error) {
 	)
 	switch {
 	case generate && pwFile != "":
-		return "", errors.New("--generate-password and --password-file exclude each other")
+		return "", usageErrorf("--generate-password and --password-file exclude each other")
 	case generate:
 		if pw, err = newPassphrase(); err != nil {
 			return "", err
@@ -470,7 +470,7 @@ func newPassphrase() (string, error) {
 // when other users can read the file too.
 func (a *app) secretFileLine(path string) (string, error) {
 	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o044 != 0 {
-		fmt.Fprintf(a.env.Stderr, "warning: %s can be read by other users (mode %04o); run: chmod 600 %s\n", path, st.Mode().Perm(), path)
+		fmt.Fprintf(a.env.Stderr, "warning: %s can be read by other users (mode %04o); run: chmod 600 %s\n", safe(path), st.Mode().Perm(), safe(path))
 	}
 	line, err := firstLine(path)
 	if err == nil && line == "" {
@@ -489,10 +489,13 @@ func writeOutput(w io.Writer, path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w (an export never overwrites a file)", err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr // a full disk may only show on close
+	}
+	if err != nil {
+		os.Remove(path) // no truncated export left to be mistaken for a backup
 		return err
 	}
-	return f.Close()
+	return nil
 }

@@ -24,7 +24,7 @@ func (a *app) initCommand() *cobra.Command {
 				return err
 			}
 			return printResult(cmd, asJSON, map[string]string{"store": dbPath, "key_file": keyPath},
-				"store %s is ready (master key file: %s, created with the first device)\n", dbPath, keyPath)
+				"store %s is ready (master key file: %s, created with the first device)\n", safe(dbPath), safe(keyPath))
 		},
 	}
 	jsonFlag(cmd, &asJSON)
@@ -184,9 +184,10 @@ type userBlocks struct{ locked, throttled *db.BlockedDevice }
 // device from the store's list.
 func blockedOf(all []db.BlockedDevice, user string) userBlocks {
 	var u userBlocks
+	name := devices.NormalizeUserName(user)
 	for i := range all {
 		b := &all[i]
-		if b.User != devices.NormalizeUserName(user) {
+		if b.User != name {
 			continue
 		}
 		if b.LockedOut && u.locked == nil {
