@@ -281,6 +281,9 @@ func (s *SQLite) currentSealer(ctx context.Context, q querier, create bool) (*se
 	if err != nil {
 		return nil, s.wrap(err)
 	}
+	if fingerprintReadHook != nil {
+		fingerprintReadHook(s)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if want == "" {
@@ -300,6 +303,23 @@ func (s *SQLite) currentSealer(ctx context.Context, q querier, create bool) (*se
 	}
 	s.seal = seal
 	return seal, nil
+}
+
+// fingerprintReadHook lets tests act between currentSealer reading the
+// store's key fingerprint and settling the key file on it.
+var fingerprintReadHook func(*SQLite)
+
+// latestSealer is currentSealer for callers outside a write transaction.
+// Their fingerprint can be stale by the time they settle: rekeys run back
+// to back can replace the key twice in between, and settling then finds
+// neither KEY nor KEY.new with the fingerprint read. Reading it again
+// sees the newer key, so one retry is enough (as in TokenSecrets).
+func (s *SQLite) latestSealer(ctx context.Context) (*sealer, error) {
+	seal, err := s.currentSealer(ctx, s.db, false)
+	if errors.Is(err, ErrKeyMismatch) {
+		seal, err = s.currentSealer(ctx, s.db, false)
+	}
+	return seal, err
 }
 
 // firstKey provides the key of a store that has none recorded yet. It is
