@@ -58,6 +58,7 @@ type SQLite struct {
 	db      *sql.DB
 	path    string
 	keyPath string
+	host    string // this machine's name, the default issuer (see Settings)
 	now     func() time.Time
 	onWrite func(time.Duration)
 
@@ -73,6 +74,10 @@ type SQLite struct {
 }
 
 var _ Store = (*SQLite)(nil)
+
+// hostname is os.Hostname, asked once per Open rather than on every
+// Settings (that is, every login); a variable so tests can count calls.
+var hostname = os.Hostname
 
 // Open opens (and migrates) the store at path.
 func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
@@ -140,7 +145,8 @@ func openSQLite(path string, busy time.Duration, keepWALOnClose bool) (*SQLite, 
 		conn = keepWAL{conn}
 	}
 	sdb := sql.OpenDB(conn)
-	return &SQLite{db: sdb, path: path, now: time.Now, prepared: prepared{db: sdb}}, nil
+	host, _ := hostname()
+	return &SQLite{db: sdb, path: path, host: host, now: time.Now, prepared: prepared{db: sdb}}, nil
 }
 
 func (s *SQLite) Path() string { return s.path }
