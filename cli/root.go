@@ -116,8 +116,10 @@ match; 2 usage or environment error. With --json, a failure prints
 			return cmd.Help()
 		},
 	}
-	root.Version = readBuildInfo().String()
-	root.SetVersionTemplate("{{.Version}}\n")
+	// Any non-empty Version makes cobra offer --version; the template
+	// prints the real one, read only then (see currentBuildInfo).
+	root.Version = "two-factor"
+	root.SetVersionTemplate("{{buildVersion}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dbPath, "db", "", "store file (default $TWO_FACTOR_DB, else "+displayDefault(defaultDBPath(os.Getenv))+")")
 	pf.StringVar(&a.keyPath, "key-file", "", "master key file (default $TWO_FACTOR_KEY_FILE, else "+displayDefault(defaultKeyPath(os.Getenv))+")")

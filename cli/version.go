@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,16 @@ type buildInfo struct {
 	BuildTime *time.Time `json:"build_time,omitempty"`
 	GoVersion string     `json:"go_version"`
 	Platform  string     `json:"platform"`
+}
+
+// currentBuildInfo reads the build information the first time version or
+// --version asks, not on every invocation (verify runs at each login).
+var currentBuildInfo = sync.OnceValue(readBuildInfo)
+
+func init() {
+	// The root's version template calls this, so --version reads the
+	// build information only when it is given.
+	cobra.AddTemplateFunc("buildVersion", func() string { return currentBuildInfo().String() })
 }
 
 func readBuildInfo() buildInfo {
@@ -67,7 +78,7 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Show the version, VCS revision and build of this binary",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b := readBuildInfo()
+			b := currentBuildInfo()
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), b)
 			}

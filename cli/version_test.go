@@ -22,3 +22,20 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version --json: %v %v", b, err)
 	}
 }
+
+// The build information is read only when version or --version needs it,
+// not on every invocation (verify runs at each login).
+func TestBuildInfoReadOnlyForVersion(t *testing.T) {
+	calls := 0
+	saved := currentBuildInfo
+	currentBuildInfo = func() buildInfo { calls++; return readBuildInfo() }
+	defer func() { currentBuildInfo = saved }()
+	h := newHarness(t)
+	h.run("user", "list")
+	if calls != 0 {
+		t.Fatalf("build information read %d time(s) without version", calls)
+	}
+	if out := h.run("--version"); !strings.HasPrefix(out, "two-factor ") || !strings.Contains(out, runtime.Version()) || calls != 1 {
+		t.Fatalf("--version printed %q after %d read(s)", out, calls)
+	}
+}

@@ -180,3 +180,34 @@ func TestImportReplaceNeverLowersTheReplayFloor(t *testing.T) {
 		}
 	}
 }
+
+// Preparing an import on one handle while another rekeys twice back to
+// back (the second between the first reading the store's key fingerprint
+// and settling its key file) reads the fingerprint again instead of
+// failing with ErrKeyMismatch.
+func TestPrepareImportSurvivesBackToBackRekeys(t *testing.T) {
+	f := newFixture(t)
+	a := f.open(t)
+	addTOTP(t, a, "alice", "phone", seed) // a caches the first key
+	b := f.openSecond(t)
+	if err := b.Rekey(ctx, "other"); err != nil { // a's cached key is stale
+		t.Fatal(err)
+	}
+	fired := false
+	fingerprintReadHook = func(s *SQLite) {
+		if s != a || fired {
+			return
+		}
+		fired = true
+		if err := b.Rekey(ctx, "other"); err != nil {
+			t.Error(err)
+		}
+	}
+	defer func() { fingerprintReadHook = nil }()
+	if _, err := a.prepareImport(ctx, importItems("D", 2, devices.TOTP), ImportOptions{}); err != nil {
+		t.Fatalf("prepare import across back-to-back rekeys: %v", err)
+	}
+	if !fired {
+		t.Fatal("hook never ran")
+	}
+}

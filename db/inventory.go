@@ -104,7 +104,7 @@ type importPlan struct {
 // one), as read from the store now.
 func (s *SQLite) prepareImport(ctx context.Context, items []ImportItem, opt ImportOptions) (*importPlan, error) {
 	plan := &importPlan{tokens: make([]preparedToken, len(items))}
-	seal, err := s.currentSealer(ctx, s.db, false)
+	seal, err := s.latestSealer(ctx)
 	switch {
 	case errors.Is(err, ErrKeyMissing):
 		// A store without a key yet has no secret, so no login to hold

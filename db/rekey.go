@@ -153,7 +153,7 @@ func (s *SQLite) Rekey(ctx context.Context, actor string) error {
 	}
 	// Rule 4: settle towards whatever the store says now (another rekey
 	// may already have followed this one).
-	if _, err := s.currentSealer(ctx, s.db, false); err != nil {
+	if _, err := s.latestSealer(ctx); err != nil {
 		return err
 	}
 	return s.purgeOldPages(ctx)

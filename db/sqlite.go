@@ -58,6 +58,7 @@ type SQLite struct {
 	db      *sql.DB
 	path    string
 	keyPath string
+	host    string // this machine's name, the default issuer (see Settings)
 	now     func() time.Time
 	onWrite func(time.Duration)
 
@@ -73,6 +74,10 @@ type SQLite struct {
 }
 
 var _ Store = (*SQLite)(nil)
+
+// hostname is os.Hostname, asked once per Open rather than on every
+// Settings (that is, every login); a variable so tests can count calls.
+var hostname = os.Hostname
 
 // Open opens (and migrates) the store at path.
 func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
@@ -140,7 +145,8 @@ func openSQLite(path string, busy time.Duration, keepWALOnClose bool) (*SQLite, 
 		conn = keepWAL{conn}
 	}
 	sdb := sql.OpenDB(conn)
-	return &SQLite{db: sdb, path: path, now: time.Now, prepared: prepared{db: sdb}}, nil
+	host, _ := hostname()
+	return &SQLite{db: sdb, path: path, host: host, now: time.Now, prepared: prepared{db: sdb}}, nil
 }
 
 func (s *SQLite) Path() string { return s.path }
@@ -281,6 +287,9 @@ func (s *SQLite) currentSealer(ctx context.Context, q querier, create bool) (*se
 	if err != nil {
 		return nil, s.wrap(err)
 	}
+	if fingerprintReadHook != nil {
+		fingerprintReadHook(s)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if want == "" {
@@ -300,6 +309,23 @@ func (s *SQLite) currentSealer(ctx context.Context, q querier, create bool) (*se
 	}
 	s.seal = seal
 	return seal, nil
+}
+
+// fingerprintReadHook lets tests act between currentSealer reading the
+// store's key fingerprint and settling the key file on it.
+var fingerprintReadHook func(*SQLite)
+
+// latestSealer is currentSealer for callers outside a write transaction.
+// Their fingerprint can be stale by the time they settle: rekeys run back
+// to back can replace the key twice in between, and settling then finds
+// neither KEY nor KEY.new with the fingerprint read. Reading it again
+// sees the newer key, so one retry is enough (as in TokenSecrets).
+func (s *SQLite) latestSealer(ctx context.Context) (*sealer, error) {
+	seal, err := s.currentSealer(ctx, s.db, false)
+	if errors.Is(err, ErrKeyMismatch) {
+		seal, err = s.currentSealer(ctx, s.db, false)
+	}
+	return seal, err
 }
 
 // firstKey provides the key of a store that has none recorded yet. It is

@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -16,8 +15,7 @@ import (
 )
 
 func (s *SQLite) Settings(ctx context.Context) (devices.Settings, error) {
-	host, _ := os.Hostname()
-	set := devices.DefaultSettings(host)
+	set := devices.DefaultSettings(s.host)
 	st, err := s.prepared.stmt(ctx, "SELECT key, value FROM settings") // read before every login
 	if err != nil {
 		return set, s.wrap(err)

@@ -452,8 +452,9 @@ const formulaStarts = "=+-@\t\r'"
 // neutralCell makes a text cell safe to open in a spreadsheet: one that
 // starts with a formula character gets a single quote in front, which
 // spreadsheets show as text. A cell that starts with a quote gets one as
-// well, so every cell this writer starts with a quote has exactly one
-// added, and textCell can take exactly one off: the round trip is exact.
+// well, so a cell starting with a quote followed by a formula character
+// or a quote is always the writer's, and textCell takes exactly that one
+// off: the round trip is exact.
 func neutralCell(s string) string {
 	if s != "" && strings.ContainsRune(formulaStarts, rune(s[0])) {
 		return "'" + s
@@ -461,8 +462,16 @@ func neutralCell(s string) string {
 	return s
 }
 
-// textCell undoes neutralCell.
-func textCell(s string) string { return strings.TrimPrefix(s, "'") }
+// textCell undoes neutralCell: it takes one quote off only where the
+// writer put one, before a formula character or another quote. A cell
+// written by hand that starts with a quote before anything else ('ABC)
+// keeps it.
+func textCell(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && strings.ContainsRune(formulaStarts, rune(s[1])) {
+		return s[1:]
+	}
+	return s
+}
 
 // WriteCSV writes tokens in two-factor's own CSV (header serial, secret,
 // type, algorithm, digits, period, t0, counter, drift, manufacturer,

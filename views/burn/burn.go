@@ -82,6 +82,13 @@ func newModel(c *tui.Common, user string) *Model {
 			f.card.Close()
 		}
 	})
+	// A token written after the screen moved on is never confirmed: its
+	// seed is wiped.
+	m.write.OnDiscard(func(p programmed) {
+		if p.pb != nil {
+			p.pb.Discard()
+		}
+	})
 	m.code = tui.NewInput(c, "Code: ", "the 6 digits the token shows")
 	m.code.CharLimit = 12
 	m.code.SetWidth(30)
@@ -107,11 +114,21 @@ func (m *Model) Init() tea.Cmd { return m.opts.focusCmd() }
 func (m *Model) Pending() *service.PendingBurn { return m.pb }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if r, ok := m.wait.Accept(msg); ok && m.step == stepWaiting {
-		return m.arrived(r.Value, r.Err)
+	if r, ok := m.wait.Accept(msg); ok {
+		if m.step == stepWaiting {
+			return m.arrived(r.Value, r.Err)
+		}
+		if r.Value.card != nil { // unused: release the token
+			r.Value.card.Close()
+		}
 	}
-	if r, ok := m.write.Accept(msg); ok && m.step == stepProgramming {
-		return m.written(r.Value, r.Err)
+	if r, ok := m.write.Accept(msg); ok {
+		if m.step == stepProgramming {
+			return m.written(r.Value, r.Err)
+		}
+		if r.Value.pb != nil { // unused: wipe its seed
+			r.Value.pb.Discard()
+		}
 	}
 	if r, ok := m.verify.Accept(msg); ok && m.step == stepConfirming {
 		return m.verified(r.Value, r.Err)
