@@ -119,7 +119,12 @@ and exits.`,
 			fmt.Fprintf(logw, "two-factor: verifier on %s (store %s)%s\n", safe(cfg.Socket), safe(dbPath), httpNote(tcpL))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			go f.reloadOnHUP(ctx, hup, cmd, srv, rf, logw)
+			// Every listener is open (connections wait in the backlog
+			// until Run accepts them): systemd may start the logins now.
+			notify := func(state string) { sdNotify(a.env.Getenv("NOTIFY_SOCKET"), state, logw) }
+			notify("READY=1")
+			context.AfterFunc(ctx, func() { notify("STOPPING=1") })
+			go f.reloadOnHUP(ctx, hup, cmd, srv, rf, logw, notify)
 			return srv.Run(ctx, unixL, tcpL)
 		},
 	}
@@ -173,16 +178,18 @@ func (f *serveFlags) load(cmd *cobra.Command) (verifier.Config, error) {
 // waits there and is applied at once). Listeners and the store stay as they are:
 // changing those takes a restart, and the log says so rather than
 // half-applying them.
-func (f *serveFlags) reloadOnHUP(ctx context.Context, hup <-chan os.Signal, cmd *cobra.Command, srv *verifier.Server, rf *radiusFront, logw io.Writer) {
+func (f *serveFlags) reloadOnHUP(ctx context.Context, hup <-chan os.Signal, cmd *cobra.Command, srv *verifier.Server, rf *radiusFront, logw io.Writer, notify func(string)) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
 		}
+		notify("RELOADING=1")
 		cfg, err := f.load(cmd)
 		if err != nil {
 			fmt.Fprintf(logw, "two-factor: reload refused, keeping the running configuration: %s\n", safe(err.Error()))
+			notify("READY=1")
 			continue
 		}
 		srv.SetLimit(cfg.Limit)
@@ -193,6 +200,7 @@ func (f *serveFlags) reloadOnHUP(ctx context.Context, hup <-chan os.Signal, cmd 
 		}
 		fmt.Fprintf(logw, "two-factor: reloaded %s: rate %g/s, burst %d per caller (socket, http, radius and store change on restart)\n",
 			safe(f.config), cfg.Limit.Rate, cfg.Limit.Burst)
+		notify("READY=1")
 	}
 }
 

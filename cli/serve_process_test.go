@@ -49,6 +49,9 @@ func (h *harness) startServe(args ...string) *process {
 	p := &process{socket: filepath.Join(dir, "verify.sock"), lines: make(chan string, 100)}
 	p.cmd = exec.Command(os.Args[0], append([]string{"serve", "--socket", p.socket}, args...)...)
 	p.cmd.Env = []string{"TWO_FACTOR_TEST_EXEC=1", "TWO_FACTOR_DB=" + h.env("TWO_FACTOR_DB"), "TWO_FACTOR_KEY_FILE=" + h.env("TWO_FACTOR_KEY_FILE")}
+	if v := h.env("NOTIFY_SOCKET"); v != "" {
+		p.cmd.Env = append(p.cmd.Env, "NOTIFY_SOCKET="+v)
+	}
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

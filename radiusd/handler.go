@@ -41,7 +41,17 @@ func (s *Server) serveRADIUS(w radius.ResponseWriter, r *radius.Request) {
 		s.reply(w, r, code)
 		return
 	}
-	code, cache := s.decide(r, ip.String())
+	select {
+	case s.inFlight <- struct{}{}:
+	default:
+		s.busy.Add(1)
+		s.logOnce("busy", "RADIUS: dropped a request from %s: %d verifications already under way (is the store slow?)", ip, maxInFlight)
+		return
+	}
+	code, cache := func() (radius.Code, bool) {
+		defer func() { <-s.inFlight }()
+		return s.decide(r, ip.String())
+	}()
 	if cache {
 		s.dedup.put(key, code)
 	}

@@ -26,6 +26,12 @@ import (
 // seconds, and an answer after that only fills the duplicate cache.
 const verifyTimeout = 10 * time.Second
 
+// maxInFlight bounds the verifications under way at once. The library
+// starts a goroutine per datagram; beyond this many a request is dropped
+// unanswered (the NAS retransmits), so a flood or a stalled store cannot
+// pile up goroutines waiting on the store.
+const maxInFlight = 64
+
 // maxNASIdentifier bounds the NAS-Identifier quoted in the audit log.
 const maxNASIdentifier = 64
 
@@ -49,6 +55,7 @@ type Stats struct {
 	BadAuthenticator     uint64 // dropped: wrong Message-Authenticator (wrong secret?)
 	Malformed            uint64 // dropped: unparsable or not an Access-Request
 	Errors               uint64 // rejected because the verifier failed
+	Busy                 uint64 // dropped: maxInFlight verifications already under way
 }
 
 // Server is a RADIUS authentication server.
@@ -59,8 +66,9 @@ type Server struct {
 	clients  atomic.Pointer[Clients]
 	dedup    *dedupCache
 	packets  *radius.PacketServer
+	inFlight chan struct{} // a semaphore of maxInFlight verifications
 
-	accepted, rejected, duplicates, unknownClient, missingAuth, badAuth, malformed, errors atomic.Uint64
+	accepted, rejected, duplicates, unknownClient, missingAuth, badAuth, malformed, errors, busy atomic.Uint64
 
 	logMu   sync.Mutex
 	lastLog map[string]time.Time
@@ -68,7 +76,8 @@ type Server struct {
 
 // New returns a server for cfg; start it with Serve.
 func New(cfg Config) *Server {
-	s := &Server{verifier: cfg.Verifier, logf: cfg.Logf, now: cfg.Now, lastLog: map[string]time.Time{}}
+	s := &Server{verifier: cfg.Verifier, logf: cfg.Logf, now: cfg.Now, lastLog: map[string]time.Time{},
+		inFlight: make(chan struct{}, maxInFlight)}
 	if s.logf == nil {
 		s.logf = log.Printf
 	}
@@ -115,7 +124,7 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		Accepted: s.accepted.Load(), Rejected: s.rejected.Load(), Duplicates: s.duplicates.Load(),
 		UnknownClient: s.unknownClient.Load(), MissingAuthenticator: s.missingAuth.Load(),
-		BadAuthenticator: s.badAuth.Load(), Malformed: s.malformed.Load(), Errors: s.errors.Load(),
+		BadAuthenticator: s.badAuth.Load(), Malformed: s.malformed.Load(), Errors: s.errors.Load(), Busy: s.busy.Load(),
 	}
 }
 

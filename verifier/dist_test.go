@@ -24,7 +24,7 @@ func TestExampleConfigParsesToTheDocumentedPaths(t *testing.T) {
 	}
 	for _, want := range []string{"User=two-factor", "Group=two-factor", "RuntimeDirectory=two-factor", "ProtectSystem=strict",
 		"ReadWritePaths=/var/lib/two-factor /run/two-factor", "NoNewPrivileges=yes", "PrivateTmp=yes",
-		"ProtectProc=invisible", "ProcSubset=pid", "CapabilityBoundingSet=\n", "UMask=0077", "--config " + verifier.DefaultConfig} {
+		"ProtectProc=invisible", "ProcSubset=pid", "CapabilityBoundingSet=\n", "Type=notify\n", "NotifyAccess=main\n", "UMask=0077", "--config " + verifier.DefaultConfig} {
 		if !strings.Contains(string(unit), want) {
 			t.Errorf("the unit lacks %q", want)
 		}

@@ -197,3 +197,24 @@ func TestStoreErrorIsLoggedForTheAdministrator(t *testing.T) {
 		t.Errorf("log %q, want the cause once", lines)
 	}
 }
+
+// TestHTTPLimitsRequestsWithoutAValidToken: bad or missing tokens share
+// one bucket, taken before the store is asked, so guessing tokens cannot
+// cost a store lookup per request; a good token gives its token back.
+func TestHTTPLimitsRequestsWithoutAValidToken(t *testing.T) {
+	s := serveTCP(t, verifier.Limit{Rate: 0.01, Burst: 3})
+	for i := range 3 {
+		if st, _, body := s.post(t, s.token, "/healthz", ""); st != 200 {
+			t.Fatalf("good token %d: %d %s", i, st, body)
+		}
+	}
+	for i, token := range []string{"tf_wrong", "", "tf_wrong"} {
+		if st, _, _ := s.post(t, token, "/healthz", ""); st != 401 {
+			t.Fatalf("bad token %d within the burst: %d, want 401 (good tokens drained the bucket?)", i, st)
+		}
+	}
+	st, retry, body := s.post(t, "tf_wrong", "/healthz", "")
+	if st != 429 || retry == "" || body != "" {
+		t.Errorf("bad token over the limit: %d, Retry-After %q, body %q; want 429, a Retry-After, no body", st, retry, body)
+	}
+}

@@ -57,3 +57,13 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	}
 	return false, time.Duration((1 - b.tokens) / l.limit.Rate * float64(time.Second))
 }
+
+// refund gives back the token allow took from key's bucket, for a
+// request that turned out not to count against it.
+func (l *limiter) refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.buckets[key]; b != nil {
+		b.tokens = math.Min(float64(max(1, l.limit.Burst)), b.tokens+1)
+	}
+}

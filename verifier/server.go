@@ -37,6 +37,10 @@ type Server struct {
 	svc     *service.Service
 	mux     *http.ServeMux
 	limiter *limiter
+	// unauth is one bucket shared by every TCP request until its bearer
+	// token is found good, so guessing tokens costs at most Limit store
+	// lookups a second however many connections it uses.
+	unauth  *limiter
 	metrics *metrics
 
 	mu      sync.Mutex
@@ -54,7 +58,7 @@ var Routes = []string{"POST /v1/verify", "GET /v1/users/{name}/status", "GET /he
 // requests (each request acts as its own caller, see service.As), with a
 // rate limit per caller.
 func New(svc *service.Service, limit Limit) *Server {
-	s := &Server{svc: svc, mux: http.NewServeMux(), limiter: newLimiter(limit), metrics: newMetrics(), touched: map[string]time.Time{}, logf: log.Printf}
+	s := &Server{svc: svc, mux: http.NewServeMux(), limiter: newLimiter(limit), unauth: newLimiter(limit), metrics: newMetrics(), touched: map[string]time.Time{}, logf: log.Printf}
 	handlers := []http.HandlerFunc{s.verify, s.status, s.healthz, s.metricsPage}
 	for i, route := range Routes {
 		s.mux.HandleFunc(route, handlers[i])
@@ -71,7 +75,10 @@ func (s *Server) SetLog(logf func(format string, args ...any)) {
 }
 
 // SetLimit changes the per-caller rate limit (SIGHUP).
-func (s *Server) SetLimit(l Limit) { s.limiter.set(l) }
+func (s *Server) SetLimit(l Limit) {
+	s.limiter.set(l)
+	s.unauth.set(l)
+}
 
 // Handler is the API behind its body limit and the caller's rate limit;
 // the caller must be in the request's context already.
@@ -79,7 +86,7 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ok, wait := s.limiter.allow(callerOf(r.Context()).Name, time.Now()); !ok {
 			s.metrics.add(&s.metrics.rateLimited)
-			w.Header().Set("Retry-After", strconv.FormatInt(int64(RoundUp(wait)/time.Second), 10))
+			w.Header().Set("Retry-After", retryAfter(wait))
 			writeJSON(w, http.StatusTooManyRequests, ErrorResponse{"too many requests"})
 			return
 		}
@@ -93,6 +100,14 @@ func (s *Server) Handler() http.Handler {
 // whether a token was missing, malformed or revoked.
 func (s *Server) bearer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A token comes from the unauthenticated bucket before the store
+		// is asked, and goes back once the token proves good.
+		if ok, wait := s.unauth.allow("", time.Now()); !ok {
+			s.metrics.add(&s.metrics.rateLimited)
+			w.Header().Set("Retry-After", retryAfter(wait))
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
 		const prefix = "Bearer "
 		h := r.Header.Get("Authorization")
 		if len(h) <= len(prefix) || h[:len(prefix)] != prefix {
@@ -108,10 +123,16 @@ func (s *Server) bearer(next http.Handler) http.Handler {
 			s.storeError(w, err)
 			return
 		}
+		s.unauth.refund("")
 		s.touch(r.Context(), c.Name)
 		ctx := withCaller(r.Context(), caller{Name: "client " + c.Name, Source: "http client " + c.Name + " " + r.RemoteAddr})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// retryAfter is a Retry-After header's value: wait in whole seconds, up.
+func retryAfter(wait time.Duration) string {
+	return strconv.FormatInt(int64(RoundUp(wait)/time.Second), 10)
 }
 
 func (s *Server) unauthorized(w http.ResponseWriter) {
