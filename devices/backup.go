@@ -24,6 +24,11 @@ const backupAlphabet = "abcdefghijklmnopqrstuvwxyz234567"
 type BackupCode struct {
 	ID   int64
 	Hash []byte
+	// Plain is the code itself, set only under DjangoRules: a Django site
+	// keeps its static tokens in plain text (django-otp reads them so),
+	// and two-factor must write them the same way for the site to accept
+	// them. Everywhere else it is empty and only Hash exists.
+	Plain string
 }
 
 // NewBackupDevice makes a set of backup codes. The plain codes are returned

@@ -22,10 +22,14 @@ const (
 	TOTP   Kind = "totp"   // time-based: authenticator app or hardware token
 	HOTP   Kind = "hotp"   // counter-based: app or hardware token
 	Backup Kind = "backup" // a set of single-use backup codes
+	// Phone is django-two-factor-auth's SMS/call device, listed from a
+	// Django site's database but never verified or changed here: its codes
+	// go out by text message or call, which two-factor cannot send.
+	Phone Kind = "phone"
 )
 
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool { return k == TOTP || k == HOTP || k == Backup }
+func (k Kind) Valid() bool { return k == TOTP || k == HOTP || k == Backup || k == Phone }
 
 // IsOTP reports whether the device produces numeric one-time codes.
 func (k Kind) IsOTP() bool { return k == TOTP || k == HOTP }
@@ -78,6 +82,10 @@ type Device struct {
 
 	// Backup devices: the remaining codes, hashed.
 	Codes []BackupCode
+
+	// PhoneNumber is a Phone device's number, masked by the store (the
+	// country code and last two digits kept), never the number itself.
+	PhoneNumber string
 }
 
 // MaxNameLen bounds user names, device names and serials.
@@ -112,6 +120,9 @@ func ValidateName(what, s string) error {
 func (d *Device) Validate() error {
 	if !d.Kind.Valid() {
 		return fmt.Errorf("unknown device kind %q", string(d.Kind))
+	}
+	if d.Kind == Phone {
+		return errors.New("phone devices belong to the Django site (django-two-factor-auth) and cannot be written here")
 	}
 	if err := ValidateName("device name", d.Name); err != nil {
 		return err

@@ -18,7 +18,25 @@ type Settings struct {
 	LockoutThreshold int    // failures before a hard lockout an admin clears; 0 disables
 	ResyncWindow     int64  // TOTP resync search radius in steps
 	FollowDrift      bool   // re-learn the drift on every success (django-otp's OTP_TOTP_SYNC)
+	// Rules is whose verification semantics apply: ours, or django-otp's
+	// when the store is a Django site's own database. Set by the store,
+	// never by an administrator.
+	Rules Rules
 }
+
+// Rules names a set of verification semantics.
+type Rules string
+
+const (
+	// OwnRules (the zero value) are two-factor's: a code goes only to the
+	// devices of its shape, hashed backup codes, optional hard lockout.
+	OwnRules Rules = ""
+	// DjangoRules are django-otp's, kept exactly on a Django site's
+	// database (match_token over every confirmed device, a failure counted
+	// on each device tried, plain static tokens, no hard lockout): the
+	// site's own logins keep working the same way beside ours.
+	DjangoRules Rules = "django-otp"
+)
 
 // DefaultSettings returns the defaults, with the given issuer.
 func DefaultSettings(issuer string) Settings {

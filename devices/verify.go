@@ -39,11 +39,12 @@ type Policy struct {
 	ThrottleFactor   int
 	LockoutThreshold int
 	FollowDrift      bool
+	Rules            Rules
 }
 
 // Policy extracts the verification policy from the settings.
 func (s Settings) Policy() Policy {
-	return Policy{ThrottleFactor: s.ThrottleFactor, LockoutThreshold: s.LockoutThreshold, FollowDrift: s.FollowDrift}
+	return Policy{ThrottleFactor: s.ThrottleFactor, LockoutThreshold: s.LockoutThreshold, FollowDrift: s.FollowDrift, Rules: s.Rules}
 }
 
 // ErrMalformedCode wraps a code that cannot be right for the device (wrong
