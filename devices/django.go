@@ -180,3 +180,39 @@ func (d *Device) validateCodes() error {
 	}
 	return nil
 }
+
+// Limits of django-otp's columns: step is a PositiveSmallIntegerField and
+// drift a SmallIntegerField (SQLite would store more, but Django would
+// read a value its own forms refuse).
+const (
+	djangoMaxSmallUint = 32767
+	djangoMinSmallInt  = -32768
+)
+
+// DjangoFit reports, naming the problem, a TOTP or HOTP device a Django
+// site cannot hold or would verify differently: django-otp knows only
+// HMAC-SHA1 and its forms only 6 or 8 digits. Nil for other kinds.
+func (d *Device) DjangoFit() error {
+	if !d.Kind.IsOTP() {
+		return nil
+	}
+	if d.Algorithm != otpcore.SHA1 {
+		return fmt.Errorf("%s: django-otp verifies only HMAC-SHA1", d.Algorithm)
+	}
+	if d.Digits != 6 && d.Digits != 8 {
+		return fmt.Errorf("%d digits: django-otp's devices have 6 or 8", d.Digits)
+	}
+	if d.Tolerance > djangoMaxSmallUint {
+		return fmt.Errorf("tolerance %d is beyond django-otp's limit of %d", d.Tolerance, djangoMaxSmallUint)
+	}
+	if d.Kind == HOTP {
+		return nil
+	}
+	if d.Step < 1 || d.Step > djangoMaxSmallUint {
+		return fmt.Errorf("step of %d s is beyond django-otp's limit of %d", d.Step, djangoMaxSmallUint)
+	}
+	if d.Drift < djangoMinSmallInt || d.Drift > djangoMaxSmallUint {
+		return fmt.Errorf("drift of %d steps is beyond django-otp's limits (%d to %d)", d.Drift, djangoMinSmallInt, djangoMaxSmallUint)
+	}
+	return nil
+}

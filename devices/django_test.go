@@ -302,3 +302,25 @@ func TestValidateBackupCodeForms(t *testing.T) {
 		t.Errorf("our own backup codes: %v", err)
 	}
 }
+
+func TestDjangoFit(t *testing.T) {
+	ok := totpDevice()
+	if err := ok.DjangoFit(); err != nil {
+		t.Fatal(err)
+	}
+	for name, change := range map[string]func(*Device){
+		"SHA-256":      func(d *Device) { d.Algorithm = otpcore.SHA256 },
+		"7 digits":     func(d *Device) { d.Digits = 7 },
+		"step 40000":   func(d *Device) { d.Step = 40000 },
+		"drift -40000": func(d *Device) { d.Drift = -40000 },
+	} {
+		d := totpDevice()
+		change(d)
+		if err := d.DjangoFit(); err == nil {
+			t.Errorf("%s fits a Django site", name)
+		}
+	}
+	if err := djangoHOTP(1<<40, 5).DjangoFit(); err != nil {
+		t.Errorf("a HOTP device with a large counter: %v", err)
+	}
+}
