@@ -401,4 +401,3 @@ func (d *Django) BlockedDevices(ctx context.Context, factor int, now time.Time, 
 	})
 	return out, nil
 }
-
