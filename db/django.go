@@ -135,8 +135,8 @@ func (a attachDjango) Connect(ctx context.Context) (driver.Conn, error) {
 	return c, nil
 }
 
-func (d *Django) Path() string  { return d.path }
-func (d *Django) Close() error  { return d.side.Close() }
+func (d *Django) Path() string { return d.path }
+func (d *Django) Close() error { return d.side.Close() }
 func (d *Django) wrap(err error) error {
 	if err == nil {
 		return nil

@@ -70,10 +70,10 @@ func (d *Django) readTable(ctx context.Context, q querier, t *djangoTable, where
 	for rs.Next() {
 		r := &djangoRow{table: t, values: map[string]any{}}
 		var (
-			userID                              int64
-			user, serial, model, maker, source  string
-			hardware                            bool
-			sideUsed                            sql.NullInt64
+			userID                             int64
+			user, serial, model, maker, source string
+			hardware                           bool
+			sideUsed                           sql.NullInt64
 		)
 		raw := make([]any, len(cols))
 		dest := []any{&r.id, &userID, &user}
