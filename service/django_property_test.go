@@ -39,7 +39,7 @@ func TestDjangoCodesAcceptedAtMostOnceOverRandomSequences(t *testing.T) {
 		lastStep    int64  = -1
 		lastCounter int64  = -1
 		nextCounter uint64 // the counter we believe the device expects
-		accepted           = map[devices.Kind]int{}
+		accepted    = map[devices.Kind]int{}
 	)
 	for i := 0; i < 400; i++ {
 		s.clock.t = s.clock.t.Add(time.Duration(r.IntN(50)) * time.Second)
