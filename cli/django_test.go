@@ -139,6 +139,14 @@ func TestDjangoDisablePrintsLikeManagePy(t *testing.T) {
 	if s.count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE name = 'default' AND confirmed = 1") != 1 {
 		t.Fatal("a refused disable removed alice's device")
 	}
+	// On a terminal it asks first, counting what it will remove: carol's
+	// unconfirmed TOTP device stays.
+	h.terminal = true
+	out, _, code = h.exec("n\n", "--django", s.path, "disable", "carol")
+	if !strings.Contains(out, "Remove the confirmed devices of carol (1 device(s))?") || code != ExitRejected {
+		t.Fatalf("prompt: exit %d %q", code, out)
+	}
+	h.terminal = false
 	out, errs, code = h.exec("", "--django", s.path, "disable", "--yes", "carol", "alice")
 	if out != "" || errs != "" || code != 0 {
 		t.Fatalf("disable: exit %d %q %q", code, out, errs)

@@ -176,9 +176,13 @@ unlike it, nothing is removed.`,
 					if err != nil {
 						return err
 					}
-					parts = append(parts, fmt.Sprintf("%s (%d device(s))", safe(n), len(ds)))
+					parts = append(parts, fmt.Sprintf("%s (%d device(s))", safe(n), removedByDisable(ds, django)))
 				}
-				if err := a.confirm("Remove every device of " + strings.Join(parts, ", ") + "?"); err != nil {
+				what := "every device"
+				if django {
+					what = "the confirmed devices" // two_factor_disable keeps unconfirmed ones
+				}
+				if err := a.confirm("Remove " + what + " of " + strings.Join(parts, ", ") + "?"); err != nil {
 					return err
 				}
 			}
