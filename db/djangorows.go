@@ -92,8 +92,10 @@ func (d *Django) readTable(ctx context.Context, q querier, t *djangoTable, where
 			return nil, fmt.Errorf("%s row %d: %w", t.name, r.id, err)
 		}
 		dev.UserID, dev.User = userID, user
-		dev.Hardware, dev.Serial, dev.Model, dev.Manufacturer = hardware, serial, model, maker
-		dev.SeedSource = devices.SeedSource(source)
+		if r.extras {
+			dev.Hardware, dev.Serial, dev.Model, dev.Manufacturer = hardware, serial, model, maker
+			dev.SeedSource = devices.SeedSource(source)
+		}
 		if !t.stamps {
 			dev.LastUsed = fromMillis(sideUsed)
 		}

@@ -320,7 +320,8 @@ func (d *Django) saveDevice(ctx context.Context, tx *sql.Tx, owner User, r *djan
 			args = append(args, newVals[c])
 		}
 	}
-	if len(set) > 0 || codesChanged(dev.Codes, r.orig.Codes) {
+	if len(set) > 0 || codesChanged(dev.Codes, r.orig.Codes) || !dev.Enabled || dev.LockedOut || !dev.Retired.IsZero() ||
+		dev.Algorithm != r.orig.Algorithm {
 		if _, err := d.checkDjangoDevice(dev); err != nil {
 			return err
 		}
