@@ -992,3 +992,30 @@ func liveTokens(used map[string]bool, made int) []string {
 	}
 	return out
 }
+
+// ChangeCounter moves when Django commits to its database and when
+// another handle commits to the side file, so a console sees both.
+func TestDjangoChangeCounter(t *testing.T) {
+	e := newDjangoEnv(t, "otp-1.1.3.sql")
+	first, err := e.st.ChangeCounter(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.exec(`INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
+		VALUES ('!x', 0, 'bob', '', '', '', 0, 1, '2026-01-02 03:04:05')`)
+	second, err := e.st.ChangeCounter(bg)
+	if err != nil || second == first {
+		t.Errorf("a commit by Django: counter %d -> %d (%v)", first, second, err)
+	}
+	other := openDjango(t, e.path, e.clock.Now)
+	if err := other.SetSetting(bg, "tester", "issuer", "Example"); err != nil {
+		t.Fatal(err)
+	}
+	third, err := e.st.ChangeCounter(bg)
+	if err != nil || third == second {
+		t.Errorf("a commit to the side file by another handle: counter %d -> %d (%v)", second, third, err)
+	}
+	if set, _ := e.st.Settings(bg); set.Issuer != "Example" || set.Rules != devices.DjangoRules || set.LockoutThreshold != 0 {
+		t.Errorf("settings %+v", set)
+	}
+}
