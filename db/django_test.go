@@ -264,6 +264,17 @@ func TestOpenDjango(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("side file: %v, mode %v; want 0600", err, fi.Mode())
 	}
+	// Rollback-journal mode on both files is what makes SQLite commit a
+	// change to both atomically (a super-journal); WAL would not.
+	side, err := sql.Open("sqlite", db.SideFile(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer side.Close()
+	var mode string
+	if err := side.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "delete" {
+		t.Errorf("side file journal mode %q (%v), want delete", mode, err)
+	}
 }
 
 // A custom user model without a username column is refused, naming it.
