@@ -1030,3 +1030,71 @@ func TestDjangoChangeCounter(t *testing.T) {
 		t.Errorf("settings %+v", set)
 	}
 }
+
+// The last use goes to Django's last_used_at where the schema has it
+// (django-otp 1.4+), else to the side file; either way it reads back.
+func TestDjangoLastUsed(t *testing.T) {
+	forEachSchema(t, func(t *testing.T, e *djangoEnv) {
+		e.addUser("alice")
+		e.mustAdd("alice", e.totp("default", []byte("a")))
+		used := time.Date(2026, 11, 22, 14, 0, 10, 123456000, time.UTC)
+		if err := e.st.Update(bg, "tester", "alice", func(u *db.Unit) error {
+			d, _ := u.Find("default")
+			d.LastUsed = used
+			u.Save(d)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ds, _ := e.st.Devices(bg, "alice")
+		if !ds[0].LastUsed.Truncate(time.Millisecond).Equal(used.Truncate(time.Millisecond)) {
+			t.Errorf("last used read back as %v, want %v", ds[0].LastUsed, used)
+		}
+		inDjango := e.count("SELECT count(*) FROM pragma_table_info('otp_totp_totpdevice') WHERE name = 'last_used_at'") == 1
+		if inDjango {
+			var s string
+			e.raw.QueryRow("SELECT CAST(last_used_at AS TEXT) FROM otp_totp_totpdevice").Scan(&s)
+			if s != "2026-11-22 14:00:10.123456" {
+				t.Errorf("last_used_at %q", s)
+			}
+		}
+		us, _ := e.st.Users(bg)
+		if !us[0].LastUsed.Truncate(time.Millisecond).Equal(used.Truncate(time.Millisecond)) {
+			t.Errorf("user list last used %v", us[0].LastUsed)
+		}
+		e.checkDjangoLoads(t)
+	})
+}
+
+// Rekey re-seals the side file's secrets (the inventory) and keeps the
+// audit chain verifiable; Django's keys stay plain hex, as Django needs.
+func TestDjangoRekey(t *testing.T) {
+	e := newDjangoEnv(t, "otp-1.7-with-phone.sql")
+	e.addUser("alice")
+	e.mustAdd("alice", e.totp("default", []byte("alice-key")))
+	tok := e.totp("token SN9", []byte("seed-of-SN9-12345678"))
+	tok.Hardware, tok.Serial, tok.Confirmed = true, "SN9", false
+	if _, err := e.st.ImportTokens(bg, "tester", []db.ImportItem{{Origin: "l1", Device: tok}}, db.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	side, err := os.ReadFile(db.SideFile(e.path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(side, []byte("seed-of-SN9")) {
+		t.Fatal("the inventory token's seed is in the side file in plain")
+	}
+	if err := e.st.Rekey(bg, "tester"); err != nil {
+		t.Fatal(err)
+	}
+	toks, err := e.st.TokenSecrets(bg, db.TokenFilter{})
+	if err != nil || len(toks) != 1 || !bytes.Equal(toks[0].Secret, tok.Secret) {
+		t.Fatalf("token after rekey: %+v %v", toks, err)
+	}
+	if v, err := e.st.VerifyAudit(bg); err != nil || !v.Intact || v.Checked < 3 {
+		t.Errorf("audit after rekey: %+v %v", v, err)
+	}
+	if n := e.count("SELECT count(*) FROM otp_totp_totpdevice WHERE key = ?", hex.EncodeToString([]byte("alice-key"))); n != 1 {
+		t.Error("Django's key changed with the rekey")
+	}
+}

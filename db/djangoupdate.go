@@ -73,12 +73,13 @@ func (d *Django) updateOnce(ctx context.Context, actor, user string, missing mis
 	if err != nil {
 		return err
 	}
-	var ds []*devices.Device
-	if u.ID != 0 {
-		if ds, du.rows, err = d.readDjangoDevices(ctx, q, "t.user_id = ?", u.ID); err != nil {
-			return d.wrap(err)
-		}
+	// For an unknown name too (user id 0): the same queries, finding
+	// nothing, so that timing tells no more than the answer does.
+	ds, rows, err := d.readDjangoDevices(ctx, q, "t.user_id = ?", u.ID)
+	if err != nil {
+		return d.wrap(err)
 	}
+	du.rows = rows
 	du.Unit = &Unit{User: u, Devices: ds, Settings: settings, loaded: snapshotSecrets(ds)}
 	defer du.forgetLoaded()
 	if err := fn(du.Unit); err != nil {
