@@ -1098,3 +1098,34 @@ func TestDjangoRekey(t *testing.T) {
 		t.Error("Django's key changed with the rekey")
 	}
 }
+
+// A retried Update stores a new device (with its static tokens) once and
+// completely, although fn adds the same values again on the retry.
+func TestDjangoRetryStoresNewDevicesWhole(t *testing.T) {
+	forEachSchema(t, func(t *testing.T, e *djangoEnv) {
+		e.addUser("alice")
+		e.mustAdd("alice", e.totp("default", []byte("a")))
+		backup := e.static("backup", "abcd2345", "efgh6723")
+		runs := 0
+		err := e.st.Update(bg, "tester", "alice", func(u *db.Unit) error {
+			runs++
+			d, _ := u.Find("default")
+			if runs == 1 {
+				e.exec("UPDATE otp_totp_totpdevice SET throttling_failure_count = 1")
+			}
+			d.Failures = 0
+			u.Save(d)
+			u.Add(backup)
+			return nil
+		})
+		if err != nil || runs != 2 {
+			t.Fatalf("%v after %d runs, want a retry", err, runs)
+		}
+		if n := e.count("SELECT count(*) FROM otp_static_statictoken"); n != 2 {
+			t.Errorf("%d static tokens stored after the retry, want 2", n)
+		}
+		if n := e.count("SELECT count(*) FROM otp_static_staticdevice"); n != 1 {
+			t.Errorf("%d static devices stored, want 1", n)
+		}
+	})
+}

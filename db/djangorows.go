@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/hex"
@@ -46,7 +47,7 @@ func (d *Django) readDjangoDevices(ctx context.Context, q querier, where string,
 		}
 		out = append(out, ds...)
 	}
-	slices.SortFunc(out, func(a, b *devices.Device) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b *devices.Device) int { return cmp.Compare(a.ID, b.ID) })
 	return out, rows, nil
 }
 

@@ -85,7 +85,41 @@ func (d *Django) updateOnce(ctx context.Context, actor, user string, missing mis
 	if err := fn(du.Unit); err != nil {
 		return err
 	}
-	return d.side.write(ctx, func(tx *sql.Tx) error { return d.apply(ctx, tx, actor, du) })
+	restore := rememberIDs(du.Unit)
+	err = d.side.write(ctx, func(tx *sql.Tx) error { return d.apply(ctx, tx, actor, du) })
+	if err != nil {
+		restore()
+	}
+	return err
+}
+
+// rememberIDs notes the ids a write gives the unit's new devices and
+// static tokens and returns what puts them back: after a rollback (above
+// all a retry, whose fn may add the same device values again) nothing may
+// look stored that is not.
+func rememberIDs(u *Unit) (restore func()) {
+	type ids struct {
+		dev        *devices.Device
+		id, userID int64
+		user       string
+		codes      []int64
+	}
+	var saved []ids
+	for _, d := range slices.Concat(u.added, u.saved) {
+		r := ids{dev: d, id: d.ID, userID: d.UserID, user: d.User}
+		for _, c := range d.Codes {
+			r.codes = append(r.codes, c.ID)
+		}
+		saved = append(saved, r)
+	}
+	return func() {
+		for _, r := range saved {
+			r.dev.ID, r.dev.UserID, r.dev.User = r.id, r.userID, r.user
+			for i := range min(len(r.codes), len(r.dev.Codes)) {
+				r.dev.Codes[i].ID = r.codes[i]
+			}
+		}
+	}
 }
 
 // apply writes a unit in the side file's write transaction, which holds
