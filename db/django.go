@@ -66,6 +66,8 @@ func SideFile(djangoPath string) string { return djangoPath + ".two-factor" }
 
 // OpenDjango opens a Django site's database at djangoPath with its side
 // file (created with opt.Create). The master key is opt.KeyFile.
+// Options.KeepWAL and GroupCommit do not apply: the side file is in
+// rollback-journal mode, and each Update is its own transaction.
 func OpenDjango(ctx context.Context, djangoPath string, opt Options) (*Django, error) {
 	if strings.ContainsAny(djangoPath, "?#") {
 		return nil, fmt.Errorf("Django database path %q: '?' and '#' are not allowed in the file name", djangoPath)
