@@ -1129,3 +1129,42 @@ func TestDjangoRetryStoresNewDevicesWhole(t *testing.T) {
 		}
 	})
 }
+
+// An Update that changes nothing (a read through a unit) takes no write
+// lock, so it neither waits for Django's writes nor makes Django's logins
+// wait for it.
+func TestDjangoReadOnlyUpdateTakesNoLock(t *testing.T) {
+	e := newDjangoEnv(t, "otp-1.1.3.sql")
+	e.addUser("alice")
+	e.mustAdd("alice", e.totp("default", []byte("a")))
+	st, err := db.OpenDjango(bg, e.path, db.Options{KeyFile: e.path + ".two-factor.key", BusyTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	conn, err := e.raw.Conn(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(bg, "BEGIN IMMEDIATE"); err != nil { // Django in the middle of a write
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(bg, "ROLLBACK")
+	err = st.Update(bg, "tester", "alice", func(u *db.Unit) error {
+		if len(u.Devices) != 1 {
+			t.Errorf("devices %v", u.Devices)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Errorf("a read-only update while Django writes: %v", err)
+	}
+	err = st.Update(bg, "tester", "alice", func(u *db.Unit) error {
+		u.Audit("device.verify", u.Devices[0], "ok", "")
+		return nil
+	})
+	if !errors.Is(err, db.ErrLocked) {
+		t.Errorf("a writing update while Django holds the lock: %v, want ErrLocked after the busy timeout", err)
+	}
+}

@@ -85,6 +85,9 @@ func (d *Django) updateOnce(ctx context.Context, actor, user string, missing mis
 	if err := fn(du.Unit); err != nil {
 		return err
 	}
+	if u := du.Unit; !du.create && len(u.added)+len(u.saved)+len(u.removed)+len(u.samples)+len(u.audits) == 0 {
+		return nil // nothing to write: Django's logins need not wait for our lock
+	}
 	restore := rememberIDs(du.Unit)
 	err = d.side.write(ctx, func(tx *sql.Tx) error { return d.apply(ctx, tx, actor, du) })
 	if err != nil {
