@@ -66,6 +66,8 @@ func SideFile(djangoPath string) string { return djangoPath + ".two-factor" }
 
 // OpenDjango opens a Django site's database at djangoPath with its side
 // file (created with opt.Create). The master key is opt.KeyFile.
+// Options.KeepWAL and GroupCommit do not apply: the side file is in
+// rollback-journal mode, and each Update is its own transaction.
 func OpenDjango(ctx context.Context, djangoPath string, opt Options) (*Django, error) {
 	if strings.ContainsAny(djangoPath, "?#") {
 		return nil, fmt.Errorf("Django database path %q: '?' and '#' are not allowed in the file name", djangoPath)
@@ -100,7 +102,7 @@ func OpenDjango(ctx context.Context, djangoPath string, opt Options) (*Django, e
 	if err != nil {
 		return nil, err
 	}
-	side.watchSQL = "SELECT (SELECT data_version FROM pragma_data_version('main')) + (SELECT data_version FROM pragma_data_version('dj'))"
+	side.watchSQL = []string{"PRAGMA main.data_version", "PRAGMA dj.data_version"}
 	return &Django{side: side, path: djangoPath, schema: schema, now: opt.Now}, nil
 }
 
