@@ -57,6 +57,8 @@ type Options struct {
 	// ThrottleFactor sets OTP_{TOTP,HOTP,STATIC}_THROTTLE_FACTOR (0: Django's
 	// default, 1).
 	ThrottleFactor int
+	// NoThrottle sets the throttle factors to 0: throttling off.
+	NoThrottle bool
 	// NoTOTPSync sets OTP_TOTP_SYNC = False.
 	NoTOTPSync bool
 }
@@ -148,7 +150,10 @@ func siteEnv(dbPath string, opt Options) []string {
 		"PYTHONDONTWRITEBYTECODE=1",
 		"DJANGOSITE_DB=" + dbPath,
 	}
-	if opt.ThrottleFactor != 0 {
+	switch {
+	case opt.NoThrottle:
+		env = append(env, "DJANGOSITE_THROTTLE_FACTOR=0")
+	case opt.ThrottleFactor != 0:
 		env = append(env, fmt.Sprintf("DJANGOSITE_THROTTLE_FACTOR=%d", opt.ThrottleFactor))
 	}
 	if opt.NoTOTPSync {
