@@ -116,6 +116,13 @@ func hasContent(path string) bool {
 // refused as damaged), and an existing file is never replaced: if another
 // process created path meanwhile, that store is used.
 func createStore(ctx context.Context, path string, busy time.Duration) error {
+	return createStoreAs(ctx, path, busy, fileMode{journal: "WAL"})
+}
+
+// createStoreAs is createStore for a file opened in mode (its journal
+// mode is set before it is linked into place; nothing is attached while
+// it is built).
+func createStoreAs(ctx context.Context, path string, busy time.Duration, mode fileMode) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating the store's directory: %w", err)
@@ -135,7 +142,7 @@ func createStore(ctx context.Context, path string, busy time.Duration) error {
 			os.Remove(p)
 		}
 	}()
-	s, err := openSQLite(tmp, busy, false)
+	s, err := openSQLiteAs(tmp, busy, fileMode{journal: mode.journal})
 	if err != nil {
 		return err
 	}

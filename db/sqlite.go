@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -71,6 +72,9 @@ type SQLite struct {
 
 	watchMu sync.Mutex
 	watch   *sql.Conn // ChangeCounter's own connection, opened on first use
+	// watchSQL is ChangeCounter's query; empty means PRAGMA data_version
+	// of the store file alone (a Django side file adds the site's).
+	watchSQL string
 }
 
 var _ Store = (*SQLite)(nil)
@@ -81,6 +85,21 @@ var hostname = os.Hostname
 
 // Open opens (and migrates) the store at path.
 func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
+	return openStore(ctx, path, opt, fileMode{journal: "WAL", keepWAL: opt.KeepWAL})
+}
+
+// fileMode is how a store file is opened: the embedded store's own file
+// in WAL mode, or a Django site's side file (see OpenDjango) in rollback-
+// journal mode with the site's database attached to every connection.
+type fileMode struct {
+	journal string // "WAL" or "DELETE"
+	keepWAL bool   // see Options.KeepWAL
+	// connect, when set, wraps each new connection (ATTACH the Django
+	// database).
+	connect func(driver.Connector) driver.Connector
+}
+
+func openStore(ctx context.Context, path string, opt Options, mode fileMode) (*SQLite, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("store path %q: '?' and '#' are not allowed in the file name", path)
 	}
@@ -93,7 +112,7 @@ func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && opt.Create:
-		if err := createStore(ctx, path, opt.BusyTimeout); err != nil {
+		if err := createStoreAs(ctx, path, opt.BusyTimeout, mode); err != nil {
 			return nil, err
 		}
 		if st, err = os.Stat(path); err != nil {
@@ -107,7 +126,7 @@ func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
 	if err := checkStoreFile(path, st); err != nil {
 		return nil, err
 	}
-	s, err := openSQLite(path, opt.BusyTimeout, opt.KeepWAL)
+	s, err := openSQLiteAs(path, opt.BusyTimeout, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -132,17 +151,24 @@ func Open(ctx context.Context, path string, opt Options) (*SQLite, error) {
 // counter included, and let a code that was already accepted be accepted
 // again after the reboot. FULL costs one fsync of the WAL per commit.
 func openSQLite(path string, busy time.Duration, keepWALOnClose bool) (*SQLite, error) {
-	dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_txlock=immediate",
-		path, busy.Milliseconds())
-	if keepWALOnClose {
+	return openSQLiteAs(path, busy, fileMode{journal: "WAL", keepWAL: keepWALOnClose})
+}
+
+func openSQLiteAs(path string, busy time.Duration, mode fileMode) (*SQLite, error) {
+	dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(%s)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_txlock=immediate",
+		path, busy.Milliseconds(), mode.journal)
+	if mode.keepWAL {
 		dsn += fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", keepWALCheckpointPages)
 	}
 	conn, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	if keepWALOnClose {
+	if mode.keepWAL {
 		conn = keepWAL{conn}
+	}
+	if mode.connect != nil {
+		conn = mode.connect(conn)
 	}
 	sdb := sql.OpenDB(conn)
 	host, _ := hostname()

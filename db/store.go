@@ -27,6 +27,12 @@ var (
 	// ErrConflict is a change refused because of the state something is
 	// in: a token assigned already, retired already, not assigned at all.
 	ErrConflict = errors.New("conflicts with its current state")
+	// ErrNotDjango is a database opened with OpenDjango that lacks the
+	// django-otp tables (or a user table the backend can read).
+	ErrNotDjango = errors.New("not a Django site's database with django-otp")
+	// ErrUnavailable is something a Django site's database cannot hold or
+	// do (see OpenDjango): refused, never half done.
+	ErrUnavailable = errors.New("not available on a Django site's database")
 )
 
 // conflictError reads as its own message and is ErrConflict to errors.Is,

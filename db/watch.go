@@ -21,8 +21,12 @@ func (s *SQLite) ChangeCounter(ctx context.Context) (int64, error) {
 		}
 		s.watch = c
 	}
+	q := s.watchSQL
+	if q == "" {
+		q = "PRAGMA data_version"
+	}
 	var v int64
-	if err := s.watch.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+	if err := s.watch.QueryRowContext(ctx, q).Scan(&v); err != nil {
 		s.watch.Close() // open a fresh one next time
 		s.watch = nil
 		return 0, fmt.Errorf("watch %s: %w", s.path, s.wrap(err))

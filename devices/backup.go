@@ -36,8 +36,14 @@ type BackupCode struct {
 // with a fresh random secret that the store encrypts like any seed, so the
 // database alone is no help in guessing them offline.
 func NewBackupDevice(name string, now time.Time) (*Device, []string, error) {
+	return NewBackupDeviceUnder(OwnRules, name, now)
+}
+
+// NewBackupDeviceUnder makes a set of backup codes in the format rules
+// keep them: hashed (ours) or django-otp's plain static tokens.
+func NewBackupDeviceUnder(rules Rules, name string, now time.Time) (*Device, []string, error) {
 	d := &Device{Name: name, Kind: Backup, Created: now, Confirmed: true, Enabled: true}
-	codes, err := d.RegenerateCodes()
+	codes, err := d.RegenerateCodesUnder(rules)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -46,9 +52,18 @@ func NewBackupDevice(name string, now time.Time) (*Device, []string, error) {
 
 // RegenerateCodes replaces every code of a backup device with a new set
 // under a new key, and returns the plain codes.
-func (d *Device) RegenerateCodes() ([]string, error) {
+func (d *Device) RegenerateCodes() ([]string, error) { return d.RegenerateCodesUnder(OwnRules) }
+
+// RegenerateCodesUnder replaces every code in the format rules keep them:
+// under DjangoRules ten of django-otp's static tokens (eight characters
+// of [a-z2-7], as StaticToken.random_token makes them), stored plain with
+// no secret, because the site compares them as typed.
+func (d *Device) RegenerateCodesUnder(rules Rules) ([]string, error) {
 	if d.Kind != Backup {
 		return nil, fmt.Errorf("device %q is not a backup-code device", d.Name)
+	}
+	if rules == DjangoRules {
+		return d.regenerateDjangoTokens()
 	}
 	d.Secret = make([]byte, 32)
 	if _, err := rand.Read(d.Secret); err != nil {

@@ -139,14 +139,15 @@ func (d *Device) Validate() error {
 			}
 		}
 	}
-	if len(d.Secret) == 0 {
-		return errors.New("device has no secret")
-	}
 	if len(d.Secret) > otpcore.MaxKeyLen {
 		return fmt.Errorf("secret is %d bytes, longer than the %d-byte maximum", len(d.Secret), otpcore.MaxKeyLen)
 	}
 	if d.Kind == Backup {
-		return nil
+		// A Django static device has plain tokens and no secret.
+		return d.validateCodes()
+	}
+	if len(d.Secret) == 0 {
+		return errors.New("device has no secret")
 	}
 	if !d.Algorithm.Valid() {
 		return fmt.Errorf("unsupported algorithm %v", d.Algorithm)

@@ -105,10 +105,12 @@ func (d *Device) Verify(code string, now time.Time, p Policy) (Result, error) {
 		ok  bool
 		err error
 	)
-	switch d.Kind {
-	case TOTP, HOTP:
+	switch {
+	case p.Rules == DjangoRules:
+		res, ok, err = d.djangoVerify(code, now, p)
+	case d.Kind == TOTP || d.Kind == HOTP:
 		res, ok, err = d.verifyOTP(code, now, p)
-	case Backup:
+	case d.Kind == Backup:
 		res, ok, err = d.verifyBackup(code)
 	default:
 		return Result{}, fmt.Errorf("device kind %q cannot verify codes", string(d.Kind))
@@ -119,7 +121,8 @@ func (d *Device) Verify(code string, now time.Time, p Policy) (Result, error) {
 	if !ok {
 		d.Failures++
 		d.LastFailure = now
-		if p.LockoutThreshold > 0 && d.Failures >= p.LockoutThreshold {
+		// django-otp has no hard lockout, only throttling.
+		if p.Rules != DjangoRules && p.LockoutThreshold > 0 && d.Failures >= p.LockoutThreshold {
 			d.LockedOut = true
 		}
 		return Result{Outcome: Rejected}, nil

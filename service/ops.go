@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,6 +74,14 @@ func (s *Service) StartEnrollment(ctx context.Context, userName string, opt Enro
 	}
 	if err != nil {
 		return nil, err
+	}
+	if settings.Rules == devices.DjangoRules {
+		if err := d.DjangoFit(); err != nil {
+			return nil, fmt.Errorf("%w: %v", db.ErrUnavailable, err)
+		}
+		if opt.Name == "" {
+			base = cmp.Or(djangoDeviceName(existing, d.Kind), base)
+		}
 	}
 	d.Name = freeName(existing, base, opt.Name != "")
 	if d.Name == "" {
@@ -154,6 +163,11 @@ func (s *Service) Confirm(ctx context.Context, e *Enrollment, code string, creat
 func (s *Service) BackupCodes(ctx context.Context, userName string) ([]string, error) {
 	var codes []string
 	err := s.store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
+		if u.Settings.Rules == devices.DjangoRules {
+			var err error
+			codes, err = djangoBackupCodes(u, s.now())
+			return err
+		}
 		for _, d := range u.Devices {
 			if d.Kind == devices.Backup {
 				c, err := d.RegenerateCodes()
@@ -213,6 +227,13 @@ const (
 // ChangeDevice applies an admin action to one device of a user. arg is the
 // new name for rename.
 func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action DeviceAction, arg string) (*devices.Device, error) {
+	if action == ActionEnable || action == ActionDisable {
+		// django-otp devices have no such switch: a device exists and
+		// is tried, or is removed.
+		if err := s.unavailableOnDjango(ctx, "devices cannot be switched off or on (django-otp has no such setting); remove the device instead"); err != nil {
+			return nil, err
+		}
+	}
 	var out *devices.Device
 	err := s.store.Update(ctx, s.Actor, userName, func(u *db.Unit) error {
 		d, err := u.Find(ref)

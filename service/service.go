@@ -29,12 +29,14 @@ type Service struct {
 	// Cards reaches the NFC reader, for the front ends that program
 	// tokens; nil where there is none (WaitForToken then says so).
 	Cards CardSource
+
+	memo *rulesMemo // the store's rules, once known; shared by copies
 }
 
 // New returns a service on store acting as the current OS user. Set Actor
 // and Now afterwards to act as someone else or at another time.
 func New(store db.Store) *Service {
-	return &Service{store: store, Actor: CurrentActor(), Now: time.Now}
+	return &Service{store: store, Actor: CurrentActor(), Now: time.Now, memo: &rulesMemo{}}
 }
 
 func (s *Service) now() time.Time {
@@ -86,7 +88,17 @@ func (r VerifyResult) Accepted() bool { return r.Outcome == devices.Accepted }
 // same kind of transaction and a verification against a dummy key. Only
 // the audit log says which it was, so a caller cannot learn which names
 // exist. Whether a code is malformed depends on its shape alone.
+//
+// On a Django site's database django-otp's rules apply instead (see
+// verifyDjango).
 func (s *Service) Verify(ctx context.Context, userName, deviceRef, code string) (VerifyResult, error) {
+	rules, err := s.rules(ctx)
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	if rules == devices.DjangoRules {
+		return s.verifyDjango(ctx, userName, deviceRef, code)
+	}
 	backup := devices.LooksLikeBackupCode(code)
 	if !backup && !looksLikeOTP(code) {
 		return VerifyResult{}, fmt.Errorf("%w: the code must be %d to %d digits (or a backup code of letters and 2-7)",
@@ -94,7 +106,7 @@ func (s *Service) Verify(ctx context.Context, userName, deviceRef, code string) 
 	}
 	now := s.now()
 	var res VerifyResult
-	err := s.store.UpdateAnyName(ctx, s.Actor, userName, func(u *db.Unit) error {
+	err = s.store.UpdateAnyName(ctx, s.Actor, userName, func(u *db.Unit) error {
 		policy := u.Settings.Policy()
 		candidates, why := verifyCandidates(u, deviceRef, backup)
 		if len(candidates) == 0 {

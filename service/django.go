@@ -1,0 +1,225 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
+)
+
+// On a Django site's database (the store's Settings().Rules is
+// devices.DjangoRules) the service follows django-otp and
+// django-two-factor-auth, so that the site's own logins and two-factor
+// agree on every device: see verifyDjango, djangoDeviceName and
+// djangoBackupCodes, and unavailableOnDjango for what Django cannot
+// represent.
+
+// rulesMemo remembers whose rules the store follows: a property of the
+// backend that never changes, asked once rather than on every login.
+type rulesMemo struct {
+	mu    sync.Mutex
+	known bool
+	rules devices.Rules
+}
+
+// rules returns the store's verification rules.
+func (s *Service) rules(ctx context.Context) (devices.Rules, error) {
+	m := s.memo
+	if m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.known {
+			return m.rules, nil
+		}
+	}
+	set, err := s.store.Settings(ctx)
+	if err != nil {
+		return "", err
+	}
+	if m != nil {
+		m.known, m.rules = true, set.Rules
+	}
+	return set.Rules, nil
+}
+
+// unavailableOnDjango refuses, before any work, an operation a Django
+// site's database cannot represent; nil on our own store. The store
+// refuses it too: this only says so earlier and in the operation's words.
+func (s *Service) unavailableOnDjango(ctx context.Context, what string) error {
+	r, err := s.rules(ctx)
+	if err != nil {
+		return err
+	}
+	if r == devices.DjangoRules {
+		return fmt.Errorf("%w: %s", db.ErrUnavailable, what)
+	}
+	return nil
+}
+
+// maxDjangoCodeLen bounds what is tried as a code on a Django site: far
+// beyond any code or static token (16 characters), short enough that
+// outside input is never handled unbounded.
+const maxDjangoCodeLen = 256
+
+// djangoPluginOrder is the order django_otp.devices_for_user yields
+// devices in with the plugins in their usual INSTALLED_APPS order
+// (otp_totp, otp_hotp, otp_static); phone devices are never tried here.
+var djangoPluginOrder = map[devices.Kind]int{devices.TOTP: 0, devices.HOTP: 1, devices.Backup: 2}
+
+// verifyDjango is Verify on a Django site's database. Without deviceRef
+// it is django_otp.match_token: every confirmed device of the user, in
+// plugin order and then by id, is tried with the code, whatever its shape,
+// until one accepts; each device tried that did not accept counts a
+// failure (django-otp's rule, including the devices tried before the one
+// that accepted). With deviceRef it is django_otp.verify_token on that
+// device alone. One store transaction, as in Verify.
+func (s *Service) verifyDjango(ctx context.Context, userName, deviceRef, code string) (VerifyResult, error) {
+	if len(code) > maxDjangoCodeLen {
+		return VerifyResult{}, fmt.Errorf("%w: a code is at most %d characters", devices.ErrMalformedCode, maxDjangoCodeLen)
+	}
+	now := s.now()
+	var res VerifyResult
+	err := s.store.UpdateAnyName(ctx, s.Actor, userName, func(u *db.Unit) error {
+		policy := u.Settings.Policy()
+		candidates, why := djangoCandidates(u, deviceRef)
+		if len(candidates) == 0 {
+			res = cannotBeRight(u, why, code, now, policy)
+			return nil
+		}
+		var blocked []VerifyResult
+		rejected := false
+		for _, d := range candidates {
+			tried := *d
+			r, err := tried.Verify(code, now, policy)
+			if err != nil {
+				return fmt.Errorf("device %s: %w", d.Name, err)
+			}
+			switch r.Outcome {
+			case devices.Accepted:
+				*d = tried
+				u.Save(d)
+				if r.DriftSample != nil {
+					u.RecordDrift(d, *r.DriftSample)
+				}
+				detail := ""
+				if d.Kind == devices.TOTP {
+					detail = fmt.Sprintf("offset %+d, drift %+d", r.Match.Offset, d.Drift)
+				}
+				u.Audit("device.verify", d, string(r.Outcome), detail)
+				res = VerifyResult{Outcome: r.Outcome, Device: stripped(d), Match: r.Match}
+				return nil
+			case devices.Rejected:
+				// Counted at once and kept even if a later device
+				// accepts: django-otp saves each failure as it happens.
+				*d = tried
+				u.Save(d)
+				u.Audit("device.verify", d, string(devices.Rejected), fmt.Sprintf("%d consecutive failure(s)", d.Failures))
+				rejected = true
+			default:
+				blocked = append(blocked, VerifyResult{Outcome: r.Outcome, Device: stripped(d), RetryAfter: r.RetryAfter})
+			}
+		}
+		switch {
+		case rejected:
+			res = VerifyResult{Outcome: devices.Rejected}
+		default:
+			res = mostInformative(blocked)
+			u.Audit("device.verify", res.Device, string(res.Outcome), "")
+		}
+		return nil
+	})
+	return res, err
+}
+
+// djangoCandidates returns the devices django-otp would try, or none and
+// why not (for the audit log only).
+func djangoCandidates(u *db.Unit, ref string) ([]*devices.Device, string) {
+	if u.User.ID == 0 {
+		return nil, "unknown user"
+	}
+	if ref != "" {
+		d, err := u.Find(ref)
+		switch {
+		case err != nil:
+			return nil, err.Error()
+		case d.Kind == devices.Phone:
+			return nil, fmt.Sprintf("device %s is a phone device, verified by the site only", d.Name)
+		case !d.Confirmed:
+			// django_otp.verify_token would try it; a login through
+			// two-factor-auth never offers an unconfirmed device, and
+			// neither do we.
+			return nil, fmt.Sprintf("device %s is not confirmed yet", d.Name)
+		}
+		return []*devices.Device{d}, ""
+	}
+	var out []*devices.Device
+	for _, d := range u.Devices {
+		if _, tried := djangoPluginOrder[d.Kind]; tried && d.Confirmed {
+			out = append(out, d)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *devices.Device) int {
+		return cmp.Or(cmp.Compare(djangoPluginOrder[a.Kind], djangoPluginOrder[b.Kind]), cmp.Compare(a.ID, b.ID))
+	})
+	if len(out) == 0 {
+		return nil, "no confirmed device"
+	}
+	return out, ""
+}
+
+// djangoDefaultName is the name django-two-factor-auth looks for: a user
+// whose confirmed device is named so has two-factor authentication on.
+const djangoDefaultName = "default"
+
+// djangoDeviceName is the name a new device gets on a Django site when the
+// admin chose none: the user's first TOTP device is `default`, so
+// two-factor-auth uses it (unless a device of that name exists already).
+func djangoDeviceName(existing []*devices.Device, kind devices.Kind) string {
+	if kind != devices.TOTP {
+		return ""
+	}
+	for _, d := range existing {
+		if d.Kind == devices.TOTP || d.Name == djangoDefaultName {
+			return ""
+		}
+	}
+	return djangoDefaultName
+}
+
+// djangoBackupName is the static device two-factor-auth makes for backup
+// tokens when the user has none.
+const djangoBackupName = "backup"
+
+// djangoBackupCodes replaces the tokens of the user's static device (the
+// first, by id, of any name: two-factor-auth >= 1.18 uses any, and its
+// login takes the first) with ten fresh ones, or makes a device named
+// `backup` with them.
+func djangoBackupCodes(u *db.Unit, now time.Time) ([]string, error) {
+	var static *devices.Device
+	for _, d := range u.Devices {
+		if d.Kind == devices.Backup && (static == nil || d.ID < static.ID) {
+			static = d
+		}
+	}
+	if static != nil {
+		codes, err := static.RegenerateCodesUnder(devices.DjangoRules)
+		if err != nil {
+			return nil, err
+		}
+		u.Save(static)
+		u.Audit("device.backup-codes", static, "ok", "regenerated")
+		return codes, nil
+	}
+	d, codes, err := devices.NewBackupDeviceUnder(devices.DjangoRules, djangoBackupName, now)
+	if err != nil {
+		return nil, err
+	}
+	u.Add(d)
+	u.Audit("device.backup-codes", d, "ok", "generated")
+	return codes, nil
+}
