@@ -3,6 +3,7 @@ package djangocross
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
@@ -476,4 +477,66 @@ func TestRaceAcceptsOnce(t *testing.T) {
 		}
 	}
 	t.Logf("%d rounds, Django won %d", rounds, djangoWins)
+}
+
+// TestStatusAndDisableAgreeWithManagePy: the store's statuses are
+// two_factor_status's verdicts (a confirmed device named default, of any
+// type), and Disable removes what two_factor_disable removes, except that
+// an unknown name changes nothing at all (documented difference).
+func TestStatusAndDisableAgreeWithManagePy(t *testing.T) {
+	ctx := context.Background()
+	site := djangosite.New(t)
+	users := []string{"alice", "bob", "carol", "dave", "erin", "carol2"}
+	for _, u := range users {
+		site.CreateUser(u)
+	}
+	site.AddTOTP("alice", djangosite.TOTP{})
+	site.AddTOTP("bob", djangosite.TOTP{Name: "my phone"})
+	for _, u := range []string{"carol", "carol2"} {
+		site.AddTOTP(u, djangosite.TOTP{Unconfirmed: true})
+		site.AddStatic(u, "default", "aaaabbbb")
+		site.AddHOTP(u, djangosite.HOTP{Name: "keyfob"})
+	}
+	site.AddHOTP("dave", djangosite.HOTP{Name: "default", Unconfirmed: true})
+	svc := open(t, site)
+
+	sts, err := svc.Status(ctx, users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours strings.Builder
+	for _, st := range sts {
+		word := "disabled"
+		if st.Enabled {
+			word = "enabled"
+		}
+		fmt.Fprintf(&ours, "%s: %s\n", st.Name, word)
+	}
+	if want := site.Manage(append([]string{"two_factor_status"}, users...)...); ours.String() != want.Stdout {
+		t.Errorf("statuses:\n%s\nmanage.py two_factor_status:\n%s", ours.String(), want.Stdout)
+	}
+
+	shape := func(user string) []string {
+		var s []string
+		for _, d := range site.Devices(user) {
+			s = append(s, fmt.Sprintf("%s/%s/%v", d.Table, d.Name, d.Confirmed))
+		}
+		return s
+	}
+	if _, err := svc.Disable(ctx, []string{"carol"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := site.Manage("two_factor_disable", "carol2"); r.Code != 0 {
+		t.Fatalf("two_factor_disable: %+v", r)
+	}
+	if got, want := shape("carol"), shape("carol2"); !slices.Equal(got, want) || len(got) != 1 {
+		t.Errorf("left by Disable %v, by two_factor_disable %v (want the unconfirmed TOTP only)", got, want)
+	}
+	before := shape("alice")
+	if _, err := svc.Disable(ctx, []string{"alice", "nobody"}); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("Disable with an unknown name: %v, want ErrNotFound", err)
+	}
+	if after := shape("alice"); !slices.Equal(after, before) {
+		t.Errorf("alice's devices after a refused Disable: %v, before %v", after, before)
+	}
 }
