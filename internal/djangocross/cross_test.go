@@ -437,7 +437,7 @@ func TestRaceAcceptsOnce(t *testing.T) {
 	if testing.Short() {
 		rounds = 10
 	}
-	djangoWins := 0
+	djangoWins, djangoErrors := 0, 0
 	for round := 0; round < rounds; round++ {
 		code := hotpCode(t, d.Key, int64(round))
 		at := time.Now().Add(30 * time.Millisecond)
@@ -472,11 +472,23 @@ func TestRaceAcceptsOnce(t *testing.T) {
 		if strings.HasPrefix(results[0], "django:true") {
 			djangoWins++
 		}
+		if !strings.HasSuffix(results[0], ":<nil>") {
+			if djangoErrors == 0 {
+				t.Logf("round %d, first Django error: %s", round, results[0])
+			}
+			// "database is locked": Django's deferred transaction found our
+			// commit under way (SQLite's deadlock rule, no busy wait); the
+			// login fails and nothing is written, as between two Django workers.
+			djangoErrors++
+		}
 		if got := site.State(d).Int("counter"); got != int64(round)+1 {
 			t.Fatalf("round %d: counter %d after the race, want %d", round, got, round+1)
 		}
 	}
-	t.Logf("%d rounds, Django won %d", rounds, djangoWins)
+	t.Logf("%d rounds: Django won %d, Django failed with an error %d", rounds, djangoWins, djangoErrors)
+	if djangoWins == 0 {
+		t.Error("Django never won a round: the race did not really race")
+	}
 }
 
 // TestStatusAndDisableAgreeWithManagePy: the store's statuses are
