@@ -49,7 +49,16 @@ func openDjango(t testing.TB, path string, now func() time.Time) *db.Django {
 
 // djangoDifferences are where a Django site's database answers the
 // contract differently, each proved by its own test in django_test.go.
-var djangoDifferences = storetest.Differences{}
+var djangoDifferences = storetest.Differences{
+	"DuplicatesAndLookAlikesRefused": "user names on a Django site are exact and case-sensitive (get_by_natural_key): ALICE and alice are two users " +
+		"(TestDjangoUserNamesAreExact)",
+	"LookAlikeAddsOverRandomSequences":       "no look-alike folding on a Django site (TestDjangoUserNamesAreExact)",
+	"LookAlikeAddsRacingAcrossHandles":       "no look-alike folding on a Django site (TestDjangoUserNamesAreExact)",
+	"StatusesInTheOrderAsked":                "enabled means a confirmed device named \"default\", two-factor-auth's default_device (TestDjangoEnabledMeansADefaultDevice)",
+	"TokenStateRules":                        "an assigned token turns 2FA on only when named \"default\" (TestDjangoTokenStates)",
+	"BackupCodesRegeneratedAndConsumedOnce":  "django-otp keeps static tokens in plain text, so hashed codes are refused; plain ones are written (TestDjangoStaticTokens)",
+	"ReplayFloorNeverDecreasesThroughUpdate": "a django-otp TOTP device has no counter column to keep (TestDjangoReplayStateNeverDecreases)",
+}
 
 // The Django backend keeps the Store contract, on both django-otp schemas,
 // with a fresh Django database per subtest.

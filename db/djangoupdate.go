@@ -304,6 +304,14 @@ func (d *Django) saveDevice(ctx context.Context, tx *sql.Tx, owner User, r *djan
 	}
 	t := r.table
 	newVals, oldVals := djangoValues(t, dev), djangoValues(t, &r.orig)
+	// The last line of defence for the replay state, as in the embedded
+	// store: the TOTP floor and HOTP next counter never go down, whatever
+	// a unit saves.
+	for _, c := range []string{"last_t", "counter"} {
+		if n, ok := newVals[c].(int64); ok && n < oldVals[c].(int64) {
+			newVals[c] = oldVals[c]
+		}
+	}
 	var set []string
 	var args []any
 	for _, c := range slices.Sorted(maps.Keys(newVals)) {
@@ -392,18 +400,31 @@ func saveStaticTokens(ctx context.Context, tx *sql.Tx, r *djangoRow, dev *device
 	return insertStaticTokens(ctx, tx, r.id, dev.Codes)
 }
 
-// deleteDevice removes a device row (a static device's tokens first, the
-// foreign key being checked at commit), its extras and drift history.
+// deleteDevice removes a device; a hardware token goes back to the
+// inventory (its vendor seed cannot be made again), as in the embedded
+// store.
 func (d *Django) deleteDevice(ctx context.Context, tx *sql.Tx, r *djangoRow, dev *devices.Device) error {
 	if r == nil {
 		return fmt.Errorf("device %d was not read in this update", dev.ID)
 	}
+	if dev.Hardware && r.table.kind.IsOTP() {
+		_, err := d.toInventory(ctx, tx, r, dev)
+		return err
+	}
+	return d.deleteRow(ctx, tx, r, dev)
+}
+
+// deleteRow removes a device row (a static device's tokens first, the
+// foreign key being checked at commit) on condition that it is still as
+// read, with its extras and drift history.
+func (d *Django) deleteRow(ctx context.Context, tx *sql.Tx, r *djangoRow, dev *devices.Device) error {
 	if r.table.kind == devices.Backup {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM dj.otp_static_statictoken WHERE device_id = ?", r.id); err != nil {
 			return err
 		}
 	}
-	res, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM dj.%s WHERE id = ?", r.table.name), r.id)
+	where, args := r.unchanged()
+	res, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM dj.%s WHERE %s", r.table.name, where), args...)
 	if err := oneRow(res, err); err != nil {
 		return err
 	}

@@ -6,10 +6,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/two-factor/two-factor/devices"
 )
@@ -47,8 +50,18 @@ func (d *Django) checkNewUser(name string) error {
 	if utf8.RuneCountInString(name) > 150 {
 		return fmt.Errorf("user name is longer than Django's 150 characters")
 	}
+	if !djangoUsername.MatchString(name) {
+		return fmt.Errorf("user name %q is not one Django accepts: letters, digits and @ . + - _ only", name)
+	}
+	if n := norm.NFKC.String(name); n != name {
+		return fmt.Errorf("user name %q is not as Django stores names (NFKC-normalised): use %q", name, n)
+	}
 	return nil
 }
+
+// djangoUsername is Django's UnicodeUsernameValidator (Python's Unicode \w
+// and @.+-).
+var djangoUsername = regexp.MustCompile(`^[\p{L}\p{N}\p{M}_.@+-]+$`)
 
 // unusablePassword is Django's make_password(None): "!" and 40 random
 // letters and digits (UNUSABLE_PASSWORD_PREFIX and _SUFFIX_LENGTH), so the
@@ -109,6 +122,9 @@ func (d *Django) AddUser(ctx context.Context, actor, name string) (User, error) 
 }
 
 func (d *Django) RemoveUser(ctx context.Context, actor, name string) error {
+	if _, err := d.userByName(ctx, d.side.db, name); err != nil {
+		return err
+	}
 	return unavailable("removing a user (delete users in Django's admin; `disable` removes their devices)")
 }
 
@@ -272,7 +288,17 @@ func (d *Django) DisableUsers(ctx context.Context, actor string, names []string)
 }
 
 func (d *Django) removeConfirmed(ctx context.Context, tx *sql.Tx, userID int64) (int64, error) {
-	var total int64
+	// Hardware tokens go back to the inventory, their seeds kept.
+	tokens, rows, err := d.readDjangoDevices(ctx, tx, "t.user_id = ? AND t.confirmed AND x.hardware = 1", userID)
+	if err != nil {
+		return 0, err
+	}
+	for _, dev := range tokens {
+		if _, err := d.toInventory(ctx, tx, rows[dev], dev); err != nil {
+			return 0, err
+		}
+	}
+	total := int64(len(tokens))
 	for _, t := range d.schema.present() {
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM main.devices WHERE id IN (SELECT id * 10 + %d FROM dj.%s WHERE user_id = ? AND confirmed)", t.digit, t.name), userID); err != nil {
 			return 0, err
@@ -337,26 +363,6 @@ func (d *Django) allDriftSamples(ctx context.Context) (map[int64][]devices.Drift
 	return out, rows.Err()
 }
 
-// Tokens lists the hardware tokens: on a Django site every one is a
-// device of its owner (there is no unassigned inventory), with its
-// metadata from the side file.
-func (d *Django) Tokens(ctx context.Context, f TokenFilter) ([]*devices.Device, error) {
-	ds, err := d.TokenSecrets(ctx, f)
-	return withoutSecrets(ds), err
-}
-
-func (d *Django) TokenSecrets(ctx context.Context, f TokenFilter) ([]*devices.Device, error) {
-	if f.Unassigned {
-		return nil, nil
-	}
-	ds, _, err := d.readDjangoDevices(ctx, d.side.db, "x.hardware = 1")
-	if err != nil {
-		return nil, d.wrap(err)
-	}
-	slices.SortFunc(ds, func(a, b *devices.Device) int { return strings.Compare(a.Serial, b.Serial) })
-	return ds, nil
-}
-
 // BlockedDeviceCounts counts the throttled devices (django-otp has no
 // hard lockout, so locked is always 0).
 func (d *Django) BlockedDeviceCounts(ctx context.Context, factor int, now time.Time) (locked, throttled int, err error) {
@@ -394,23 +400,4 @@ func (d *Django) BlockedDevices(ctx context.Context, factor int, now time.Time, 
 		return int(a.DeviceID - b.DeviceID)
 	})
 	return out, nil
-}
-
-// The unassigned hardware-token inventory is not kept on a Django site:
-// a token goes straight to its owner as a django-otp device.
-
-func (d *Django) ImportTokens(ctx context.Context, actor string, items []ImportItem, opt ImportOptions) ([]ImportResult, error) {
-	return nil, unavailable("importing hardware tokens into an inventory (enroll each token for its user instead)")
-}
-
-func (d *Django) AssignToken(ctx context.Context, actor, serial, user string) error {
-	return unavailable("assigning inventory tokens (there is no unassigned inventory on a Django site)")
-}
-
-func (d *Django) UnassignToken(ctx context.Context, actor, serial string) error {
-	return unavailable("returning a token to the inventory (remove the device instead)")
-}
-
-func (d *Django) RetireToken(ctx context.Context, actor, serial string) error {
-	return unavailable("retiring a token (remove the device instead)")
 }

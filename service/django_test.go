@@ -1,0 +1,349 @@
+package service
+
+import (
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/otpcore"
+)
+
+// djangoSite is a Django site's database made from a dump of real Django
+// migrations (db/testdata/django), opened through db.OpenDjango, with a
+// plain connection that stands in for Django's ORM to seed and inspect
+// rows as Django writes and reads them.
+type djangoSite struct {
+	svc   *Service
+	clock *clock
+	raw   *sql.DB
+	path  string
+}
+
+func newDjangoSite(t *testing.T, schema string) *djangoSite {
+	t.Helper()
+	dump, err := os.ReadFile(filepath.Join("..", "db", "testdata", "django", schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "db.sqlite3")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	if _, err := raw.Exec(string(dump)); err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	st, err := db.OpenDjango(ctx, path, db.Options{KeyFile: path + ".two-factor.key", Create: true, Now: c.now, BusyTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := New(st)
+	svc.Actor, svc.Now = "tester", c.now
+	return &djangoSite{svc: svc, clock: c, raw: raw, path: path}
+}
+
+func (s *djangoSite) exec(t *testing.T, q string, args ...any) int64 {
+	t.Helper()
+	res, err := s.raw.Exec(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	id, _ := res.LastInsertId()
+	return id
+}
+
+func (s *djangoSite) user(t *testing.T, name string) int64 {
+	return s.exec(t, `INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
+		VALUES ('!x', NULL, 0, ?, '', '', '', 0, 1, '2026-01-01 00:00:00')`, name)
+}
+
+// totp inserts a TOTP device as Django's ORM would (every column given).
+func (s *djangoSite) totp(t *testing.T, user int64, name string, confirmed bool, key []byte) int64 {
+	return s.exec(t, `INSERT INTO otp_totp_totpdevice (name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_count, throttling_failure_timestamp)
+		VALUES (?, ?, ?, 30, 0, 6, 1, 0, -1, ?, 0, NULL)`, name, confirmed, hex.EncodeToString(key), user)
+}
+
+func (s *djangoSite) hotp(t *testing.T, user int64, name string, key []byte) int64 {
+	return s.exec(t, `INSERT INTO otp_hotp_hotpdevice (name, confirmed, key, digits, tolerance, counter, user_id, throttling_failure_count, throttling_failure_timestamp)
+		VALUES (?, 1, ?, 6, 5, 0, ?, 0, NULL)`, name, hex.EncodeToString(key), user)
+}
+
+func (s *djangoSite) static(t *testing.T, user int64, name string, tokens ...string) int64 {
+	id := s.exec(t, `INSERT INTO otp_static_staticdevice (name, confirmed, user_id, throttling_failure_count, throttling_failure_timestamp)
+		VALUES (?, 1, ?, 0, NULL)`, name, user)
+	for _, tok := range tokens {
+		s.exec(t, `INSERT INTO otp_static_statictoken (token, device_id) VALUES (?, ?)`, tok, id)
+	}
+	return id
+}
+
+// failures reads a device's throttling_failure_count as Django would.
+func (s *djangoSite) failures(t *testing.T, table string, id int64) int {
+	t.Helper()
+	var n int
+	if err := s.raw.QueryRow("SELECT throttling_failure_count FROM "+table+" WHERE id = ?", id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (s *djangoSite) count(t *testing.T, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.raw.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+var (
+	keyA = []byte("12345678901234567890")
+	keyB = []byte("abcdefghijklmnopqrst")
+)
+
+// TestDjangoMatchTokenTriesEveryConfirmedDevice: without a device, a code
+// goes to every confirmed device in plugin order (TOTP, HOTP, static) until
+// one accepts, and each one tried that did not accept counts a failure,
+// also those tried before the one that accepted; unconfirmed devices and
+// devices after the accepting one are not touched.
+func TestDjangoMatchTokenTriesEveryConfirmedDevice(t *testing.T) {
+	s := newDjangoSite(t, "otp-1.1.3.sql")
+	alice := s.user(t, "alice")
+	totpID := s.totp(t, alice, "default", true, keyA)
+	pending := s.totp(t, alice, "new phone", false, keyB)
+	hotpID := s.hotp(t, alice, "token", keyB)
+	staticID := s.static(t, alice, "backup", "rvfcimo5", "7rzgfcyi")
+
+	// A static token: TOTP and HOTP are tried first and count a failure.
+	r, err := s.svc.Verify(ctx, "alice", "", "rvfcimo5")
+	if err != nil || !r.Accepted() || r.Device.Kind != devices.Backup {
+		t.Fatalf("static token: %+v %v", r, err)
+	}
+	if s.failures(t, "otp_totp_totpdevice", totpID) != 1 || s.failures(t, "otp_hotp_hotpdevice", hotpID) != 1 ||
+		s.failures(t, "otp_totp_totpdevice", pending) != 0 || s.failures(t, "otp_static_staticdevice", staticID) != 0 {
+		t.Fatal("failures after a static token: want 1 on TOTP and HOTP, 0 on the unconfirmed and the static device")
+	}
+	if n := s.count(t, "SELECT count(*) FROM otp_static_statictoken WHERE token = 'rvfcimo5'"); n != 0 {
+		t.Fatal("the static token was not consumed")
+	}
+
+	// A HOTP code (counter 0 of keyB) two seconds later: TOTP fails again,
+	// HOTP accepts, the static device is not tried.
+	s.clock.t = s.clock.t.Add(2 * time.Second)
+	hc, _ := otpcore.HOTP(otpcore.SHA1, keyB, 0, 6)
+	if r, err := s.svc.Verify(ctx, "alice", "", hc); err != nil || !r.Accepted() || r.Device.Kind != devices.HOTP {
+		t.Fatalf("HOTP code: %+v %v", r, err)
+	}
+	if s.failures(t, "otp_totp_totpdevice", totpID) != 2 || s.failures(t, "otp_hotp_hotpdevice", hotpID) != 0 ||
+		s.failures(t, "otp_static_staticdevice", staticID) != 0 {
+		t.Fatal("failures after a HOTP code: want 2 on TOTP, 0 on HOTP (reset) and static (not tried)")
+	}
+	if s.count(t, "SELECT counter FROM otp_hotp_hotpdevice WHERE id = ?", hotpID) != 1 {
+		t.Fatal("HOTP counter not advanced to 1")
+	}
+
+	// Not a number: refused by every device, and counted by each, as
+	// django-otp counts int() failures.
+	s.clock.t = s.clock.t.Add(10 * time.Second)
+	if r, err := s.svc.Verify(ctx, "alice", "", "hello!"); err != nil || r.Outcome != devices.Rejected {
+		t.Fatalf("non-numeric code: %+v %v", r, err)
+	}
+	if s.failures(t, "otp_totp_totpdevice", totpID) != 3 || s.failures(t, "otp_hotp_hotpdevice", hotpID) != 1 ||
+		s.failures(t, "otp_static_staticdevice", staticID) != 1 {
+		t.Fatal("a non-numeric code must count a failure on every device tried")
+	}
+
+	// Half a second later every device is throttled: nothing is counted.
+	s.clock.t = s.clock.t.Add(500 * time.Millisecond)
+	if r, _ := s.svc.Verify(ctx, "alice", "", "000000"); r.Outcome != devices.Throttled {
+		t.Fatalf("all throttled: %v", r.Outcome)
+	}
+	if s.failures(t, "otp_totp_totpdevice", totpID) != 3 {
+		t.Fatal("an attempt while throttled was counted")
+	}
+
+	// With a device ref only that device is tried (django_otp.verify_token).
+	s.clock.t = s.clock.t.Add(time.Minute)
+	tc, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30), 6)
+	if r, err := s.svc.Verify(ctx, "alice", "token", tc); err != nil || r.Outcome != devices.Rejected {
+		t.Fatalf("TOTP code against the HOTP device: %+v %v", r, err)
+	}
+	if s.failures(t, "otp_totp_totpdevice", totpID) != 3 || s.failures(t, "otp_hotp_hotpdevice", hotpID) != 2 {
+		t.Fatal("verify with a device must touch that device only")
+	}
+	if r, err := s.svc.Verify(ctx, "alice", "default", tc); err != nil || !r.Accepted() {
+		t.Fatalf("TOTP code against its device: %+v %v", r, err)
+	}
+	var lastT int64
+	s.raw.QueryRow("SELECT last_t FROM otp_totp_totpdevice WHERE id = ?", totpID).Scan(&lastT)
+	if lastT != s.clock.t.Unix()/30 || s.failures(t, "otp_totp_totpdevice", totpID) != 0 {
+		t.Fatalf("after success: last_t %d, failures %d", lastT, s.failures(t, "otp_totp_totpdevice", totpID))
+	}
+	// The same code again: refused (last_t) and counted.
+	if r, _ := s.svc.Verify(ctx, "alice", "", tc); r.Outcome != devices.Rejected || s.failures(t, "otp_totp_totpdevice", totpID) != 1 {
+		t.Fatalf("replay: %v", r.Outcome)
+	}
+}
+
+// TestDjangoPhoneDevicesAreNotTried: two-factor-auth's phone devices are
+// listed but never verified here (their codes go out by SMS).
+func TestDjangoPhoneDevicesAreNotTried(t *testing.T) {
+	s := newDjangoSite(t, "otp-1.7-with-phone.sql")
+	bob := s.user(t, "bob")
+	phone := s.exec(t, `INSERT INTO two_factor_phonedevice (name, confirmed, throttling_failure_timestamp, throttling_failure_count, number, key, method, user_id)
+		VALUES ('default', 1, NULL, 0, '+441234567890', ?, 'sms', ?)`, hex.EncodeToString(keyA), bob)
+	pc, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30), 6)
+	if r, err := s.svc.Verify(ctx, "bob", "", pc); err != nil || r.Outcome != devices.Rejected {
+		t.Fatalf("phone code: %+v %v", r, err)
+	}
+	if r, err := s.svc.Verify(ctx, "bob", "default", pc); err != nil || r.Outcome != devices.Rejected {
+		t.Fatalf("phone code with the device named: %+v %v", r, err)
+	}
+	if s.failures(t, "two_factor_phonedevice", phone) != 0 {
+		t.Fatal("a phone device was tried")
+	}
+}
+
+// TestDjangoEnrollmentNamesTheFirstTOTPDeviceDefault: two-factor-auth
+// counts a user as enrolled when a confirmed device is named `default`.
+func TestDjangoEnrollmentNamesTheFirstTOTPDeviceDefault(t *testing.T) {
+	s := newDjangoSite(t, "otp-1.7-with-phone.sql")
+	names := []string{}
+	for range 2 {
+		e, err := s.svc.StartEnrollment(ctx, "carol", EnrollOptions{CreateUser: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.svc.Confirm(ctx, e, code(t, e.Device.Secret, s.clock.t, 0), true)
+		if err != nil || !r.Accepted() {
+			t.Fatalf("confirm: %+v %v", r, err)
+		}
+		names = append(names, r.Device.Name)
+	}
+	if names[0] != "default" || names[1] == "default" {
+		t.Fatalf("device names %q: the first TOTP device must be default, only it", names)
+	}
+	var key string
+	var step, t0, digits, tol, confirmed int
+	if err := s.raw.QueryRow(`SELECT key, step, t0, digits, tolerance, confirmed FROM otp_totp_totpdevice WHERE name = 'default'`).
+		Scan(&key, &step, &t0, &digits, &tol, &confirmed); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(key) || step != 30 || t0 != 0 || digits != 6 || tol != 1 || confirmed != 1 {
+		t.Fatalf("stored device: key %d chars, step %d t0 %d digits %d tolerance %d confirmed %d", len(key), step, t0, digits, tol, confirmed)
+	}
+	st, err := s.svc.Status(ctx, []string{"carol"})
+	if err != nil || len(st) != 1 || !st[0].Enabled {
+		t.Fatalf("status after enrollment: %+v %v", st, err)
+	}
+
+	// A token Django cannot verify is refused before a code is asked for.
+	spec := devices.TokenSpec{Kind: devices.TOTP, Serial: "S1", Algorithm: otpcore.SHA256, Digits: 6, Step: 30, Secret: make([]byte, 32)}
+	if _, err := s.svc.StartEnrollment(ctx, "carol", EnrollOptions{Token: &spec}); !errors.Is(err, db.ErrUnavailable) {
+		t.Fatalf("SHA-256 token: %v, want ErrUnavailable", err)
+	}
+}
+
+// TestDjangoBackupCodesUseTheStaticDevice: backup codes go to the user's
+// static device whatever its name (addstatictoken's "Backup Code"), or to
+// a new one named backup; ten tokens in django-otp's format that the site
+// accepts as they are shown.
+func TestDjangoBackupCodesUseTheStaticDevice(t *testing.T) {
+	s := newDjangoSite(t, "otp-1.1.3.sql")
+	dave := s.user(t, "dave")
+	old := s.static(t, dave, "Backup Code", "oldtoken")
+	codes, err := s.svc.BackupCodes(ctx, "dave")
+	if err != nil || len(codes) != 10 {
+		t.Fatalf("%d codes, %v", len(codes), err)
+	}
+	format := regexp.MustCompile(`^[a-z2-7]{8}$`)
+	for _, c := range codes {
+		if !format.MatchString(c) || s.count(t, "SELECT count(*) FROM otp_static_statictoken WHERE token = ? AND device_id = ?", c, old) != 1 {
+			t.Fatalf("token %q: not in django-otp's format, or not stored plain on the existing device", c)
+		}
+	}
+	if s.count(t, "SELECT count(*) FROM otp_static_staticdevice") != 1 || s.count(t, "SELECT count(*) FROM otp_static_statictoken") != 10 {
+		t.Fatal("the existing static device must be reused and its old tokens deleted")
+	}
+	if r, err := s.svc.Verify(ctx, "dave", "", codes[3]); err != nil || !r.Accepted() {
+		t.Fatalf("a new token: %+v %v", r, err)
+	}
+
+	erin := s.user(t, "erin")
+	if codes, err = s.svc.BackupCodes(ctx, "erin"); err != nil || len(codes) != 10 {
+		t.Fatal(err)
+	}
+	if s.count(t, "SELECT count(*) FROM otp_static_staticdevice WHERE user_id = ? AND name = 'backup' AND confirmed = 1", erin) != 1 {
+		t.Fatal("a user without a static device gets one named backup")
+	}
+}
+
+// TestDjangoResyncClearsThrottling: an admin's resync writes drift and
+// last_t as django-otp reads them and clears the throttling fields.
+func TestDjangoResyncClearsThrottling(t *testing.T) {
+	s := newDjangoSite(t, "otp-1.1.3.sql")
+	frank := s.user(t, "frank")
+	id := s.totp(t, frank, "default", true, keyA)
+	s.exec(t, "UPDATE otp_totp_totpdevice SET throttling_failure_count = 7, throttling_failure_timestamp = '2027-01-15 08:00:00.000000' WHERE id = ?", id)
+	now := s.clock.t
+	codes := []string{code(t, keyA, now.Add(-30*time.Second), 40), code(t, keyA, now, 40)}
+	res, _, err := s.svc.Resync(ctx, "frank", codes, ResyncOptions{})
+	if err != nil || res.NewDrift != 40 {
+		t.Fatalf("resync: %+v %v", res, err)
+	}
+	var drift, lastT, failures int64
+	var ts sql.NullString
+	s.raw.QueryRow("SELECT drift, last_t, throttling_failure_count, throttling_failure_timestamp FROM otp_totp_totpdevice WHERE id = ?", id).
+		Scan(&drift, &lastT, &failures, &ts)
+	if drift != 40 || lastT != now.Unix()/30+40 || failures != 0 || ts.Valid {
+		t.Fatalf("after resync: drift %d last_t %d failures %d timestamp %v", drift, lastT, failures, ts)
+	}
+	// The next code from the token is accepted; the resync codes are not.
+	if r, _ := s.svc.Verify(ctx, "frank", "", codes[1]); r.Outcome != devices.Rejected {
+		t.Fatal("a resync code was accepted again")
+	}
+	s.clock.t = now.Add(5 * time.Second)
+	if r, _ := s.svc.Verify(ctx, "frank", "", code(t, keyA, now.Add(30*time.Second), 40)); !r.Accepted() {
+		t.Fatalf("the next code after resync: %v", r.Outcome)
+	}
+}
+
+// TestDjangoRefusesWhatDjangoCannotRepresent before doing any work, and
+// lets an admin clear throttling (unlock).
+func TestDjangoRefusesWhatDjangoCannotRepresent(t *testing.T) {
+	s := newDjangoSite(t, "otp-1.1.3.sql")
+	gina := s.user(t, "gina")
+	id := s.totp(t, gina, "default", true, keyA)
+	s.exec(t, "UPDATE otp_totp_totpdevice SET throttling_failure_count = 4, throttling_failure_timestamp = '2027-01-15 08:00:00' WHERE id = ?", id)
+	for name, call := range map[string]func() error{
+		"disable":      func() error { _, err := s.svc.ChangeDevice(ctx, "gina", "default", ActionDisable, ""); return err },
+		"enable":       func() error { _, err := s.svc.ChangeDevice(ctx, "gina", "default", ActionEnable, ""); return err },
+		"remove user":  func() error { return s.svc.RemoveUser(ctx, "gina") },
+		"lockout":      func() error { return s.svc.SetSetting(ctx, "lockout-threshold", "5") },
+		"unknown user": func() error { _, err := s.svc.ChangeDevice(ctx, "nobody", "1", ActionDisable, ""); return err },
+	} {
+		err := call()
+		if !errors.Is(err, db.ErrUnavailable) {
+			t.Errorf("%s: %v, want ErrUnavailable", name, err)
+		}
+	}
+	if s.count(t, "SELECT count(*) FROM auth_user WHERE username = 'gina'") != 1 || s.failures(t, "otp_totp_totpdevice", id) != 4 {
+		t.Fatal("a refused operation changed something")
+	}
+	if _, err := s.svc.ChangeDevice(ctx, "gina", "default", ActionUnlock, ""); err != nil {
+		t.Fatal(err)
+	}
+	if s.failures(t, "otp_totp_totpdevice", id) != 0 || s.count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE throttling_failure_timestamp IS NULL") != 1 {
+		t.Fatal("unlock must clear django-otp's throttling fields")
+	}
+}
