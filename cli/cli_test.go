@@ -44,6 +44,9 @@ func newHarness(t *testing.T) *harness {
 }
 
 func (h *harness) env(key string) string {
+	if v, ok := h.vars[key]; ok {
+		return v // set by the test: wins over the defaults below
+	}
 	switch key {
 	case "TWO_FACTOR_DB":
 		return filepath.Join(h.dir, "store.db")

@@ -66,6 +66,8 @@ var kindByCause = []struct {
 	{db.ErrLocked, kindEnvironment},
 	{db.ErrNewerSchema, kindEnvironment},
 	{db.ErrNotAStore, kindEnvironment},
+	{db.ErrNotDjango, kindEnvironment},
+	{db.ErrUnavailable, kindEnvironment},
 	{db.ErrKeyMissing, kindEnvironment},
 	{db.ErrKeyMismatch, kindEnvironment},
 	{fs.ErrNotExist, kindEnvironment},

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/termsafe"
 )
@@ -43,8 +44,11 @@ type app struct {
 	env     Env
 	dbPath  string
 	keyPath string
-	json    bool
-	theme   string // console theme (--theme)
+	// djangoPath is a Django site's database (--django), used as the
+	// store in place of one of our own.
+	djangoPath string
+	json       bool
+	theme      string // console theme (--theme)
 
 	// running is the command being run (set before its body), so prompts
 	// know whether stdout is reserved for --json.
@@ -59,8 +63,10 @@ type app struct {
 	// verifications share transactions and fsyncs (db.Options.GroupCommit).
 	serving bool
 
-	store  *db.SQLite
-	svc    *service.Service
+	store db.Store
+	svc   *service.Service
+	// rules are the store's verification rules, once asked (djangoRules).
+	rules  *devices.Rules
 	reader *lineReader
 }
 
@@ -122,6 +128,7 @@ match; 2 usage or environment error. With --json, a failure prints
 	root.SetVersionTemplate("{{buildVersion}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dbPath, "db", "", "store file (default $TWO_FACTOR_DB, else "+displayDefault(defaultDBPath(os.Getenv))+")")
+	pf.StringVar(&a.djangoPath, "django", "", "a Django site's SQLite database (db.sqlite3) to administer in place; also TWO_FACTOR_DB=django:PATH")
 	pf.StringVar(&a.keyPath, "key-file", "", "master key file (default $TWO_FACTOR_KEY_FILE, else "+displayDefault(defaultKeyPath(os.Getenv))+")")
 	pf.StringVar(&a.theme, "theme", "", themeFlagHelp)
 	root.AddCommand(
@@ -200,6 +207,9 @@ func xdgDir(getenv func(string) string, env, fallback string) string {
 // paths resolves the store and key file, and whether the store is the
 // default one (which is created on first use; a named one must exist).
 func (a *app) paths() (dbPath, keyPath string, isDefault bool) {
+	if p, ok := a.djangoTarget(); ok {
+		return p, a.djangoKeyPath(p), false
+	}
 	dbPath, keyPath = a.dbPath, a.keyPath
 	if dbPath == "" {
 		dbPath = a.env.Getenv("TWO_FACTOR_DB")
@@ -224,6 +234,9 @@ var errNoDefaultPaths = errors.New("no store named and no HOME to find the defau
 func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 	if a.svc != nil {
 		return a.svc, nil
+	}
+	if p, ok := a.djangoTarget(); ok {
+		return a.openDjango(ctx, p)
 	}
 	dbPath, keyPath, isDefault := a.paths()
 	if dbPath == "" || keyPath == "" {

@@ -23,6 +23,11 @@ func (a *app) initCommand() *cobra.Command {
 			if _, err := a.open(cmd.Context(), true); err != nil {
 				return err
 			}
+			if _, django := a.djangoTarget(); django {
+				side := db.SideFile(dbPath)
+				return printResult(cmd, asJSON, map[string]string{"django": dbPath, "side_file": side, "key_file": keyPath},
+					"Django database %s is ready: two-factor's own records are in %s (master key file: %s)\n", safe(dbPath), safe(side), safe(keyPath))
+			}
 			return printResult(cmd, asJSON, map[string]string{"store": dbPath, "key_file": keyPath},
 				"store %s is ready (master key file: %s, created with the first device)\n", safe(dbPath), safe(keyPath))
 		},
@@ -41,8 +46,18 @@ when they have at least one confirmed, enabled authenticator app or token
 (backup codes alone do not count). A user a login is refused for right
 now gets "; locked out (DEVICE)" with the unlock command, or "; throttled
 (DEVICE) for 40s" after failed codes. Unknown users are reported after the
-others are printed, and the exit code is then 1.`,
+others are printed, and the exit code is then 1.
+
+On a Django site's database (--django) it prints exactly what manage.py
+two_factor_status prints: enabled means a confirmed device named "default";
+it stops at the first unknown user with CommandError on stderr (exit 1),
+and prints nothing when no user is named.`,
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
+			if django, err := a.djangoRules(cmd.Context(), svc); err != nil {
+				return err
+			} else if django && !asJSON {
+				return djangoStatus(cmd, svc, args)
+			}
 			sts, err := svc.Status(cmd.Context(), args)
 			if err != nil {
 				return err
@@ -126,10 +141,19 @@ func (a *app) disableCommand() *cobra.Command {
 user, for when someone has lost their second factor; hardware tokens go back
 to the inventory (retire a lost one with: two-factor retire). All or nothing: if any
 user is unknown, nothing is removed. Asks first on a terminal; scripts pass
---yes. Audited.`,
+--yes. Audited.
+
+On a Django site's database (--django) it removes each user's confirmed
+devices of every type, as manage.py two_factor_disable does, and like it
+prints nothing; an unknown user ends it with CommandError (exit 1) and,
+unlike it, nothing is removed.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
 			sts, err := svc.Status(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			django, err := a.djangoRules(cmd.Context(), svc)
 			if err != nil {
 				return err
 			}
@@ -138,6 +162,9 @@ user is unknown, nothing is removed. Asks first on a terminal; scripts pass
 				if !s.Exists {
 					missing = append(missing, s.Name)
 				}
+			}
+			if name, unknown := djangoUnknownUser(sts); unknown && django && !asJSON {
+				return djangoCommandError(cmd, `User "%s" does not exist`, safe(name))
 			}
 			if len(missing) > 0 {
 				return rejected(fmt.Errorf("%s; nothing changed", notFoundList("user", missing)))
@@ -162,6 +189,9 @@ user is unknown, nothing is removed. Asks first on a terminal; scripts pass
 			type row struct {
 				User           string `json:"user"`
 				DevicesRemoved int    `json:"devices_removed"`
+			}
+			if django && !asJSON {
+				return nil // manage.py two_factor_disable prints nothing
 			}
 			rows := make([]row, len(args))
 			var b strings.Builder
@@ -281,6 +311,9 @@ func (a *app) userCommand() *cobra.Command {
 		Short: "Remove a user and all their devices",
 		Args:  cobra.ExactArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
+			if err := svc.Supports(cmd.Context(), service.OpRemoveUser); err != nil {
+				return err // said before asking
+			}
 			ds, err := svc.Devices(cmd.Context(), args[0])
 			if err != nil {
 				return err

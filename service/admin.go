@@ -30,7 +30,7 @@ func (s *Service) Settings(ctx context.Context) (devices.Settings, error) {
 // SetSetting changes one setting by its key.
 func (s *Service) SetSetting(ctx context.Context, key, value string) error {
 	if key == "lockout-threshold" && strings.TrimSpace(value) != "0" {
-		if err := s.unavailableOnDjango(ctx, "django-otp has no hard lockout, only throttling"); err != nil {
+		if err := s.Supports(ctx, OpHardLockout); err != nil {
 			return err
 		}
 	}
@@ -44,7 +44,7 @@ func (s *Service) AddUser(ctx context.Context, name string) (db.User, error) {
 
 // RemoveUser deletes a user and every device of theirs.
 func (s *Service) RemoveUser(ctx context.Context, name string) error {
-	if err := s.unavailableOnDjango(ctx, "users are the site's own; delete them in Django's admin (disable removes their devices)"); err != nil {
+	if err := s.Supports(ctx, OpRemoveUser); err != nil {
 		return err
 	}
 	return s.store.RemoveUser(ctx, s.Actor, name)

@@ -47,16 +47,34 @@ func (s *Service) rules(ctx context.Context) (devices.Rules, error) {
 	return set.Rules, nil
 }
 
-// unavailableOnDjango refuses, before any work, an operation a Django
-// site's database cannot represent; nil on our own store. The store
-// refuses it too: this only says so earlier and in the operation's words.
-func (s *Service) unavailableOnDjango(ctx context.Context, what string) error {
+// Operation names what a front end is about to ask, for Supports.
+type Operation int
+
+const (
+	OpRemoveUser   Operation = iota // RemoveUser
+	OpSwitchDevice                  // ChangeDevice with ActionEnable or ActionDisable
+	OpHardLockout                   // a lockout threshold other than 0
+)
+
+// unavailableOnDjango says why a Django site's database cannot represent
+// an operation.
+var unavailableOnDjango = map[Operation]string{
+	OpRemoveUser:   "users are the site's own; delete them in Django's admin (disable removes their devices)",
+	OpSwitchDevice: "devices cannot be switched off or on (django-otp has no such setting); remove the device instead",
+	OpHardLockout:  "django-otp has no hard lockout, only throttling",
+}
+
+// Supports reports, wrapping db.ErrUnavailable, an operation the store
+// cannot represent (a Django site's database), so that front ends can say
+// so before asking for confirmation and the service before any work. The
+// store refuses it too.
+func (s *Service) Supports(ctx context.Context, op Operation) error {
 	r, err := s.rules(ctx)
 	if err != nil {
 		return err
 	}
-	if r == devices.DjangoRules {
-		return fmt.Errorf("%w: %s", db.ErrUnavailable, what)
+	if why, ok := unavailableOnDjango[op]; ok && r == devices.DjangoRules {
+		return fmt.Errorf("%w: %s", db.ErrUnavailable, why)
 	}
 	return nil
 }

@@ -230,7 +230,7 @@ func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action
 	if action == ActionEnable || action == ActionDisable {
 		// django-otp devices have no such switch: a device exists and
 		// is tried, or is removed.
-		if err := s.unavailableOnDjango(ctx, "devices cannot be switched off or on (django-otp has no such setting); remove the device instead"); err != nil {
+		if err := s.Supports(ctx, OpSwitchDevice); err != nil {
 			return nil, err
 		}
 	}
