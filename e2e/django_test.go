@@ -214,12 +214,13 @@ func TestDjangoBinaryAcceptsORMDevicesAndRefusesReplays(t *testing.T) {
 			if ok, err := site.VerifyToken("alice", d, code); err != nil || ok {
 				t.Errorf("Django on a code two-factor accepted: %v %v", ok, err)
 			}
-			site.SQL(`UPDATE otp_totp_totpdevice SET throttling_failure_count = 0, throttling_failure_timestamp = NULL`)
+			site.Unthrottle()
 			next := djangoKeyCode(t, d.Key, time.Now().Unix()/30+1)
 			if ok, err := site.VerifyToken("alice", d, next); err != nil || !ok {
 				t.Fatalf("Django on the next code: %v %v", ok, err)
 			}
 			cli.run(t, 1, "verify", "alice", next)
+			site.Unthrottle() // the refusal counted on every device tried
 
 			// The store URL form, with the HOTP device named by its id.
 			env := append(slices.Clone(cli.env), "TWO_FACTOR_DB=django:"+site.DB)
@@ -272,10 +273,11 @@ func TestDjangoBinaryEnrollmentAndBackupCodesWorkInDjango(t *testing.T) {
 		t.Fatalf("Django's match_token on a backup code two-factor generated: %q %v", got, err)
 	}
 	cli.run(t, 1, "verify", "frank", codes[0])
+	site.Unthrottle() // the refusal counted on every device tried
 	cli.run(t, 0, "verify", "frank", codes[1])
 
 	cli.run(t, 0, "disable", "--yes", "frank")
-	site.SQL(`UPDATE otp_static_staticdevice SET throttling_failure_count = 0`)
+	site.Unthrottle()
 	if got, err := site.MatchToken("frank", codes[2]); err != nil || got != "" {
 		t.Errorf("Django after two-factor disabled frank: %q %v", got, err)
 	}

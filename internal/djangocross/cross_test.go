@@ -52,14 +52,6 @@ func hotpCode(t *testing.T, hexKey string, counter int64) string {
 	return c
 }
 
-// unthrottle clears every device's throttling, as an admin would, so the
-// attempt after a deliberately refused one is judged on its code.
-func unthrottle(site *djangosite.Site) {
-	for _, table := range []string{djangosite.TOTPTable, djangosite.HOTPTable, djangosite.StaticTable} {
-		site.SQL(`UPDATE "` + table + `" SET throttling_failure_count = 0, throttling_failure_timestamp = NULL`)
-	}
-}
-
 func nowStep() int64 { return time.Now().Unix() / 30 }
 
 func mustVerify(t *testing.T, svc *service.Service, user, ref, code string) service.VerifyResult {
@@ -137,7 +129,7 @@ func TestORMDevicesAreListedAndAcceptedByTwoFactor(t *testing.T) {
 				t.Error("Django accepted a code two-factor had already accepted")
 			}
 			// And the reverse, with the next step's code (inside tolerance 1).
-			unthrottle(site)
+			site.Unthrottle()
 			next := totpCode(t, totp.Key, nowStep()+1)
 			if !djangoVerify(t, site, "alice", totp, next) {
 				t.Fatalf("Django refused the next step's code after two-factor's login: %v", site.State(totp).Columns)
@@ -156,7 +148,7 @@ func TestORMDevicesAreListedAndAcceptedByTwoFactor(t *testing.T) {
 			if djangoVerify(t, site, "bob", hotp, hotpCode(t, hotp.Key, 2)) {
 				t.Error("Django accepted a replayed HOTP code")
 			}
-			unthrottle(site)
+			site.Unthrottle()
 
 			// A backup token: consumed on use, then refused by Django.
 			if r := mustVerify(t, svc, "bob", "", "ijklmnop"); !r.Accepted() {
@@ -168,7 +160,7 @@ func TestORMDevicesAreListedAndAcceptedByTwoFactor(t *testing.T) {
 			if got := djangoMatch(t, site, "bob", "ijklmnop"); got != "" {
 				t.Errorf("Django accepted a backup token two-factor had used: %s", got)
 			}
-			unthrottle(site)
+			site.Unthrottle()
 			if got := djangoMatch(t, site, "bob", "abcdefgh"); got != backup.PersistentID {
 				t.Fatalf("Django refused the unused token: %q", got)
 			}
@@ -224,7 +216,7 @@ func TestTwoFactorWritesDjangoAccepts(t *testing.T) {
 			if djangoVerify(t, site, "dave", totp, totpCode(t, key, step)) {
 				t.Error("Django accepted the code that confirmed the enrollment")
 			}
-			unthrottle(site)
+			site.Unthrottle()
 			if got := djangoMatch(t, site, "dave", totpCode(t, key, nowStep()+1)); got != totp.PersistentID {
 				t.Fatalf("Django's match_token refused dave's next code: %q", got)
 			}
@@ -256,11 +248,11 @@ func TestTwoFactorWritesDjangoAccepts(t *testing.T) {
 			if r := mustVerify(t, svc, "dave", "", codes[0]); r.Accepted() {
 				t.Error("two-factor accepted a backup code Django had used")
 			}
-			unthrottle(site)
+			site.Unthrottle()
 			if r := mustVerify(t, svc, "dave", "", codes[1]); !r.Accepted() {
 				t.Fatalf("two-factor refused an unused backup code: %+v", r)
 			}
-			unthrottle(site)
+			site.Unthrottle()
 			if djangoVerify(t, site, "dave", static, codes[1]) {
 				t.Error("Django accepted a backup code two-factor had used")
 			}
@@ -323,7 +315,7 @@ func TestResyncIsWhatDjangoReads(t *testing.T) {
 				if djangoVerify(t, site, "erin", totp, c) {
 					t.Errorf("Django accepted code %s used for the resync", c)
 				}
-				unthrottle(site)
+				site.Unthrottle()
 			}
 			if !djangoVerify(t, site, "erin", totp, totpCode(t, totp.Key, nowStep()+drift+1)) {
 				t.Errorf("Django refused the slow token's next code after the resync: %v", site.State(totp).Columns)

@@ -305,3 +305,13 @@ func (s *Site) BulkSite(users, devices, enabled int) {
 	s.t.Helper()
 	s.do(map[string]any{"op": "bulk_site", "users": users, "devices": devices, "enabled": enabled}, nil)
 }
+
+// Unthrottle clears every device's throttling, as an admin would in
+// Django's admin, so the attempt after a deliberately refused one is
+// judged on its code alone.
+func (s *Site) Unthrottle() {
+	s.t.Helper()
+	for _, table := range []string{TOTPTable, HOTPTable, StaticTable} {
+		s.SQL(`UPDATE "` + table + `" SET throttling_failure_count = 0, throttling_failure_timestamp = NULL`)
+	}
+}
