@@ -100,7 +100,7 @@ func OpenDjango(ctx context.Context, djangoPath string, opt Options) (*Django, e
 	if err != nil {
 		return nil, err
 	}
-	side.watchSQL = "SELECT (SELECT data_version FROM pragma_data_version('main')) + (SELECT data_version FROM pragma_data_version('dj'))"
+	side.watchSQL = []string{"PRAGMA main.data_version", "PRAGMA dj.data_version"}
 	return &Django{side: side, path: djangoPath, schema: schema, now: opt.Now}, nil
 }
 

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/hex"
@@ -46,7 +47,7 @@ func (d *Django) readDjangoDevices(ctx context.Context, q querier, where string,
 		}
 		out = append(out, ds...)
 	}
-	slices.SortFunc(out, func(a, b *devices.Device) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b *devices.Device) int { return cmp.Compare(a.ID, b.ID) })
 	return out, rows, nil
 }
 
@@ -92,8 +93,10 @@ func (d *Django) readTable(ctx context.Context, q querier, t *djangoTable, where
 			return nil, fmt.Errorf("%s row %d: %w", t.name, r.id, err)
 		}
 		dev.UserID, dev.User = userID, user
-		dev.Hardware, dev.Serial, dev.Model, dev.Manufacturer = hardware, serial, model, maker
-		dev.SeedSource = devices.SeedSource(source)
+		if r.extras {
+			dev.Hardware, dev.Serial, dev.Model, dev.Manufacturer = hardware, serial, model, maker
+			dev.SeedSource = devices.SeedSource(source)
+		}
 		if !t.stamps {
 			dev.LastUsed = fromMillis(sideUsed)
 		}

@@ -73,18 +73,53 @@ func (d *Django) updateOnce(ctx context.Context, actor, user string, missing mis
 	if err != nil {
 		return err
 	}
-	var ds []*devices.Device
-	if u.ID != 0 {
-		if ds, du.rows, err = d.readDjangoDevices(ctx, q, "t.user_id = ?", u.ID); err != nil {
-			return d.wrap(err)
-		}
+	// For an unknown name too (user id 0): the same queries, finding
+	// nothing, so that timing tells no more than the answer does.
+	ds, rows, err := d.readDjangoDevices(ctx, q, "t.user_id = ?", u.ID)
+	if err != nil {
+		return d.wrap(err)
 	}
+	du.rows = rows
 	du.Unit = &Unit{User: u, Devices: ds, Settings: settings, loaded: snapshotSecrets(ds)}
 	defer du.forgetLoaded()
 	if err := fn(du.Unit); err != nil {
 		return err
 	}
-	return d.side.write(ctx, func(tx *sql.Tx) error { return d.apply(ctx, tx, actor, du) })
+	restore := rememberIDs(du.Unit)
+	err = d.side.write(ctx, func(tx *sql.Tx) error { return d.apply(ctx, tx, actor, du) })
+	if err != nil {
+		restore()
+	}
+	return err
+}
+
+// rememberIDs notes the ids a write gives the unit's new devices and
+// static tokens and returns what puts them back: after a rollback (above
+// all a retry, whose fn may add the same device values again) nothing may
+// look stored that is not.
+func rememberIDs(u *Unit) (restore func()) {
+	type ids struct {
+		dev        *devices.Device
+		id, userID int64
+		user       string
+		codes      []int64
+	}
+	var saved []ids
+	for _, d := range slices.Concat(u.added, u.saved) {
+		r := ids{dev: d, id: d.ID, userID: d.UserID, user: d.User}
+		for _, c := range d.Codes {
+			r.codes = append(r.codes, c.ID)
+		}
+		saved = append(saved, r)
+	}
+	return func() {
+		for _, r := range saved {
+			r.dev.ID, r.dev.UserID, r.dev.User = r.id, r.userID, r.user
+			for i := range min(len(r.codes), len(r.dev.Codes)) {
+				r.dev.Codes[i].ID = r.codes[i]
+			}
+		}
+	}
 }
 
 // apply writes a unit in the side file's write transaction, which holds
@@ -320,7 +355,8 @@ func (d *Django) saveDevice(ctx context.Context, tx *sql.Tx, owner User, r *djan
 			args = append(args, newVals[c])
 		}
 	}
-	if len(set) > 0 || codesChanged(dev.Codes, r.orig.Codes) {
+	if len(set) > 0 || codesChanged(dev.Codes, r.orig.Codes) || !dev.Enabled || dev.LockedOut || !dev.Retired.IsZero() ||
+		dev.Algorithm != r.orig.Algorithm {
 		if _, err := d.checkDjangoDevice(dev); err != nil {
 			return err
 		}

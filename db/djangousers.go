@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -397,7 +398,7 @@ func (d *Django) BlockedDevices(ctx context.Context, factor int, now time.Time, 
 		if c := strings.Compare(a.User, b.User); c != 0 {
 			return c
 		}
-		return int(a.DeviceID - b.DeviceID)
+		return cmp.Compare(a.DeviceID, b.DeviceID)
 	})
 	return out, nil
 }

@@ -72,9 +72,10 @@ type SQLite struct {
 
 	watchMu sync.Mutex
 	watch   *sql.Conn // ChangeCounter's own connection, opened on first use
-	// watchSQL is ChangeCounter's query; empty means PRAGMA data_version
-	// of the store file alone (a Django side file adds the site's).
-	watchSQL string
+	// watchSQL are ChangeCounter's queries, summed; empty means PRAGMA
+	// data_version of the store file alone (a Django side file adds the
+	// site's database).
+	watchSQL []string
 }
 
 var _ Store = (*SQLite)(nil)

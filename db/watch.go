@@ -21,17 +21,22 @@ func (s *SQLite) ChangeCounter(ctx context.Context) (int64, error) {
 		}
 		s.watch = c
 	}
-	q := s.watchSQL
-	if q == "" {
-		q = "PRAGMA data_version"
+	queries := s.watchSQL
+	if len(queries) == 0 {
+		queries = []string{"PRAGMA data_version"}
 	}
-	var v int64
-	if err := s.watch.QueryRowContext(ctx, q).Scan(&v); err != nil {
-		s.watch.Close() // open a fresh one next time
-		s.watch = nil
-		return 0, fmt.Errorf("watch %s: %w", s.path, s.wrap(err))
+	// Each file's version only goes up, so the sum changes when either does.
+	var sum int64
+	for _, q := range queries {
+		var v int64
+		if err := s.watch.QueryRowContext(ctx, q).Scan(&v); err != nil {
+			s.watch.Close() // open a fresh one next time
+			s.watch = nil
+			return 0, fmt.Errorf("watch %s: %w", s.path, s.wrap(err))
+		}
+		sum += v
 	}
-	return v, nil
+	return sum, nil
 }
 
 func (s *SQLite) closeWatch() {

@@ -91,6 +91,13 @@ func (s *Service) ResyncPreview(ctx context.Context, userName string, codes []st
 	if err != nil {
 		return nil, fmt.Errorf("resync of %s: %w", d.Name, err)
 	}
+	if rules, err := s.rules(ctx); err != nil {
+		return nil, err
+	} else if rules == devices.DjangoRules {
+		if err := d.DjangoFit(); err != nil {
+			return nil, fmt.Errorf("resync of %s found the token, but %w: %v", d.Name, db.ErrUnavailable, err)
+		}
+	}
 	return &ResyncPlan{User: userName, Window: window, Result: res, Before: before, After: stripped(&d)}, nil
 }
 

@@ -79,6 +79,15 @@ func (s *Service) Supports(ctx context.Context, op Operation) error {
 	return nil
 }
 
+// BackupCodesKeptPlain reports whether backup codes are stored as they
+// are shown (a Django site's static tokens, which the site compares as
+// typed) rather than as keyed hashes, so front ends never claim hashes
+// where there are none.
+func (s *Service) BackupCodesKeptPlain(ctx context.Context) (bool, error) {
+	r, err := s.rules(ctx)
+	return r == devices.DjangoRules, err
+}
+
 // maxDjangoCodeLen bounds what is tried as a code on a Django site: far
 // beyond any code or static token (16 characters), short enough that
 // outside input is never handled unbounded.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -345,5 +346,22 @@ func TestDjangoRefusesWhatDjangoCannotRepresent(t *testing.T) {
 	}
 	if s.failures(t, "otp_totp_totpdevice", id) != 0 || s.count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE throttling_failure_timestamp IS NULL") != 1 {
 		t.Fatal("unlock must clear django-otp's throttling fields")
+	}
+}
+
+// A resync that finds a token further off than django-otp's drift column
+// holds says so at once, before anything is saved.
+func TestDjangoResyncBeyondTheDriftColumn(t *testing.T) {
+	s := newDjangoSite(t, "otp-1.1.3.sql")
+	id := s.totp(t, s.user(t, "hana"), "default", true, keyA)
+	now := s.clock.t
+	const off = 40000 // steps ahead: two weeks, beyond a SmallIntegerField
+	codes := []string{code(t, keyA, now.Add(-30*time.Second), off), code(t, keyA, now, off)}
+	_, err := s.svc.ResyncPreview(ctx, "hana", codes, ResyncOptions{Window: 50000})
+	if !errors.Is(err, db.ErrUnavailable) || !strings.Contains(err.Error(), "drift") {
+		t.Fatalf("resync beyond the column: %v", err)
+	}
+	if s.count(t, "SELECT drift FROM otp_totp_totpdevice WHERE id = ?", id) != 0 {
+		t.Fatal("the drift changed")
 	}
 }

@@ -46,6 +46,7 @@ type DeviceOps interface {
 	StartEnrollment(ctx context.Context, user string, opt service.EnrollOptions) (*service.Enrollment, error)
 	Confirm(ctx context.Context, e *service.Enrollment, code string, createUser bool) (service.VerifyResult, error)
 	BackupCodes(ctx context.Context, user string) ([]string, error)
+	BackupCodesKeptPlain(ctx context.Context) (bool, error)
 	ChangeDevice(ctx context.Context, user, ref string, action service.DeviceAction, arg string) (*devices.Device, error)
 	ResyncPreview(ctx context.Context, user string, codes []string, opt service.ResyncOptions) (*service.ResyncPlan, error)
 	ApplyResync(ctx context.Context, p *service.ResyncPlan) (*devices.Device, error)

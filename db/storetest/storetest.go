@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,10 +58,8 @@ type Differences map[string]string
 // is not a subtest of the suite fails the run, so a renamed test cannot
 // leave a stale exemption behind.
 func RunWith(t *testing.T, open Opener, diffs Differences) {
-	for name := range diffs {
-		if !slices.ContainsFunc(suite, func(c suiteCase) bool { return c.name == name }) {
-			t.Errorf("Differences names %q, which is not a subtest of the conformance suite", name)
-		}
+	if err := diffs.Check(); err != nil {
+		t.Fatal(err)
 	}
 	for _, c := range suite {
 		t.Run(c.name, func(t *testing.T) {
@@ -72,6 +71,24 @@ func RunWith(t *testing.T, open Opener, diffs Differences) {
 			c.test(t, &env{Backend: b, clock: clock})
 		})
 	}
+}
+
+// Check reports names that are not subtests of the suite, or a
+// difference given without its reason.
+func (diffs Differences) Check() error {
+	var bad []string
+	for name, reason := range diffs {
+		if !slices.ContainsFunc(suite, func(c suiteCase) bool { return c.name == name }) {
+			bad = append(bad, fmt.Sprintf("%q is not a subtest of the conformance suite", name))
+		} else if strings.TrimSpace(reason) == "" {
+			bad = append(bad, fmt.Sprintf("%q has no reason", name))
+		}
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		return fmt.Errorf("documented differences: %s", strings.Join(bad, "; "))
+	}
+	return nil
 }
 
 type suiteCase struct {

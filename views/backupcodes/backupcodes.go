@@ -33,10 +33,11 @@ type Model struct {
 	state state
 	err   error
 
-	counting   *tui.Loader[int]      // how many unused codes the user has (-1: no backup device)
+	counting   *tui.Loader[stock]    // the user's unused codes and how they are kept
 	generating *tui.Loader[[]string] // the new codes
 
-	unused int // -1 when the user has no backup codes yet
+	unused int  // -1 when the user has no backup codes yet
+	plain  bool // stored as shown (a Django site's static tokens), not hashed
 	codes  []string
 
 	width, height int
@@ -45,7 +46,7 @@ type Model struct {
 // New returns the backup codes screen for user.
 func New(c *tui.Common, user string) *Model {
 	return &Model{c: c, keys: DefaultKeyMap(), user: user, unused: -1,
-		counting: tui.NewLoader[int](), generating: tui.NewLoader[[]string]()}
+		counting: tui.NewLoader[stock](), generating: tui.NewLoader[[]string]()}
 }
 
 func (m *Model) Title() string    { return "Backup codes" }
@@ -54,16 +55,40 @@ func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
 func (m *Model) Init() tea.Cmd {
 	c, user := m.c, m.user
-	return m.counting.Load(func() (int, error) {
+	return m.counting.Load(func() (stock, error) {
+		plain, err := c.Svc.BackupCodesKeptPlain(c.Ctx)
+		if err != nil {
+			return stock{}, err
+		}
 		ds, err := c.Svc.Devices(c.Ctx, user)
-		unused := -1
+		st := stock{unused: -1, plain: plain}
 		for _, d := range ds {
 			if d.Kind == devices.Backup {
-				unused = len(d.Codes)
+				st.unused = len(d.Codes)
 			}
 		}
-		return unused, err
+		return st, err
 	})
+}
+
+// stock is what the screen loads first: how many unused codes the user
+// has (-1: none yet) and whether codes are kept plain.
+type stock struct {
+	unused int
+	plain  bool
+}
+
+// storage says how the codes are kept, truthfully for the store.
+func (m *Model) storage(shown bool) string {
+	switch {
+	case m.plain && shown:
+		return "two-factor shows them only now; the Django site keeps them as typed (django-otp's static tokens). Each code works once."
+	case m.plain:
+		return "The codes are shown once, here; the Django site keeps them as typed (django-otp's static tokens)."
+	case shown:
+		return "They cannot be shown again: only their hashes are kept. Each code works once."
+	}
+	return "The codes are shown once, here, and stored only as hashes."
 }
 
 // generate makes the codes, replacing any earlier ones.
@@ -82,7 +107,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.state, m.err = stateError, r.Err
 			return nil
 		}
-		m.state, m.unused = stateAsk, r.Value
+		m.state, m.unused, m.plain = stateAsk, r.Value.unused, r.Value.plain
 		return nil
 	}
 	if r, ok := m.generating.Accept(msg); ok && m.state == stateGenerating {
@@ -149,7 +174,7 @@ func (m *Model) View() string {
 				s.Warn.Render("  the old ones stop working at once."))
 		}
 		lines = append(lines, "",
-			s.Text.Render("The codes are shown once, here, and stored only as hashes."),
+			s.Text.Render(m.storage(false)),
 			"",
 			s.Key.Render("enter")+s.Text.Render(" generate now    ")+s.Key.Render("esc")+s.Text.Render(" back, changing nothing"))
 		return strings.Join(lines, "\n")
@@ -166,7 +191,7 @@ func (m *Model) View() string {
 	boxW := min(m.width, 78)
 	inner := max(20, boxW-4)
 	text := []string{"Write them down or print them, and hand them to " + who + ".",
-		"They cannot be shown again: only their hashes are kept. Each code works once."}
+		m.storage(true)}
 	if m.unused >= 0 {
 		text = append(text, "The earlier codes no longer work.")
 	}
