@@ -225,6 +225,14 @@ func (m *Model) stopWaiting() {
 	m.wait.Cancel()
 }
 
+// Drop is the screen closing, however it closes: the wait for a token
+// stops, and a token programmed but not confirmed has its seed wiped (a
+// write still under way is wiped when it ends, by the write's OnDiscard).
+func (m *Model) Drop() {
+	m.stopWaiting()
+	m.forget()
+}
+
 // forget wipes the pending burn's seed.
 func (m *Model) forget() {
 	if m.pb != nil {
