@@ -36,6 +36,10 @@ func TestBurnForUserThroughPCSCD(t *testing.T) {
 	if len(tokens(t, e)) != 0 {
 		t.Fatal("the token was recorded before a code confirmed it")
 	}
+	a.Keys("enter") // nothing typed: asked for the code, nothing checked
+	if !strings.Contains(a.Frame(), "Type the code the token shows, then press enter.") {
+		t.Fatalf("enter without a code:\n%s", a.Frame())
+	}
 	a.Type("000000") // wrong: says so, lets the admin retry
 	a.Keys("enter")
 	if !strings.Contains(a.Frame(), "That code is not right") || len(tokens(t, e)) != 0 {
