@@ -88,8 +88,9 @@ func TestAppEnrollmentConfirms(t *testing.T) {
 		t.Fatal("a device was stored before its first code")
 	}
 
-	a.Keys("enter")                                                       // nothing typed: asked for the code, nothing checked
-	if !strings.Contains(a.Frame(), "✗ Type the code the device shows") { // wrapped beside the QR code
+	// Nothing typed: asked for the code (wrapped beside the QR code), nothing checked.
+	a.Keys("enter")
+	if !strings.Contains(a.Frame(), "✗ Type the code the device shows") {
 		t.Fatalf("enter without a code:\n%s", a.Frame())
 	}
 	a.Type("12a")
