@@ -24,15 +24,9 @@ func (a *app) burnBatch(cmd *cobra.Command, svc *service.Service, bf burnFlags) 
 	}
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()
-	if a.env.IsTerminal() {
-		go func() { // Ctrl-D ends the batch
-			for {
-				if _, err := a.lines().readLine(); err != nil {
-					stop()
-					return
-				}
-			}
-		}()
+	if a.env.IsTerminal() { // Ctrl-D ends the batch
+		wait := watchEndOfInput(ctx, a.env.Stdin, stop)
+		defer func() { stop(); wait() }() // the watch ends with the batch
 	}
 	svc.Cards = a.cardSource(bf.readerFlags)
 	log := &batchLog{out: progressOut(cmd, bf.asJSON), Programmed: []map[string]any{}, Failed: []map[string]any{}}

@@ -64,9 +64,14 @@ func (h *harness) env(key string) string {
 // exec runs the command line with stdin and returns stdout, stderr and the
 // exit code.
 func (h *harness) exec(stdin string, args ...string) (string, string, int) {
+	return h.execIn(strings.NewReader(stdin), args...)
+}
+
+// execIn is exec with standard input read from stdin.
+func (h *harness) execIn(stdin io.Reader, args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
 	code := Execute(context.Background(), args, Env{
-		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
+		Stdin: stdin, Stdout: &out, Stderr: &errb,
 		IsTerminal: func() bool { return h.terminal },
 		Now:        func() time.Time { return h.now },
 		Getenv:     h.env,

@@ -109,17 +109,20 @@ func TestImportOfEndlessInputRefused(t *testing.T) {
 		t.Skipf("no named pipes here: %v", err)
 	}
 	zeros := &endless{}
+	// The writer is there before the import opens the pipe, as a process
+	// substitution's is: a pipe nobody writes to is refused at once.
+	// (O_RDWR opens a pipe without waiting for a reader.)
+	w, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-		if err != nil {
-			return
-		}
-		io.Copy(w, zeros) // ends when the reader closes the pipe
-		w.Close()
+		io.Copy(w, zeros) // ends when w is closed below
 	}()
 	_, errs, code = h.exec("", "import", fifo)
+	w.Close()
 	<-written
 	if code != ExitError || !strings.Contains(errs, fifo) || !strings.Contains(errs, "larger than the 64 MiB limit") {
 		t.Fatalf("import of an endless pipe: exit %d %q", code, errs)

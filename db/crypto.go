@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/two-factor/two-factor/inputfile"
 )
@@ -135,24 +136,31 @@ const maxKeyFileBytes = 4096
 
 // readKeyFile loads a key file, refusing one that others can read: it is
 // the only thing standing between a copy of the database and every seed.
+// The checks are made on the file opened, never on the path before the
+// open: a file swapped in between would get past them. A symbolic link in
+// the key file's place is refused (O_NOFOLLOW) for the same reason.
 func readKeyFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
+	f, st, err := inputfile.Open(path, syscall.O_NOFOLLOW)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("%w: %s", ErrKeyMissing, path)
+		case errors.Is(err, syscall.ELOOP):
+			return nil, fmt.Errorf("master key file %s is a symbolic link; give the path of the key file itself", path)
 		}
 		return nil, fmt.Errorf("master key file %s: %w", path, err)
 	}
+	defer f.Close()
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("master key file %s is not a regular file", path)
 	}
-	if err := checkOwnedFile("master key file", path, euid()); err != nil {
+	if err := checkOwnedStat("master key file", path, st, euid()); err != nil {
 		return nil, err
 	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("master key file %s can be read by other users (mode %04o); run: chmod 600 %s", path, st.Mode().Perm(), path)
 	}
-	raw, err := inputfile.Read(path, maxKeyFileBytes)
+	raw, err := inputfile.ReadOpen(f, st, maxKeyFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("master key file: %w", err)
 	}

@@ -31,6 +31,12 @@ func checkOwnedFile(what, path string, uid int) error {
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", what, path, err)
 	}
+	return checkOwnedStat(what, path, st, uid)
+}
+
+// checkOwnedStat is checkOwnedFile for a file already opened, with st from
+// the open file (f.Stat), so the file checked is the file read.
+func checkOwnedStat(what, path string, st fs.FileInfo, uid int) error {
 	if err := checkOwner(what, path, st, uid); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"encoding"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash"
 	"strings"
@@ -141,7 +142,9 @@ func NewGenerator(alg Algorithm, key []byte, digits int) (*Generator, error) {
 		return nil, err
 	}
 	g := newUnkeyed(alg)
-	g.rekey(key, digits)
+	if err := g.rekey(key, digits); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -177,7 +180,9 @@ func newPlain(alg Algorithm) *Generator {
 }
 
 // rekey computes the HMAC pads' states for key (checked by the caller).
-func (g *Generator) rekey(key []byte, digits int) {
+// It fails only if the hash cannot save its state, which the standard
+// library's digests always can.
+func (g *Generator) rekey(key []byte, digits int) error {
 	g.digits = digits
 	bs := g.inner.BlockSize()
 	if len(key) > bs {
@@ -191,14 +196,31 @@ func (g *Generator) rekey(key []byte, digits int) {
 	subtle.XORBytes(pad, k, ipadBytes[:bs])
 	g.inner.Reset()
 	g.inner.Write(pad)
-	g.ipad, _ = g.innerState.AppendBinary(g.states[0][:0])
+	var errIn, errOut error
+	g.ipad, errIn = g.innerState.AppendBinary(g.states[0][:0])
 	subtle.XORBytes(pad, k, opadBytes[:bs])
 	g.outer.Reset()
 	g.outer.Write(pad)
-	g.opad, _ = g.outerState.AppendBinary(g.states[1][:0])
+	g.opad, errOut = g.outerState.AppendBinary(g.states[1][:0])
 	clear(k)
 	clear(pad)
 	clear(g.sum[:])
+	if err := errors.Join(errIn, errOut); err != nil {
+		g.wipe()
+		return fmt.Errorf("saving the keyed HMAC state: %w", err)
+	}
+	return nil
+}
+
+// restore puts a hash back in a keyed state the generator saved. A state
+// that does not restore is a broken invariant (memory corruption, or a
+// Go release that changed its digests), never outside input, and the hash
+// would go on from whatever it last held and give a wrong code without a
+// word: stop instead. A verifier's request handler then fails closed.
+func restore(h stateHash, saved []byte) {
+	if err := h.UnmarshalBinary(saved); err != nil {
+		panic("otpcore: cannot restore a keyed HMAC state, refusing to compute a code from another: " + err.Error())
+	}
 }
 
 // Digits is the code length this generator produces.
@@ -211,10 +233,10 @@ func (g *Generator) Value(counter uint64) uint32 {
 		sum = g.finalBlocks(counter)
 	} else {
 		binary.BigEndian.PutUint64(g.msg[:], counter)
-		g.innerState.UnmarshalBinary(g.ipad)
+		restore(g.innerState, g.ipad)
 		g.inner.Write(g.msg[:])
 		in := g.inner.Sum(g.sum[:0])
-		g.outerState.UnmarshalBinary(g.opad)
+		restore(g.outerState, g.opad)
 		g.outer.Write(in)
 		sum = g.outer.Sum(g.sum[:0])
 	}

@@ -35,6 +35,15 @@ const maxInFlight = 64
 // maxNASIdentifier bounds the NAS-Identifier quoted in the audit log.
 const maxNASIdentifier = 64
 
+// maxLogKeys bounds the kinds of log line whose last time is remembered.
+// Some kinds name a source address, and UDP sources are easily forged
+// within a listed network: past this many, new kinds share one line a
+// minute, so neither the memory nor the log grows with the flood.
+const maxLogKeys = 1024
+
+// logOverflow is the kind every new kind shares while maxLogKeys are in use.
+const logOverflow = "\x00overflow"
+
 // Config is what a RADIUS server needs.
 type Config struct {
 	Clients  *Clients
@@ -147,6 +156,7 @@ func (s *Server) client(remote net.Addr) (Client, netip.Addr, bool) {
 func (s *Server) logOnce(kind, format string, args ...any) {
 	s.logMu.Lock()
 	now := s.now()
+	kind = s.logKind(kind, now)
 	if last, ok := s.lastLog[kind]; ok && now.Sub(last) < time.Minute {
 		s.logMu.Unlock()
 		return
@@ -154,6 +164,24 @@ func (s *Server) logOnce(kind, format string, args ...any) {
 	s.lastLog[kind] = now
 	s.logMu.Unlock()
 	s.logf(format, args...)
+}
+
+// logKind is kind, or logOverflow when maxLogKeys other kinds were logged
+// within the last minute. Entries older than a minute are swept first: a
+// kind not logged for a minute would be logged again anyway.
+func (s *Server) logKind(kind string, now time.Time) string {
+	if _, ok := s.lastLog[kind]; ok || len(s.lastLog) < maxLogKeys {
+		return kind
+	}
+	for k, last := range s.lastLog {
+		if now.Sub(last) >= time.Minute {
+			delete(s.lastLog, k)
+		}
+	}
+	if len(s.lastLog) < maxLogKeys {
+		return kind
+	}
+	return logOverflow
 }
 
 // secretSource gives the library the secret of a listed client, and no

@@ -42,8 +42,15 @@ func TestAddressKeepsBatchAndSequence(t *testing.T) {
 			}
 		}
 	}
-	// The program's own messages pass through unaddressed.
-	if msg := address(7, tea.Quit)(); msg != (tea.QuitMsg{}) {
-		t.Errorf("tea.Quit addressed: %#v", msg)
+	// The program's own messages pass through unaddressed: what it acts
+	// on, exported or not; a Bubble Tea event is the screen's result.
+	for _, cmd := range []tea.Cmd{tea.Quit, tea.SetClipboard("x"), tea.RequestWindowSize, tea.ClearScreen,
+		func() tea.Msg { return tea.WindowSizeMsg{Width: 1, Height: 1} }} {
+		if msg := address(7, cmd)(); reflect.TypeOf(msg) != reflect.TypeOf(cmd()) {
+			t.Errorf("the program's %T was addressed", cmd())
+		}
+	}
+	if _, ok := address(7, func() tea.Msg { return tea.ClipboardMsg{} })().(addressed); !ok {
+		t.Error("a Bubble Tea event from a screen's command was left unaddressed")
 	}
 }

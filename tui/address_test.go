@@ -96,3 +96,40 @@ func TestClosedScreenOpensNothing(t *testing.T) {
 		t.Fatalf("%d screens open, want home only: a closed screen's push was obeyed (top %q)", a.Root.Depth(), a.Root.Top().Title())
 	}
 }
+
+// clipboardReader is a screen whose command answers with a Bubble Tea
+// event (as a command reading the clipboard might), and that records the
+// clipboard messages it receives.
+type clipboardReader struct {
+	asker
+	clips []string
+}
+
+func (s *clipboardReader) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if msg.String() == "c" {
+			from := s.name
+			return func() tea.Msg { return tea.ClipboardMsg{Content: from} }
+		}
+	case tea.ClipboardMsg:
+		s.clips = append(s.clips, msg.Content)
+	}
+	return nil
+}
+
+// TestBubbleTeaEventFromACommandGoesToItsScreen: only the messages the
+// program itself acts on (quit, its internal requests) leave a screen's
+// command unaddressed; a Bubble Tea event a command returns is that
+// screen's result like any other, not news for every open screen.
+func TestBubbleTeaEventFromACommandGoesToItsScreen(t *testing.T) {
+	e := tuitest.NewEnv(t)
+	below := &clipboardReader{asker: asker{name: "below"}}
+	a := tuitest.NewApp(e.Common(80, 24), below)
+	top := &clipboardReader{asker: asker{name: "top"}}
+	a.Send(tui.PushMsg{View: top})
+	a.Keys("c")
+	if len(top.clips) != 1 || top.clips[0] != "top" || len(below.clips) != 0 {
+		t.Errorf("top received %v, the screen below %v: want the answer at top only", top.clips, below.clips)
+	}
+}

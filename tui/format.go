@@ -16,6 +16,15 @@ import (
 // actor and detail passes through it before it is rendered.
 func Safe(s string) string { return termsafe.Clean(s) }
 
+// OrDash is s, or a dash standing for a value that is not there (a token
+// without a serial, a model not known).
+func OrDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
 // Quoted is Safe(s) in double quotes, for names in messages. (Quoting
 // after Safe with %q would escape its escapes a second time.)
 func Quoted(s string) string { return `"` + Safe(s) + `"` }

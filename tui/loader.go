@@ -72,6 +72,17 @@ func (l *Loader[T]) Load(fetches ...func() (T, error)) tea.Cmd {
 	return tea.Batch(append(cmds, l.spin.Tick)...)
 }
 
+// discardLate hands an answer that arrived for a screen already closed to
+// its loader's OnDiscard: no screen will ever take it.
+func (r Loaded[T]) discardLate() {
+	if r.from != nil && r.from.discard != nil {
+		r.from.discard(r.Value)
+	}
+}
+
+// lateAnswer is a Loaded of any type, for the root.
+type lateAnswer interface{ discardLate() }
+
 // Cancel drops the answers to the requests running now.
 func (l *Loader[T]) Cancel() {
 	l.gen++

@@ -175,8 +175,11 @@ func (m *Model) fromScreen(e *entry, id int, msg tea.Msg, fromCmd bool) tea.Cmd 
 		// source): every screen may want it.
 		return m.broadcast(msg)
 	}
-	if e == nil {
-		return nil // a result for a screen already closed
+	if e == nil { // a result for a screen already closed
+		if late, ok := msg.(lateAnswer); ok {
+			late.discardLate()
+		}
+		return nil
 	}
 	return m.deliver(e, msg)
 }
@@ -188,13 +191,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.Keys
 	switch {
 	case key.Matches(msg, k.ForceQuit):
-		return tea.Quit
+		return m.quit()
 	case m.prompt != nil:
 		return m.answer(msg)
 	case m.showHelp:
 		switch {
 		case key.Matches(msg, k.Quit):
-			return tea.Quit
+			return m.quit()
 		case key.Matches(msg, k.Help, k.Back):
 			m.showHelp = false
 		}
@@ -205,7 +208,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.showHelp = true
 		return nil
 	case key.Matches(msg, k.Quit):
-		return tea.Quit
+		return m.quit()
 	}
 	return m.deliver(m.top(), msg)
 }
@@ -256,10 +259,26 @@ func (m *Model) pop(from View) bool {
 	if m.prompt != nil && m.prompt.asker == m.top().id {
 		m.prompt = nil
 	}
+	drop(m.Top())
 	m.stack[len(m.stack)-1] = nil
 	m.stack = m.stack[:len(m.stack)-1]
 	m.showHelp = false
 	return true
+}
+
+// quit closes every screen, top first, as the console ends.
+func (m *Model) quit() tea.Cmd {
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		drop(m.stack[i].view)
+	}
+	return tea.Quit
+}
+
+// drop tells a screen that closes, if it wants to know (Dropper).
+func drop(v View) {
+	if d, ok := v.(Dropper); ok {
+		d.Drop()
+	}
 }
 
 // changedElsewhere reloads the screen on top for a change another process

@@ -33,3 +33,13 @@ type View interface {
 	ShortHelp() []key.Binding
 	FullHelp() [][]key.Binding
 }
+
+// Dropper is a screen that holds what must not outlive it (a seed burned
+// but not confirmed, a token held on the reader). The root calls Drop
+// whenever the screen closes, however it closes (its own Back, another
+// screen's request, the console quitting), after which the screen gets no
+// more messages; the answers to its requests still in flight are given to
+// their loaders' OnDiscard.
+type Dropper interface {
+	Drop()
+}

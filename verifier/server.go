@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -37,9 +38,10 @@ type Server struct {
 	svc     *service.Service
 	mux     *http.ServeMux
 	limiter *limiter
-	// unauth is one bucket shared by every TCP request until its bearer
-	// token is found good, so guessing tokens costs at most Limit store
-	// lookups a second however many connections it uses.
+	// unauth holds a bucket per client address for TCP requests until
+	// their bearer token is found good, so guessing tokens costs at most
+	// Limit store lookups a second per address, and a flood of bad tokens
+	// from one address leaves the API's clients elsewhere alone.
 	unauth  *limiter
 	metrics *metrics
 
@@ -81,13 +83,12 @@ func (s *Server) SetLimit(l Limit) {
 }
 
 // Handler is the API behind its body limit and the caller's rate limit;
-// the caller must be in the request's context already.
+// the caller must be in the request's context already. A verification is
+// charged once its body is read (see verify), since its bucket may depend
+// on the login it is for.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := s.limiter.allow(callerOf(r.Context()).Name, time.Now()); !ok {
-			s.metrics.add(&s.metrics.rateLimited)
-			w.Header().Set("Retry-After", retryAfter(wait))
-			writeJSON(w, http.StatusTooManyRequests, ErrorResponse{"too many requests"})
+		if !isVerify(r) && !s.allowed(w, callerOf(r.Context()).Name) {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
@@ -95,14 +96,28 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
+func isVerify(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/v1/verify" }
+
+// allowed takes a token from key's bucket, or answers 429 and says no.
+func (s *Server) allowed(w http.ResponseWriter, key string) bool {
+	ok, wait := s.limiter.allow(key, time.Now())
+	if !ok {
+		s.metrics.add(&s.metrics.rateLimited)
+		w.Header().Set("Retry-After", retryAfter(wait))
+		writeJSON(w, http.StatusTooManyRequests, ErrorResponse{"too many requests"})
+	}
+	return ok
+}
+
 // bearer admits a TCP request only with an API client's token, and names
 // the caller after the client. Anything else gets a bare 401: no hint of
 // whether a token was missing, malformed or revoked.
 func (s *Server) bearer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// A token comes from the unauthenticated bucket before the store
-		// is asked, and goes back once the token proves good.
-		if ok, wait := s.unauth.allow("", time.Now()); !ok {
+		// A token comes from the address's unauthenticated bucket before
+		// the store is asked, and goes back once the token proves good.
+		addr := addressKey(r.RemoteAddr)
+		if ok, wait := s.unauth.allow(addr, time.Now()); !ok {
 			s.metrics.add(&s.metrics.rateLimited)
 			w.Header().Set("Retry-After", retryAfter(wait))
 			w.WriteHeader(http.StatusTooManyRequests)
@@ -123,11 +138,29 @@ func (s *Server) bearer(next http.Handler) http.Handler {
 			s.storeError(w, err)
 			return
 		}
-		s.unauth.refund("")
+		s.unauth.refund(addr)
 		s.touch(r.Context(), c.Name)
 		ctx := withCaller(r.Context(), caller{Name: "client " + c.Name, Source: "http client " + c.Name + " " + r.RemoteAddr})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// addressKey is the unauthenticated bucket of a TCP peer: its IP address,
+// or its /64 for IPv6, where one host is given a whole /64 to pick from.
+func addressKey(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return remoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if ip.Is4() || ip.Is4In6() {
+		return ip.Unmap().String()
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
 }
 
 // retryAfter is a Retry-After header's value: wait in whole seconds, up.
@@ -159,6 +192,23 @@ func (s *Server) touch(ctx context.Context, name string) {
 type caller struct {
 	Name   string // "uid=1000", "client web01"
 	Source string // "serve/unix uid=1000", "http client web01 127.0.0.1:5000"
+	// PerLogin keys the caller's verifications by the login they are for
+	// (VerifyRequest.Via): on the socket every PAM login arrives as uid 0,
+	// and one bucket for all would let an attacker hammering sshd get
+	// every other login on the host refused.
+	PerLogin bool
+}
+
+// maxViaKey bounds the part of a rate-limit key the caller chooses; the
+// PAM helper's "pam SERVICE from HOST" is well under it.
+const maxViaKey = 200
+
+// verifyKey is the bucket a verification for the login via is charged to.
+func (c caller) verifyKey(via string) string {
+	if !c.PerLogin || via == "" {
+		return c.Name
+	}
+	return c.Name + " via " + via[:min(len(via), maxViaKey)]
 }
 
 type callerKey struct{}
@@ -184,6 +234,9 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusBadRequest, ErrorResponse{`the body must be {"user": "...", "code": "..."}`})
+		return
+	}
+	if !s.allowed(w, callerOf(r.Context()).verifyKey(req.Via)) {
 		return
 	}
 	start := time.Now()

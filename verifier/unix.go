@@ -105,5 +105,5 @@ func unixCaller(c net.Conn) caller {
 	if uid < 0 {
 		name = "uid=unknown"
 	}
-	return caller{Name: name, Source: "serve/unix " + name}
+	return caller{Name: name, Source: "serve/unix " + name, PerLogin: true}
 }

@@ -109,7 +109,7 @@ func Drive(update func(tea.Msg) tea.Cmd, cmd tea.Cmd) (quit bool) {
 		if msg == nil {
 			continue
 		}
-		if cmds, ok := commandList(msg); ok {
+		if cmds, ok := tui.Commands(msg); ok {
 			queue = append(cmds, queue...)
 			continue
 		}
@@ -125,19 +125,6 @@ func Drive(update func(tea.Msg) tea.Cmd, cmd tea.Cmd) (quit bool) {
 		queue = append(queue, update(msg))
 	}
 	return false
-}
-
-// commandList unpacks tea.Batch and tea.Sequence results, in order.
-func commandList(msg tea.Msg) ([]tea.Cmd, bool) {
-	v := reflect.ValueOf(msg)
-	if v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeOf(tea.Cmd(nil)) {
-		return nil, false
-	}
-	out := make([]tea.Cmd, v.Len())
-	for i := range out {
-		out[i] = v.Index(i).Interface().(tea.Cmd)
-	}
-	return out, true
 }
 
 // App is a root model under test, driven synchronously.

@@ -48,18 +48,17 @@ type Model struct {
 	keys KeyMap
 	user string // "" for a batch for the inventory
 
-	step   step
-	opts   *options
-	stop   context.CancelFunc // ends the wait for a token
-	wait   *tui.Loader[found]
-	write  *tui.Loader[programmed]
-	verify *tui.Loader[service.VerifyResult]
+	step  step
+	opts  *options
+	stop  context.CancelFunc // ends the wait for a token
+	wait  *tui.Loader[found]
+	write *tui.Loader[programmed]
 
-	pb   *service.PendingBurn // programmed, not recorded yet
-	code *tui.Input
-	note string // the verdict on the last code, or why the wait stopped
-	bad  bool
-	err  error // the fault shown
+	pb    *service.PendingBurn // programmed, not recorded yet
+	first *tui.FirstCode       // the code the token shows, and its check
+	note  string               // the verdict on the last code, or why the wait stopped
+	bad   bool
+	err   error // the fault shown
 
 	batch batchLog
 
@@ -74,7 +73,7 @@ func NewBatch(c *tui.Common) *Model { return newModel(c, "") }
 
 func newModel(c *tui.Common, user string) *Model {
 	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user, opts: newOptions(c, user != ""),
-		wait: tui.NewLoader[found](), write: tui.NewLoader[programmed](), verify: tui.NewLoader[service.VerifyResult]()}
+		wait: tui.NewLoader[found](), write: tui.NewLoader[programmed]()}
 	// A token connected after the admin stopped waiting is released at
 	// once: pcscd holds it exclusively for whoever connected.
 	m.wait.OnDiscard(func(f found) {
@@ -89,9 +88,8 @@ func newModel(c *tui.Common, user string) *Model {
 			p.pb.Discard()
 		}
 	})
-	m.code = tui.NewInput(c, "Code: ", "the 6 digits the token shows")
-	m.code.CharLimit = 12
-	m.code.SetWidth(30)
+	m.first = tui.NewFirstCode(c, "token", "the 6 digits the token shows",
+		"That code is not right. Switch the token off and on and type the new code it shows.")
 	return m
 }
 
@@ -130,12 +128,12 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			r.Value.pb.Discard()
 		}
 	}
-	if r, ok := m.verify.Accept(msg); ok && m.step == stepConfirming {
+	if r, ok := m.first.Check.Accept(msg); ok && m.step == stepConfirming {
 		return m.verified(r.Value, r.Err)
 	}
 	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		return tea.Batch(m.wait.Update(msg), m.write.Update(msg), m.verify.Update(msg))
+		return tea.Batch(m.wait.Update(msg), m.write.Update(msg), m.first.Check.Update(msg))
 	case tea.PasteMsg:
 		return m.input(msg)
 	case tea.KeyPressMsg:
@@ -167,7 +165,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, k.Confirm) {
 			return m.confirm()
 		}
-		return m.code.Update(msg)
+		return m.first.Input.Update(msg)
 	case stepFault:
 		if key.Matches(msg, k.Retry) {
 			return m.start()
@@ -181,7 +179,7 @@ func (m *Model) input(msg tea.Msg) tea.Cmd {
 	case stepOptions:
 		return m.opts.update(msg)
 	case stepCode:
-		return m.code.Update(msg)
+		return m.first.Input.Update(msg)
 	}
 	return nil
 }
@@ -225,13 +223,21 @@ func (m *Model) stopWaiting() {
 	m.wait.Cancel()
 }
 
+// Drop is the screen closing, however it closes: the wait for a token
+// stops, and a token programmed but not confirmed has its seed wiped (a
+// write still under way is wiped when it ends, by the write's OnDiscard).
+func (m *Model) Drop() {
+	m.stopWaiting()
+	m.forget()
+}
+
 // forget wipes the pending burn's seed.
 func (m *Model) forget() {
 	if m.pb != nil {
 		m.pb.Discard()
 		m.pb = nil
 	}
-	m.code.Reset()
+	m.first.Input.Reset()
 }
 
 func (m *Model) ShortHelp() []key.Binding {

@@ -9,6 +9,7 @@ import (
 	"github.com/two-factor/two-factor/nfc/nfctest"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/themes"
+	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
 	"github.com/two-factor/two-factor/views/burn"
 	"github.com/two-factor/two-factor/views/users"
@@ -34,6 +35,10 @@ func TestBurnForUserThroughPCSCD(t *testing.T) {
 	}
 	if len(tokens(t, e)) != 0 {
 		t.Fatal("the token was recorded before a code confirmed it")
+	}
+	a.Keys("enter") // nothing typed: asked for the code, nothing checked
+	if !strings.Contains(a.Frame(), "Type the code the token shows, then press enter.") {
+		t.Fatalf("enter without a code:\n%s", a.Frame())
 	}
 	a.Type("000000") // wrong: says so, lets the admin retry
 	a.Keys("enter")
@@ -131,4 +136,41 @@ func TestFrames(t *testing.T) {
 		a.Type("123")
 		tuitest.Golden(t, a.Frame())
 	})
+}
+
+// TestClosingTheScreenAtTheCodeWipesTheSeed: however the screen is closed
+// before the token's first code is answered (the console quit with
+// ctrl+c, or closed by the root), the seed of the token burned but not
+// confirmed is wiped, as esc wipes it: nothing can confirm it later.
+func TestClosingTheScreenAtTheCodeWipesTheSeed(t *testing.T) {
+	for _, how := range []string{"ctrl+c", "closed by the root"} {
+		t.Run(how, func(t *testing.T) {
+			card := nfctest.NewCard(c302Serial, nfctest.Faults{})
+			e := env(t, onReader(card))
+			c := e.Common(80, 24)
+			a := tuitest.NewApp(c, users.New(c))
+			a.Keys("enter", "p", "enter")
+			pb := a.Root.Top().(*burn.Model).Pending()
+			if pb == nil {
+				t.Fatalf("not programmed:\n%s", a.Frame())
+			}
+			if how == "ctrl+c" {
+				a.Keys("ctrl+c")
+				if !a.Quit {
+					t.Fatal("ctrl+c did not quit")
+				}
+			} else {
+				a.Send(tui.BackMsg{})
+				if a.Root.Top().Title() != "alice" {
+					t.Fatalf("the burn screen is still open: %q", a.Root.Top().Title())
+				}
+			}
+			if r, err := e.Svc.ConfirmBurn(context.Background(), pb, card.Code()); err == nil && r.Accepted() {
+				t.Fatal("the pending burn kept its seed after its screen closed")
+			}
+			if len(tokens(t, e)) != 0 {
+				t.Fatal("a token given up was recorded")
+			}
+		})
+	}
 }

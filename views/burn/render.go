@@ -69,9 +69,9 @@ func (m *Model) codeView() []string {
 	lines = append(lines, m.wrap(s.Text.Render, "Switch the token off and on, then type the code it shows. It is recorded for "+tui.Safe(m.user)+" once that code is right.")...)
 	lines = append(lines, "")
 	if m.step == stepConfirming {
-		lines = append(lines, m.verify.Spinner()+s.Muted.Render(" checking the code…"))
+		lines = append(lines, m.first.Check.Spinner()+s.Muted.Render(" checking the code…"))
 	} else {
-		lines = append(lines, m.code.View())
+		lines = append(lines, m.first.Input.View())
 	}
 	switch {
 	case m.note != "" && m.bad:

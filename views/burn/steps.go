@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -74,30 +73,24 @@ func (m *Model) written(p programmed, err error) tea.Cmd {
 		return m.fault(err)
 	}
 	m.pb, m.step = p.pb, stepCode
-	m.code.SetValue("")
-	return m.code.Focus()
+	return m.first.Ask()
 }
 
 func (m *Model) confirm() tea.Cmd {
-	code := strings.TrimSpace(m.code.Value())
-	if code == "" {
-		m.note, m.bad = "Type the code the token shows, then press enter.", true
+	c, pb := m.c, m.pb
+	cmd, note := m.first.Submit(func(code string) (service.VerifyResult, error) { return c.Svc.ConfirmBurn(c.Ctx, pb, code) })
+	if note != "" {
+		m.note, m.bad = note, true
 		return nil
 	}
 	m.step = stepConfirming
-	c, pb := m.c, m.pb
-	return m.verify.Load(func() (service.VerifyResult, error) { return c.Svc.ConfirmBurn(c.Ctx, pb, code) })
+	return cmd
 }
 
 func (m *Model) verified(r service.VerifyResult, err error) tea.Cmd {
 	m.step = stepCode
-	m.code.SetValue("")
-	switch {
-	case err != nil:
-		m.note, m.bad = tui.Safe(err.Error()), true
-		return nil
-	case !r.Accepted():
-		m.note, m.bad = "That code is not right. Switch the token off and on and type the new code it shows.", true
+	if note := m.first.Verdict(r, err); note != "" {
+		m.note, m.bad = note, true
 		return nil
 	}
 	serial := m.pb.Serial

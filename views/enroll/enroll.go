@@ -53,8 +53,8 @@ type Model struct {
 	step     step
 	choice   Kind
 	form     *tokenForm
-	starting *tui.Loader[*service.Enrollment]  // preparing the device in memory
-	checking *tui.Loader[service.VerifyResult] // the verdict on the first code
+	starting *tui.Loader[*service.Enrollment] // preparing the device in memory
+	first    *tui.FirstCode                   // the first code, and its check
 
 	e      *service.Enrollment
 	uri    string // what the QR code holds: e.URI without default parameters
@@ -65,7 +65,6 @@ type Model struct {
 	// inverted flips a colourless QR code for the other background, for
 	// when the console's belief about the background is wrong.
 	inverted bool
-	code     *tui.Input
 	note     string // the latest verdict on a code, or a problem
 	bad      bool   // note is a problem
 
@@ -75,10 +74,9 @@ type Model struct {
 // New returns the enrollment screen for user.
 func New(c *tui.Common, user string) *Model {
 	m := &Model{c: c, keys: DefaultKeyMap(c.Keys), user: user,
-		starting: tui.NewLoader[*service.Enrollment](), checking: tui.NewLoader[service.VerifyResult]()}
-	m.code = tui.NewInput(c, "Code: ", "the code the device shows now")
-	m.code.CharLimit = 12
-	m.code.SetWidth(30)
+		starting: tui.NewLoader[*service.Enrollment](),
+		first: tui.NewFirstCode(c, "device", "the code the device shows now",
+			"That code is not right. Check the device's clock (or, for HOTP, press once) and type the new code.")}
 	return m
 }
 
@@ -109,12 +107,12 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 		return m.started(r.Value)
 	}
-	if r, ok := m.checking.Accept(msg); ok && m.step == stepConfirming {
+	if r, ok := m.first.Check.Accept(msg); ok && m.step == stepConfirming {
 		return m.confirmed(r.Value, r.Err)
 	}
 	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		return tea.Batch(m.starting.Update(msg), m.checking.Update(msg))
+		return tea.Batch(m.starting.Update(msg), m.first.Check.Update(msg))
 	case tea.PasteMsg:
 		return m.input(msg)
 	case tea.KeyPressMsg:
@@ -185,7 +183,7 @@ func (m *Model) input(msg tea.Msg) tea.Cmd {
 	case stepToken:
 		return m.form.update(msg)
 	case stepCode:
-		return m.code.Update(msg)
+		return m.first.Input.Update(msg)
 	}
 	return nil
 }
@@ -193,7 +191,7 @@ func (m *Model) input(msg tea.Msg) tea.Cmd {
 // cancel drops the enrollment: it was never stored.
 func (m *Model) cancel() tea.Cmd {
 	m.starting.Cancel()
-	m.checking.Cancel()
+	m.first.Check.Cancel()
 	what := "enrollment cancelled: nothing was stored"
 	if m.step == stepChoose {
 		return tui.Back(m)

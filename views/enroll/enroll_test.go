@@ -88,6 +88,16 @@ func TestAppEnrollmentConfirms(t *testing.T) {
 		t.Fatal("a device was stored before its first code")
 	}
 
+	// Nothing typed: asked for the code (wrapped beside the QR code), nothing checked.
+	a.Keys("enter")
+	if !strings.Contains(a.Frame(), "✗ Type the code the device shows") {
+		t.Fatalf("enter without a code:\n%s", a.Frame())
+	}
+	a.Type("12a")
+	a.Keys("enter")
+	if f := a.Frame(); !strings.Contains(f, "✗") || strings.Contains(f, "✗ Type the code") {
+		t.Fatalf("a malformed code is not reported:\n%s", a.Frame())
+	}
 	a.Type("000000")
 	if code := servicetest.Code(t, en.Device, e.Clock.Now(), 0); code == "000000" {
 		t.Skip("the random secret happens to give 000000 now")

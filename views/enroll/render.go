@@ -64,9 +64,9 @@ func (m *Model) tokenCodeView() string {
 func (m *Model) codeLine() string {
 	s := m.c.Styles
 	if m.step == stepConfirming {
-		return m.checking.Spinner() + s.Muted.Render(" checking the code…")
+		return m.first.Check.Spinner() + s.Muted.Render(" checking the code…")
 	}
-	return m.code.View()
+	return m.first.Input.View()
 }
 
 func (m *Model) noteLine() string {

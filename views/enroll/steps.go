@@ -1,12 +1,8 @@
 package enroll
 
 import (
-	"errors"
-	"strings"
-
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/qrtext"
 	"github.com/two-factor/two-factor/service"
@@ -40,33 +36,24 @@ func (m *Model) started(e *service.Enrollment) tea.Cmd {
 		m.secret = otpcore.GroupBase32(otpcore.EncodeBase32(e.Device.Secret))
 		m.qr, m.qrW, m.qrH = qrtext.Render(m.uri)
 	}
-	m.code.SetValue("")
-	return m.code.Focus()
+	return m.first.Ask()
 }
 
 func (m *Model) confirm() tea.Cmd {
-	code := strings.TrimSpace(m.code.Value())
-	if code == "" {
-		m.note, m.bad = "Type the code the device shows, then press enter.", true
+	c, e := m.c, m.e
+	cmd, note := m.first.Submit(func(code string) (service.VerifyResult, error) { return c.Svc.Confirm(c.Ctx, e, code, false) })
+	if note != "" {
+		m.note, m.bad = note, true
 		return nil
 	}
 	m.step = stepConfirming
-	c, e := m.c, m.e
-	return m.checking.Load(func() (service.VerifyResult, error) { return c.Svc.Confirm(c.Ctx, e, code, false) })
+	return cmd
 }
 
 func (m *Model) confirmed(r service.VerifyResult, err error) tea.Cmd {
 	m.step = stepCode
-	m.code.SetValue("")
-	switch {
-	case errors.Is(err, devices.ErrMalformedCode):
-		m.note, m.bad = tui.Safe(err.Error()), true
-		return nil
-	case err != nil:
-		m.note, m.bad = tui.Safe(err.Error()), true
-		return nil
-	case !r.Accepted():
-		m.note, m.bad = "That code is not right. Check the device's clock (or, for HOTP, press once) and type the new code.", true
+	if note := m.first.Verdict(r, err); note != "" {
+		m.note, m.bad = note, true
 		return nil
 	}
 	d := r.Device

@@ -141,13 +141,6 @@ func (m *Model) headerLine(c columns) string {
 	return m.c.Styles.TableHeader.Render(strings.Repeat(" ", wMarker) + strings.Join(cells, " "))
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "–"
-	}
-	return s
-}
-
 // rowLine renders one token. Only rows on screen are rendered, and text
 // from the store is made safe here, at the last moment.
 func (m *Model) rowLine(d *devices.Device, selected bool, c columns) string {
@@ -174,10 +167,10 @@ func (m *Model) rowLine(d *devices.Device, selected bool, c columns) string {
 	cells := []string{
 		tui.Cell(tui.Safe(d.Serial), c.serial),
 		tui.Cell(tui.Safe(d.KindLabel()), wKind),
-		tui.Cell(orDash(tui.Safe(d.Model)), c.model),
+		tui.Cell(tui.OrDash(tui.Safe(d.Model)), c.model),
 	}
 	if c.maker > 0 {
-		cells = append(cells, tui.Cell(orDash(tui.Safe(d.Manufacturer)), c.maker))
+		cells = append(cells, tui.Cell(tui.OrDash(tui.Safe(d.Manufacturer)), c.maker))
 	}
 	cells = append(cells, tui.Cell(d.Algorithm.String(), wHash), tui.Cell(step, wStep))
 	userCell := -1

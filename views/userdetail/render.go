@@ -143,7 +143,7 @@ func (m *Model) panel(d *devices.Device) string {
 	}
 	lines = append(lines, label("Kind")+s.Text.Render(kind))
 	if d.Hardware {
-		hw := "serial " + tui.Safe(orDash(d.Serial))
+		hw := "serial " + tui.Safe(tui.OrDash(d.Serial))
 		if d.Model != "" || d.Manufacturer != "" {
 			hw += " · model " + tui.Safe(strings.TrimSpace(d.Manufacturer+" "+d.Model))
 		}
@@ -186,13 +186,6 @@ func (m *Model) panel(d *devices.Device) string {
 	lines = append(lines, label("Last used")+s.Text.Render(used)+
 		s.Muted.Render("   created ")+s.Text.Render(m.c.Stamp(d.Created)))
 	return strings.Join(lines, "\n")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "–"
-	}
-	return s
 }
 
 // history is the drift sparkline, oldest to newest.
