@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/two-factor/two-factor/inputfile"
+	"github.com/two-factor/two-factor/otpcore"
 )
 
 // masterKeyLen is an AES-256 key.
@@ -31,6 +33,8 @@ const keyFileHeader = "two-factor master key v1"
 // associated data so a ciphertext copied to another row does not decrypt.
 type sealer struct {
 	aead        cipher.AEAD
+	nonceSize   int // the aead's, read once: open is on every login's path
+	overhead    int
 	fingerprint string
 	// auditKey MACs the audit chain; derived (HKDF) from the master key
 	// under its own label, so it reveals nothing about the seeds' key.
@@ -55,7 +59,7 @@ func newSealer(key []byte) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sealer{aead: aead, fingerprint: fingerprint(key), auditKey: auditKey}, nil
+	return &sealer{aead: aead, nonceSize: aead.NonceSize(), overhead: aead.Overhead(), fingerprint: fingerprint(key), auditKey: auditKey}, nil
 }
 
 // fingerprint identifies a key without revealing it: an HMAC of a fixed
@@ -84,8 +88,8 @@ func (s *sealer) seal(id int64, plain []byte) ([]byte, error) {
 
 // sealAAD encrypts plain bound to aad (what the ciphertext belongs to).
 func (s *sealer) sealAAD(aad, plain []byte) ([]byte, error) {
-	ns := s.aead.NonceSize()
-	out := make([]byte, 1+ns, 1+ns+len(plain)+s.aead.Overhead())
+	ns := s.nonceSize
+	out := make([]byte, 1+ns, 1+ns+len(plain)+s.overhead)
 	out[0] = sealVersion
 	if _, err := rand.Read(out[1 : 1+ns]); err != nil {
 		return nil, err
@@ -100,8 +104,42 @@ var errUndecryptable = errors.New("secret does not decrypt with this master key 
 // front, the seed appended after it (the AAD is no secret and is not
 // returned).
 func (s *sealer) open(id int64, blob []byte) ([]byte, error) {
-	buf := make([]byte, 0, len(deviceAADPrefix)+20+max(len(blob)-1-s.aead.NonceSize()-s.aead.Overhead(), 0))
+	buf := make([]byte, 0, len(deviceAADPrefix)+20+s.plainLen(blob))
 	aad := strconv.AppendInt(append(buf, deviceAADPrefix...), id, 10)
+	return s.openInto(aad[len(aad):], aad, blob)
+}
+
+// plainLen is how long blob's plaintext is (0 for a blob too short to be
+// one: openInto refuses it).
+func (s *sealer) plainLen(blob []byte) int {
+	return max(len(blob)-1-s.nonceSize-s.overhead, 0)
+}
+
+// keyedAADPrefix starts the associated data of a device's keyed HMAC
+// state (otpcore.AppendKeyedState), followed by the algorithm and the
+// device id as 8 bytes: another purpose than the seed's, so a seed's
+// ciphertext and a state's can never stand in for each other, nor one
+// device's for another's.
+const keyedAADPrefix = "two-factor device keyed hmac v1|"
+
+const keyedAADLen = len(keyedAADPrefix) + 1 + 8
+
+func appendKeyedAAD(dst []byte, id int64, alg otpcore.Algorithm) []byte {
+	dst = append(append(dst, keyedAADPrefix...), byte(alg))
+	return binary.BigEndian.AppendUint64(dst, uint64(id))
+}
+
+// sealKeyed encrypts a device's keyed HMAC state.
+func (s *sealer) sealKeyed(id int64, alg otpcore.Algorithm, state []byte) ([]byte, error) {
+	var aad [keyedAADLen]byte
+	return s.sealAAD(appendKeyedAAD(aad[:0], id, alg), state)
+}
+
+// openKeyed decrypts a device's keyed HMAC state. It is what a login
+// decrypts, so as in open the associated data shares the one allocation
+// with the plaintext.
+func (s *sealer) openKeyed(id int64, alg otpcore.Algorithm, blob []byte) ([]byte, error) {
+	aad := appendKeyedAAD(make([]byte, 0, keyedAADLen+s.plainLen(blob)), id, alg)
 	return s.openInto(aad[len(aad):], aad, blob)
 }
 
@@ -111,8 +149,8 @@ func (s *sealer) openAAD(aad, blob []byte) ([]byte, error) {
 
 // openInto appends the plaintext of blob to dst.
 func (s *sealer) openInto(dst, aad, blob []byte) ([]byte, error) {
-	ns := s.aead.NonceSize()
-	if len(blob) < 1+ns+s.aead.Overhead() || blob[0] != sealVersion {
+	ns := s.nonceSize
+	if len(blob) < 1+ns+s.overhead || blob[0] != sealVersion {
 		return nil, errUndecryptable
 	}
 	plain, err := s.aead.Open(dst, blob[1:1+ns], blob[1+ns:], aad)

@@ -304,6 +304,9 @@ func (s *SQLite) commitImport(ctx context.Context, actor string, plan *importPla
 				nextID++
 				r.Action = ImportAdded
 			}
+			if err := storeKeyedState(ctx, tx, seal, d); err != nil {
+				return where(err)
+			}
 			if d.Serial == "" {
 				r.Serial = d.Name
 			}

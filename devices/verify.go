@@ -140,9 +140,10 @@ func (d *Device) verifyOTP(code string, now time.Time, p Policy) (Result, bool, 
 	if err != nil {
 		return Result{}, false, fmt.Errorf("%w: %v", ErrMalformedCode, err)
 	}
-	// Every login keys an HMAC with a freshly decrypted seed: a pooled
-	// generator does it without allocating, and forgets the key after.
-	g, err := otpcore.AcquireGenerator(d.Algorithm, d.Secret, d.Digits)
+	// A login restores the HMAC keyed when the seed was stored, or keys
+	// one with the decrypted seed; either way a pooled generator does it
+	// without allocating, and forgets the key after.
+	g, err := d.acquireGenerator()
 	if err != nil {
 		return Result{}, false, err
 	}

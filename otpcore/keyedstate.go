@@ -22,9 +22,9 @@ import (
 // is the state saved; where it fails (a Go release that changed the
 // layout) keyed states are refused and callers key from the seed.
 
-// errKeyedState is a keyed state that does not fit the algorithm, or a
-// build whose hashes cannot restore one.
-var errKeyedState = errors.New("keyed HMAC state unusable for this algorithm")
+// ErrKeyedStateUnusable is a keyed state that does not fit the algorithm,
+// or a build whose hashes cannot restore one (then the seed serves).
+var ErrKeyedStateUnusable = errors.New("keyed HMAC state unusable for this algorithm")
 
 // KeyedStateLen is the length of a keyed state for alg.
 func KeyedStateLen(alg Algorithm) int {
@@ -39,7 +39,13 @@ var digestSize = [SHA512 + 1]int{SHA1: 20, SHA256: 32, SHA512: 64}
 // KeyedStateUsable reports whether state can key a generator of alg here:
 // the right length, and a build whose hashes restore keyed states.
 func KeyedStateUsable(alg Algorithm, state []byte) bool {
-	return alg.Valid() && len(state) == KeyedStateLen(alg) && keyedStatesWork[alg]()
+	return KeyedStatesSupported(alg) && len(state) == KeyedStateLen(alg)
+}
+
+// KeyedStatesSupported reports whether this build restores keyed states
+// of alg (see the comment at the top).
+func KeyedStatesSupported(alg Algorithm) bool {
+	return alg.Valid() && keyedStatesWork[alg]()
 }
 
 // AppendKeyedState keys an HMAC of alg with key and appends its keyed
@@ -50,7 +56,7 @@ func AppendKeyedState(dst []byte, alg Algorithm, key []byte) ([]byte, error) {
 		return dst, err
 	}
 	if !keyedStatesWork[alg]() {
-		return dst, errKeyedState
+		return dst, ErrKeyedStateUnusable
 	}
 	g := pooled(alg)
 	defer g.Release()
@@ -62,7 +68,7 @@ func AppendKeyedState(dst []byte, alg Algorithm, key []byte) ([]byte, error) {
 // a key: the pads are not hashed again. Call Release when done.
 func AcquireKeyedGenerator(alg Algorithm, state []byte, digits int) (*Generator, error) {
 	if !KeyedStateUsable(alg, state) {
-		return nil, errKeyedState
+		return nil, ErrKeyedStateUnusable
 	}
 	if err := ValidateDigits(digits); err != nil {
 		return nil, err
