@@ -3,8 +3,8 @@ package db
 import (
 	"bytes"
 	"context"
-	"slices"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/two-factor/two-factor/devices"
