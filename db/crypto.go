@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/two-factor/two-factor/inputfile"
 	"github.com/two-factor/two-factor/otpcore"
@@ -99,14 +100,14 @@ func (s *sealer) sealAAD(aad, plain []byte) ([]byte, error) {
 
 var errUndecryptable = errors.New("secret does not decrypt with this master key (wrong key, or the row was tampered with)")
 
-// open decrypts a device's seed. It is on every login's path, so the
-// associated data and the plaintext share one allocation: the AAD at the
-// front, the seed appended after it (the AAD is no secret and is not
-// returned).
+// open decrypts a device's seed into a new buffer holding just the seed.
+// The associated data is written into a pooled buffer whose prefix was
+// written when it was made (see aadBuffers).
 func (s *sealer) open(id int64, blob []byte) ([]byte, error) {
-	buf := make([]byte, 0, len(deviceAADPrefix)+20+s.plainLen(blob))
-	aad := strconv.AppendInt(append(buf, deviceAADPrefix...), id, 10)
-	return s.openInto(aad[len(aad):], aad, blob)
+	p := seedAADs.get()
+	defer seedAADs.put(p)
+	aad := strconv.AppendInt((*p)[:len(deviceAADPrefix)], id, 10)
+	return s.openInto(make([]byte, 0, s.plainLen(blob)), aad, blob)
 }
 
 // plainLen is how long blob's plaintext is (0 for a blob too short to be
@@ -115,6 +116,36 @@ func (s *sealer) plainLen(blob []byte) int {
 	return max(len(blob)-1-s.nonceSize-s.overhead, 0)
 }
 
+// aadBuffers pools buffers for the associated data of one kind of
+// ciphertext, each made with its fixed prefix already in place: an open
+// writes only the device's part. The associated data goes to the AEAD
+// through an interface, so a buffer on the stack would escape to a new
+// allocation on every login.
+type aadBuffers struct {
+	prefix string
+	pool   sync.Pool
+}
+
+func newAADBuffers(prefix string, tail int) *aadBuffers {
+	a := &aadBuffers{prefix: prefix}
+	a.pool.New = func() any {
+		b := append(make([]byte, 0, len(prefix)+tail), prefix...)
+		return &b
+	}
+	return a
+}
+
+func (a *aadBuffers) get() *[]byte  { return a.pool.Get().(*[]byte) }
+func (a *aadBuffers) put(p *[]byte) { a.pool.Put(p) }
+
+// maxIDDigits is the longest int64 in decimal, with its sign.
+const maxIDDigits = 20
+
+var (
+	seedAADs  = newAADBuffers(deviceAADPrefix, maxIDDigits)
+	keyedAADs = newAADBuffers(keyedAADPrefix, 1+8)
+)
+
 // keyedAADPrefix starts the associated data of a device's keyed HMAC
 // state (otpcore.AppendKeyedState), followed by the algorithm and the
 // device id as 8 bytes: another purpose than the seed's, so a seed's
@@ -122,25 +153,29 @@ func (s *sealer) plainLen(blob []byte) int {
 // device's for another's.
 const keyedAADPrefix = "two-factor device keyed hmac v1|"
 
-const keyedAADLen = len(keyedAADPrefix) + 1 + 8
-
-func appendKeyedAAD(dst []byte, id int64, alg otpcore.Algorithm) []byte {
-	dst = append(append(dst, keyedAADPrefix...), byte(alg))
-	return binary.BigEndian.AppendUint64(dst, uint64(id))
+// appendKeyedTail appends what follows keyedAADPrefix for a device.
+func appendKeyedTail(dst []byte, id int64, alg otpcore.Algorithm) []byte {
+	return binary.BigEndian.AppendUint64(append(dst, byte(alg)), uint64(id))
 }
 
 // sealKeyed encrypts a device's keyed HMAC state.
 func (s *sealer) sealKeyed(id int64, alg otpcore.Algorithm, state []byte) ([]byte, error) {
-	var aad [keyedAADLen]byte
-	return s.sealAAD(appendKeyedAAD(aad[:0], id, alg), state)
+	return s.sealAAD(appendKeyedTail([]byte(keyedAADPrefix), id, alg), state)
 }
 
-// openKeyed decrypts a device's keyed HMAC state. It is what a login
-// decrypts, so as in open the associated data shares the one allocation
-// with the plaintext.
+// openKeyed decrypts a device's sealed keyed state in place: the state
+// overwrites blob's ciphertext, so blob must be the caller's own copy (a
+// row just read), no longer needed sealed. A login's decryption thus
+// allocates nothing.
 func (s *sealer) openKeyed(id int64, alg otpcore.Algorithm, blob []byte) ([]byte, error) {
-	aad := appendKeyedAAD(make([]byte, 0, keyedAADLen+s.plainLen(blob)), id, alg)
-	return s.openInto(aad[len(aad):], aad, blob)
+	p := keyedAADs.get()
+	defer keyedAADs.put(p)
+	aad := appendKeyedTail((*p)[:len(keyedAADPrefix)], id, alg)
+	if len(blob) < 1+s.nonceSize {
+		return nil, errUndecryptable
+	}
+	ciphertext := blob[1+s.nonceSize:]
+	return s.openInto(ciphertext[:0], aad, blob)
 }
 
 func (s *sealer) openAAD(aad, blob []byte) ([]byte, error) {

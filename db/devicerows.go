@@ -330,8 +330,9 @@ func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Dev
 	return keyless, nil
 }
 
-// openKeyedState decrypts d's sealed keyed state: nil if, though
-// authentic, it is not of the length this build restores.
+// openKeyedState decrypts d's sealed keyed state in place in blob (the
+// row's buffer; see sealer.openKeyed): nil if, though authentic, it is not
+// of the length this build restores.
 func openKeyedState(seal *sealer, d *devices.Device, blob []byte) ([]byte, error) {
 	state, err := seal.openKeyed(d.ID, d.Algorithm, blob)
 	if err != nil {

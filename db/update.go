@@ -1,6 +1,7 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -98,7 +99,7 @@ func (s *SQLite) shadowDeviceWork(ctx context.Context, tx querier) {
 	var blob, state []byte
 	tx.QueryRowContext(ctx, loadSecretSQL, noDevice).Scan(&blob, &state)
 	if seal, err := s.currentSealer(ctx, tx, false); err == nil {
-		seal.openKeyed(noDevice, otpcore.SHA1, shadowCiphertext)
+		seal.openKeyed(noDevice, otpcore.SHA1, bytes.Clone(shadowCiphertext)) // opened in place, like a row read
 	}
 	tx.ExecContext(ctx, updateDeviceSQL, nil, "", nil, "", "", 0, false, false, 0, nil, nil, 0, 0, nil, false, nil, noDevice)
 }

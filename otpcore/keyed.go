@@ -63,11 +63,13 @@ func oneBlockAgreesOn(g *Generator) (ok bool) {
 
 // wipe forgets everything derived from the key.
 func (g *Generator) wipe() {
-	clear(g.scratch[:])
+	// Only what was written: every saved state is as long as
+	// afterOneBlock, and the keyed states are ipad and opad.
+	clear(g.scratch[:min(len(g.afterOneBlock), len(g.scratch))])
 	clear(g.inBlock[:8])
 	clear(g.outBlock[:g.inner.Size()])
-	clear(g.states[0][:])
-	clear(g.states[1][:])
+	clear(g.ipad)
+	clear(g.opad)
 	clear(g.sum[:])
 	g.ipad, g.opad = nil, nil
 	g.inner.Reset()

@@ -118,8 +118,8 @@ func (s *Service) Verify(ctx context.Context, userName, deviceRef, code string) 
 			case devices.Accepted:
 				*d = tried
 				u.Save(d)
-				if r.DriftSample != nil {
-					u.RecordDrift(d, *r.DriftSample)
+				if r.Drifted() {
+					u.RecordDrift(d, r.DriftSample)
 				}
 				detail := ""
 				if d.Kind == devices.TOTP {
