@@ -2,6 +2,7 @@ package db
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 	"time"
 
@@ -203,5 +204,28 @@ func TestRemovingADeviceRemovesItsKeyedState(t *testing.T) {
 	}
 	if n := keyedStateCount(t, s); n != 0 {
 		t.Fatalf("%d keyed state(s) left after removing the device", n)
+	}
+}
+
+// CheckKeyedStates finds a keyed state that is sealed properly for its
+// device but keyed from another seed.
+func TestCheckKeyedStatesFindsAStateOfAnotherSeed(t *testing.T) {
+	s := newFixture(t).open(t)
+	d := addTOTP(t, s, "alice", "phone", seed)
+	seal, err := s.currentSealer(ctx, s.db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := *d
+	other.Secret = []byte("not the stored seed!")
+	blob, err := sealedKeyedState(seal, &other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec("UPDATE devices SET keyed_state = ? WHERE id = ?", blob, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CheckKeyedStates(ctx); !errors.Is(err, ErrKeyedStateMismatch) {
+		t.Fatalf("CheckKeyedStates = %v, want ErrKeyedStateMismatch", err)
 	}
 }
