@@ -38,3 +38,22 @@ func TestReleaseWipesEverythingDerivedFromTheKey(t *testing.T) {
 		}
 	}
 }
+
+// The keyed-state self-test refuses a layout where the chaining value is
+// not where restore puts it, and one too short to hold it (which would
+// panic), rather than letting keyed states make wrong codes.
+func TestKeyedStateSelfTestRefusesAnotherLayout(t *testing.T) {
+	if !keyedStateAgreesOn(newPlain(SHA1), newPlain(SHA1)) {
+		t.Fatal("the self-test fails on this build's own layout")
+	}
+	moved := newPlain(SHA1)
+	moved.afterOneBlock = append(bytes.Clone(moved.afterOneBlock[8:]), moved.afterOneBlock[:8]...)
+	if keyedStateAgreesOn(newPlain(SHA1), moved) {
+		t.Error("a state with the chaining value elsewhere passed the self-test")
+	}
+	short := newPlain(SHA1)
+	short.afterOneBlock = short.afterOneBlock[:10]
+	if keyedStateAgreesOn(newPlain(SHA1), short) {
+		t.Error("a state too short for the chaining value passed the self-test")
+	}
+}
