@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,9 +16,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/two-factor/two-factor/inputfile"
+	"github.com/two-factor/two-factor/otpcore"
 )
 
 // masterKeyLen is an AES-256 key.
@@ -32,6 +35,8 @@ const keyFileHeader = "two-factor master key v1"
 // associated data so a ciphertext copied to another row does not decrypt.
 type sealer struct {
 	aead        cipher.AEAD
+	nonceSize   int // the aead's, read once: open is on every login's path
+	overhead    int
 	fingerprint string
 	// auditKey MACs the audit chain; derived (HKDF) from the master key
 	// under its own label, so it reveals nothing about the seeds' key.
@@ -56,7 +61,7 @@ func newSealer(key []byte) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sealer{aead: aead, fingerprint: fingerprint(key), auditKey: auditKey}, nil
+	return &sealer{aead: aead, nonceSize: aead.NonceSize(), overhead: aead.Overhead(), fingerprint: fingerprint(key), auditKey: auditKey}, nil
 }
 
 // fingerprint identifies a key without revealing it: an HMAC of a fixed
@@ -85,8 +90,8 @@ func (s *sealer) seal(id int64, plain []byte) ([]byte, error) {
 
 // sealAAD encrypts plain bound to aad (what the ciphertext belongs to).
 func (s *sealer) sealAAD(aad, plain []byte) ([]byte, error) {
-	ns := s.aead.NonceSize()
-	out := make([]byte, 1+ns, 1+ns+len(plain)+s.aead.Overhead())
+	ns := s.nonceSize
+	out := make([]byte, 1+ns, 1+ns+len(plain)+s.overhead)
 	out[0] = sealVersion
 	if _, err := rand.Read(out[1 : 1+ns]); err != nil {
 		return nil, err
@@ -96,14 +101,85 @@ func (s *sealer) sealAAD(aad, plain []byte) ([]byte, error) {
 
 var errUndecryptable = errors.New("secret does not decrypt with this master key (wrong key, or the row was tampered with)")
 
-// open decrypts a device's seed. It is on every login's path, so the
-// associated data and the plaintext share one allocation: the AAD at the
-// front, the seed appended after it (the AAD is no secret and is not
-// returned).
+// open decrypts a device's seed into a new buffer holding just the seed.
+// The associated data is written into a pooled buffer whose prefix was
+// written when it was made (see aadBuffers).
 func (s *sealer) open(id int64, blob []byte) ([]byte, error) {
-	buf := make([]byte, 0, len(deviceAADPrefix)+20+max(len(blob)-1-s.aead.NonceSize()-s.aead.Overhead(), 0))
-	aad := strconv.AppendInt(append(buf, deviceAADPrefix...), id, 10)
-	return s.openInto(aad[len(aad):], aad, blob)
+	p := seedAADs.get()
+	defer seedAADs.put(p)
+	aad := strconv.AppendInt((*p)[:len(deviceAADPrefix)], id, 10)
+	return s.openInto(make([]byte, 0, s.plainLen(blob)), aad, blob)
+}
+
+// plainLen is how long blob's plaintext is (0 for a blob too short to be
+// one: openInto refuses it).
+func (s *sealer) plainLen(blob []byte) int {
+	return max(len(blob)-1-s.nonceSize-s.overhead, 0)
+}
+
+// aadBuffers pools buffers for the associated data of one kind of
+// ciphertext, each made with its fixed prefix already in place: an open
+// writes only the device's part. The associated data goes to the AEAD
+// through an interface, so a buffer on the stack would escape to a new
+// allocation on every login.
+type aadBuffers struct {
+	prefix string
+	pool   sync.Pool
+}
+
+func newAADBuffers(prefix string, tail int) *aadBuffers {
+	a := &aadBuffers{prefix: prefix}
+	a.pool.New = func() any {
+		b := append(make([]byte, 0, len(prefix)+tail), prefix...)
+		return &b
+	}
+	return a
+}
+
+func (a *aadBuffers) get() *[]byte  { return a.pool.Get().(*[]byte) }
+func (a *aadBuffers) put(p *[]byte) { a.pool.Put(p) }
+
+// maxIDDigits is the longest int64 in decimal, with its sign.
+const maxIDDigits = 20
+
+var (
+	seedAADs  = newAADBuffers(deviceAADPrefix, maxIDDigits)
+	keyedAADs = newAADBuffers(keyedAADPrefix, 1+8)
+)
+
+// keyedAADPrefix starts the associated data of a device's keyed HMAC
+// state (otpcore.AppendKeyedState), followed by the algorithm and the
+// device id as 8 bytes: another purpose than the seed's, so a seed's
+// ciphertext and a state's can never stand in for each other, nor one
+// device's for another's.
+const keyedAADPrefix = "two-factor device keyed hmac v1|"
+
+// appendKeyedTail appends what follows keyedAADPrefix for a device.
+func appendKeyedTail(dst []byte, id int64, alg otpcore.Algorithm) []byte {
+	return binary.BigEndian.AppendUint64(append(dst, byte(alg)), uint64(id))
+}
+
+// sealKeyed encrypts a device's keyed HMAC state.
+func (s *sealer) sealKeyed(id int64, alg otpcore.Algorithm, state []byte) ([]byte, error) {
+	if sealHook != nil {
+		sealHook(id)
+	}
+	return s.sealAAD(appendKeyedTail([]byte(keyedAADPrefix), id, alg), state)
+}
+
+// openKeyed decrypts a device's sealed keyed state in place: the state
+// overwrites blob's ciphertext, so blob must be the caller's own copy (a
+// row just read), no longer needed sealed. A login's decryption thus
+// allocates nothing.
+func (s *sealer) openKeyed(id int64, alg otpcore.Algorithm, blob []byte) ([]byte, error) {
+	p := keyedAADs.get()
+	defer keyedAADs.put(p)
+	aad := appendKeyedTail((*p)[:len(keyedAADPrefix)], id, alg)
+	if len(blob) < 1+s.nonceSize {
+		return nil, errUndecryptable
+	}
+	ciphertext := blob[1+s.nonceSize:]
+	return s.openInto(ciphertext[:0], aad, blob)
 }
 
 func (s *sealer) openAAD(aad, blob []byte) ([]byte, error) {
@@ -112,8 +188,8 @@ func (s *sealer) openAAD(aad, blob []byte) ([]byte, error) {
 
 // openInto appends the plaintext of blob to dst.
 func (s *sealer) openInto(dst, aad, blob []byte) ([]byte, error) {
-	ns := s.aead.NonceSize()
-	if len(blob) < 1+ns+s.aead.Overhead() || blob[0] != sealVersion {
+	ns := s.nonceSize
+	if len(blob) < 1+ns+s.overhead || blob[0] != sealVersion {
 		return nil, errUndecryptable
 	}
 	plain, err := s.aead.Open(dst, blob[1:1+ns], blob[1+ns:], aad)

@@ -422,17 +422,24 @@ func TestRekeyInterruptedAfterCommitRecovers(t *testing.T) {
 	}
 }
 
+// secretBlobs are the stored ciphertexts: each device's sealed seed and,
+// where it has one, its sealed keyed state.
 func secretBlobs(t *testing.T, s *SQLite) [][]byte {
-	rows, err := s.db.Query("SELECT secret FROM devices ORDER BY id")
+	rows, err := s.db.Query("SELECT secret, keyed_state FROM devices ORDER BY id")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	var out [][]byte
 	for rows.Next() {
-		var b []byte
-		rows.Scan(&b)
-		out = append(out, b)
+		var seed, state []byte
+		if err := rows.Scan(&seed, &state); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, seed)
+		if state != nil {
+			out = append(out, state)
+		}
 	}
 	return out
 }

@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"crypto/sha512"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -118,11 +120,23 @@ func nextDeviceID(ctx context.Context, q querier) (int64, error) {
 
 // insertDeviceAs inserts d (already validated) under the given id.
 func insertDeviceAs(ctx context.Context, q querier, seal *sealer, id, userID int64, d *devices.Device) error {
-	blob, err := seal.seal(id, d.Secret)
+	blob, err := sealSeed(seal, id, d)
 	if err != nil {
 		return err
 	}
-	return insertDeviceSealed(ctx, q, blob, id, userID, d)
+	if err := insertDeviceSealed(ctx, q, blob, id, userID, d); err != nil {
+		return err
+	}
+	return storeKeyedState(ctx, q, seal, d)
+}
+
+// sealSeed seals d's seed under id, refusing to store an empty one (a
+// device read for verification carries its keyed state, not its seed).
+func sealSeed(seal *sealer, id int64, d *devices.Device) ([]byte, error) {
+	if len(d.Secret) == 0 {
+		return nil, fmt.Errorf("device %q has no secret to store", d.Name)
+	}
+	return seal.seal(id, d.Secret)
 }
 
 // insertDeviceSealed inserts d (already validated) under the given id,
@@ -144,13 +158,50 @@ func insertDeviceSealed(ctx context.Context, q querier, blob []byte, id, userID 
 	return syncBackupCodes(ctx, q, d)
 }
 
+// storeSecret writes d's seed and, in the same statement, the keyed state
+// made from it.
 func storeSecret(ctx context.Context, q querier, seal *sealer, d *devices.Device) error {
-	blob, err := seal.seal(d.ID, d.Secret)
+	blob, err := sealSeed(seal, d.ID, d)
 	if err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, "UPDATE devices SET secret = ? WHERE id = ?", blob, d.ID)
+	state, err := sealedKeyedState(seal, d)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, "UPDATE devices SET secret = ?, keyed_state = ? WHERE id = ?", blob, state, d.ID)
 	return err
+}
+
+// storeKeyedState writes the keyed state made from d's seed (NULL for a
+// device without one).
+func storeKeyedState(ctx context.Context, q querier, seal *sealer, d *devices.Device) error {
+	state, err := sealedKeyedState(seal, d)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, "UPDATE devices SET keyed_state = ? WHERE id = ?", state, d.ID)
+	return err
+}
+
+// sealedKeyedState is d's HMAC keyed with its seed (otpcore's keyed
+// state), sealed under d's id and algorithm; nil (stored as NULL) for a
+// device that does not compute codes, or a build that cannot restore
+// keyed states: its logins key from the seed.
+func sealedKeyedState(seal *sealer, d *devices.Device) ([]byte, error) {
+	if !d.Kind.IsOTP() {
+		return nil, nil
+	}
+	var buf [2 * sha512.Size]byte
+	state, err := otpcore.AppendKeyedState(buf[:0], d.Algorithm, d.Secret)
+	defer clear(buf[:])
+	if errors.Is(err, otpcore.ErrKeyedStateUnusable) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("device %q: %w", d.Name, err)
+	}
+	return seal.sealKeyed(d.ID, d.Algorithm, state)
 }
 
 // updateDeviceSQL writes a device's configuration and state back. The
@@ -227,16 +278,35 @@ func syncBackupCodes(ctx context.Context, tx querier, d *devices.Device) error {
 	return nil
 }
 
-// loadSecrets decrypts the secrets (and backup code hashes) of ds.
-func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Device) error {
+const loadSecretSQL = "SELECT secret, keyed_state FROM devices WHERE id = ?"
+
+// loadSecrets decrypts the secrets (and backup code hashes) of ds. With
+// keyedOnly (a login: see Store.UpdateAnyName) a TOTP or HOTP device whose
+// row holds a usable keyed state gets that in Keyed and not its seed.
+// It returns the TOTP and HOTP devices read with their seed whose row
+// holds no usable keyed state, for apply to write one when they are saved.
+func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Device, keyedOnly bool) (keyless []*devices.Device, err error) {
 	for _, d := range ds {
-		var blob []byte
-		if err := q.QueryRowContext(ctx, "SELECT secret FROM devices WHERE id = ?", d.ID).Scan(&blob); err != nil {
-			return err
+		var blob, state []byte
+		if err := q.QueryRowContext(ctx, loadSecretSQL, d.ID).Scan(&blob, &state); err != nil {
+			return nil, err
+		}
+		usable := d.Kind.IsOTP() && state != nil && otpcore.KeyedStatesSupported(d.Algorithm)
+		if keyedOnly && usable {
+			if d.Keyed, err = openKeyedState(seal, d, state); err != nil {
+				return nil, err
+			}
+			if d.Keyed != nil {
+				continue
+			}
+			usable = false // an older layout's: the seed serves, and a new state is written
+		}
+		if d.Kind.IsOTP() && !usable {
+			keyless = append(keyless, d)
 		}
 		plain, err := seal.open(d.ID, blob)
 		if err != nil {
-			return fmt.Errorf("device %d (%s): %w", d.ID, d.Name, err)
+			return nil, fmt.Errorf("device %d (%s): %w", d.ID, d.Name, err)
 		}
 		d.Secret = plain
 		if d.Kind != devices.Backup {
@@ -244,20 +314,35 @@ func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Dev
 		}
 		rows, err := q.QueryContext(ctx, "SELECT id, hash FROM backup_codes WHERE device_id = ? ORDER BY id", d.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		d.Codes = nil
 		for rows.Next() {
 			var c devices.BackupCode
 			if err := rows.Scan(&c.ID, &c.Hash); err != nil {
 				rows.Close()
-				return err
+				return nil, err
 			}
 			d.Codes = append(d.Codes, c)
 		}
 		rows.Close()
 	}
-	return nil
+	return keyless, nil
+}
+
+// openKeyedState decrypts d's sealed keyed state in place in blob (the
+// row's buffer; see sealer.openKeyed): nil if, though authentic, it is not
+// of the length this build restores.
+func openKeyedState(seal *sealer, d *devices.Device, blob []byte) ([]byte, error) {
+	state, err := seal.openKeyed(d.ID, d.Algorithm, blob)
+	if err != nil {
+		return nil, fmt.Errorf("device %d (%s): keyed state: %w", d.ID, d.Name, err)
+	}
+	if !otpcore.KeyedStateUsable(d.Algorithm, state) {
+		clear(state)
+		return nil, nil
+	}
+	return state, nil
 }
 
 func uniqueErr(err error, d *devices.Device) error {

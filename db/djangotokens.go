@@ -51,7 +51,7 @@ func (d *Django) tokens(ctx context.Context, f TokenFilter, secrets bool) ([]*de
 		if err != nil {
 			return nil, err
 		}
-		if err := loadSecrets(ctx, d.side.db, seal, inv); err != nil {
+		if _, err := loadSecrets(ctx, d.side.db, seal, inv, false); err != nil {
 			return nil, err
 		}
 	}
@@ -74,7 +74,8 @@ func (d *Django) inventoryToken(ctx context.Context, tx *sql.Tx, serial string) 
 	if err != nil {
 		return nil, err
 	}
-	return ds[0], loadSecrets(ctx, tx, seal, ds)
+	_, err = loadSecrets(ctx, tx, seal, ds, false)
+	return ds[0], err
 }
 
 // assignedToken finds a token that is a Django device, with its row.

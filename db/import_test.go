@@ -46,7 +46,8 @@ func watchSeals(t *testing.T) (underLock, total *atomic.Int64) {
 }
 
 // An import holds the write lock, which stops every login, only for the
-// inserts: no seed is encrypted under it, new tokens or replacements.
+// inserts: no seed, nor the keyed HMAC state beside it, is encrypted under
+// it, new tokens or replacements.
 func TestImportSealsNothingUnderTheWriteLock(t *testing.T) {
 	s := newFixture(t).open(t)
 	addTOTP(t, s, "alice", "phone", seed) // the store has its key, as any in service
@@ -57,10 +58,13 @@ func TestImportSealsNothingUnderTheWriteLock(t *testing.T) {
 	if _, err := s.ImportTokens(ctx, "tester", importItems("A", 200, devices.TOTP), ImportOptions{Replace: true}); err != nil {
 		t.Fatal(err)
 	}
-	if total.Load() != 400 || underLock.Load() != 0 {
-		t.Fatalf("%d of %d seeds were encrypted while holding the write lock", underLock.Load(), total.Load())
+	if total.Load() != 800 || underLock.Load() != 0 { // 400 seeds and their 400 keyed states
+		t.Fatalf("%d of %d seeds and keyed states were encrypted while holding the write lock", underLock.Load(), total.Load())
 	}
 	checkAllSecrets(t, s)
+	if _, err := s.CheckKeyedStates(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkAllSecrets decrypts every token, which fails if any ciphertext is
@@ -99,10 +103,13 @@ func TestImportResealsWhenItsIdsWereTaken(t *testing.T) {
 	if _, err := s.commitImport(ctx, "tester", plan, ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if underLock.Load() != 50 {
-		t.Fatalf("%d seeds re-sealed after their ids were taken, want 50", underLock.Load())
+	if underLock.Load() != 100 { // 50 seeds and their keyed states
+		t.Fatalf("%d seeds and keyed states re-sealed after their ids were taken, want 100", underLock.Load())
 	}
 	checkAllSecrets(t, s)
+	if _, err := s.CheckKeyedStates(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A rekey between preparing and committing an import is noticed: the

@@ -89,7 +89,19 @@ type preparedToken struct {
 	ImportItem
 	id     int64  // the id its secret is sealed under (0: not sealed)
 	blob   []byte // the secret sealed under id
+	state  []byte // its keyed HMAC state sealed under id (nil: none)
 	detail string // audit detail
+}
+
+// storeImportedKeyedState writes the keyed state prepared for p outside
+// the lock, or seals one now if p's id changed under the lock (a
+// provisional id taken meanwhile), as its seed was.
+func storeImportedKeyedState(ctx context.Context, tx querier, seal *sealer, p *preparedToken, d *devices.Device) error {
+	if p.blob == nil || p.id != d.ID {
+		return storeKeyedState(ctx, tx, seal, d)
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE devices SET keyed_state = ? WHERE id = ?", p.state, d.ID)
+	return err
 }
 
 // importPlan is an import prepared outside the write lock.
@@ -137,6 +149,11 @@ func (s *SQLite) prepareImport(ctx context.Context, items []ImportItem, opt Impo
 		}
 		if p.id != 0 && plan.seal != nil {
 			if p.blob, err = plan.seal.seal(p.id, d.Secret); err != nil {
+				return nil, err
+			}
+			as := *d // the state is bound to the id it will have
+			as.ID = p.id
+			if p.state, err = sealedKeyedState(plan.seal, &as); err != nil {
 				return nil, err
 			}
 		}
@@ -303,6 +320,9 @@ func (s *SQLite) commitImport(ctx context.Context, actor string, plan *importPla
 				}
 				nextID++
 				r.Action = ImportAdded
+			}
+			if err := storeImportedKeyedState(ctx, tx, seal, p, d); err != nil {
+				return where(err)
 			}
 			if d.Serial == "" {
 				r.Serial = d.Name

@@ -152,7 +152,7 @@ func TestRekeyLeavesNoOldCiphertext(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(old) != 400 {
+	if len(old) != 800 { // a seed and a keyed state per token, before each of two rekeys
 		t.Fatalf("recorded %d ciphertexts", len(old))
 	}
 	files := storeBytes(t, f)

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"time"
+
+	"github.com/two-factor/two-factor/otpcore"
 )
 
 // rekeyHook lets tests stop a rekey just before its commit (tx is the
@@ -159,20 +161,23 @@ func (s *SQLite) Rekey(ctx context.Context, actor string) error {
 	return s.purgeOldPages(ctx)
 }
 
-// reseal re-encrypts every secret from old to next, returning how many.
+// reseal re-encrypts every secret from old to next, returning how many
+// devices: each seed, and with it in the same statement the device's keyed
+// state (as secret as the seed).
 func reseal(ctx context.Context, tx *sql.Tx, old, next *sealer) (int, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT id, secret FROM devices WHERE secret IS NOT NULL")
+	rows, err := tx.QueryContext(ctx, "SELECT id, algorithm, secret, keyed_state FROM devices WHERE secret IS NOT NULL")
 	if err != nil {
 		return 0, err
 	}
 	type row struct {
-		id   int64
-		blob []byte
+		id          int64
+		alg         string
+		blob, state []byte
 	}
 	var all []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.id, &r.blob); err != nil {
+		if err := rows.Scan(&r.id, &r.alg, &r.blob, &r.state); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -183,20 +188,38 @@ func reseal(ctx context.Context, tx *sql.Tx, old, next *sealer) (int, error) {
 		return 0, err
 	}
 	for _, r := range all {
-		plain, err := old.open(r.id, r.blob)
+		blob, err := resealWith(r.id, r.blob, old.open, next.seal)
 		if err != nil {
 			return 0, fmt.Errorf("device %d: %w", r.id, err)
 		}
-		blob, err := next.seal(r.id, plain)
-		clear(plain)
-		if err != nil {
-			return 0, err
+		var state []byte
+		if r.state != nil {
+			alg, err := otpcore.ParseAlgorithm(r.alg)
+			if err != nil {
+				return 0, fmt.Errorf("device %d: %w", r.id, err)
+			}
+			open := func(id int64, b []byte) ([]byte, error) { return old.openKeyed(id, alg, b) }
+			seal := func(id int64, p []byte) ([]byte, error) { return next.sealKeyed(id, alg, p) }
+			if state, err = resealWith(r.id, r.state, open, seal); err != nil {
+				return 0, fmt.Errorf("device %d: keyed state: %w", r.id, err)
+			}
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE devices SET secret = ? WHERE id = ?", blob, r.id); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE devices SET secret = ?, keyed_state = ? WHERE id = ?", blob, state, r.id); err != nil {
 			return 0, err
 		}
 	}
 	return len(all), nil
+}
+
+// resealWith opens blob with open and seals the plaintext with seal,
+// wiping the plaintext.
+func resealWith(id int64, blob []byte, open, seal func(int64, []byte) ([]byte, error)) ([]byte, error) {
+	plain, err := open(id, blob)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	return seal(id, plain)
 }
 
 // purgeWait bounds how long a rekey waits for readers to let go of the

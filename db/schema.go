@@ -135,6 +135,20 @@ CREATE TABLE api_clients (
 	last_used_at INTEGER NOT NULL DEFAULT 0
 );
 `,
+	// 7 (keyed state): beside each TOTP/HOTP seed, its HMAC already keyed
+	// (otpcore's keyed state), sealed like the seed under its own purpose
+	// (db/crypto.go), so a login decrypts only that and hashes no key.
+	// NULL until written (rows of older stores get theirs at their next
+	// login). The trigger keeps a state from outliving its seed: a seed or
+	// algorithm changed by a statement that does not also write the state
+	// drops it.
+	`
+ALTER TABLE devices ADD COLUMN keyed_state BLOB;
+CREATE TRIGGER devices_keyed_state_follows_seed AFTER UPDATE OF secret, algorithm ON devices
+WHEN NEW.keyed_state IS NOT NULL AND NEW.keyed_state IS OLD.keyed_state
+	AND (NEW.secret IS NOT OLD.secret OR NEW.algorithm IS NOT OLD.algorithm)
+BEGIN UPDATE devices SET keyed_state = NULL WHERE id = NEW.id; END;
+`,
 }
 
 // SchemaVersion is the schema this build writes.

@@ -171,6 +171,9 @@ type Store interface {
 	// an unknown name fn gets a Unit with no devices and User.ID 0 whose
 	// User.Name is the name made safe to log (AuditName), and only its
 	// audit entries are written, in the same kind of write transaction.
+	// It is the login's door: a TOTP or HOTP device may come with its
+	// keyed HMAC state (devices.Device.Keyed) and without its seed, so fn
+	// can verify codes but must not need seeds.
 	UpdateAnyName(ctx context.Context, actor, user string, fn func(*Unit) error) error
 
 	// DriftHistory returns a device's drift samples, oldest first.

@@ -2,7 +2,9 @@ package db
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/two-factor/two-factor/devices"
@@ -28,6 +30,9 @@ type Unit struct {
 	// regenerated): a verification saves its device on every login and
 	// need not pay for a new ciphertext.
 	loaded map[*devices.Device][]byte
+	// keyless are the TOTP/HOTP devices read with their seed and no
+	// keyed state: saving one writes its state (rows of older stores).
+	keyless []*devices.Device
 }
 
 func snapshotSecrets(ds []*devices.Device) map[*devices.Device][]byte {
@@ -45,10 +50,28 @@ func (u *Unit) secretChanged(d *devices.Device) bool {
 	return ok && !bytes.Equal(orig, d.Secret)
 }
 
-// forgetLoaded wipes the copies once the transaction is over.
+// storeSecrets writes what d's save needs of its secrets: the seed and
+// its keyed state when the seed changed; the keyed state alone when the
+// row had none.
+func (u *Unit) storeSecrets(ctx context.Context, tx querier, seal *sealer, d *devices.Device) error {
+	if u.secretChanged(d) {
+		u.keyless = slices.DeleteFunc(u.keyless, func(k *devices.Device) bool { return k == d })
+		return storeSecret(ctx, tx, seal, d)
+	}
+	if i := slices.Index(u.keyless, d); i >= 0 && len(d.Secret) > 0 {
+		u.keyless = slices.Delete(u.keyless, i, i+1)
+		return storeKeyedState(ctx, tx, seal, d)
+	}
+	return nil
+}
+
+// forgetLoaded wipes the copies, and the keyed states a login read, once
+// the transaction is over.
 func (u *Unit) forgetLoaded() {
-	for _, s := range u.loaded {
+	for d, s := range u.loaded {
 		clear(s)
+		clear(d.Keyed)
+		d.Keyed = nil
 	}
 	u.loaded = nil
 }

@@ -1,12 +1,14 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/otpcore"
 )
 
 // missingUser says what update does when the user does not exist.
@@ -67,9 +69,12 @@ func (s *SQLite) updateIn(ctx context.Context, tx querier, actor, user string, m
 		if seal, err = s.currentSealer(ctx, tx, false); err != nil {
 			return err
 		}
-		if err := loadSecrets(ctx, tx, seal, ds); err != nil {
+		// A login (UpdateAnyName) reads keyed states, not seeds.
+		keyless, err := loadSecrets(ctx, tx, seal, ds, missing == emptyMissing)
+		if err != nil {
 			return err
 		}
+		unit.keyless = keyless
 		unit.loaded = snapshotSecrets(ds)
 		defer unit.forgetLoaded()
 	}
@@ -91,18 +96,19 @@ func (s *SQLite) updateIn(ctx context.Context, tx querier, actor, user string, m
 // nothing here can change the store.
 func (s *SQLite) shadowDeviceWork(ctx context.Context, tx querier) {
 	const noDevice = 0
-	var blob []byte
-	tx.QueryRowContext(ctx, "SELECT secret FROM devices WHERE id = ?", noDevice).Scan(&blob)
+	var blob, state []byte
+	tx.QueryRowContext(ctx, loadSecretSQL, noDevice).Scan(&blob, &state)
 	if seal, err := s.currentSealer(ctx, tx, false); err == nil {
-		seal.open(noDevice, shadowCiphertext)
+		seal.openKeyed(noDevice, otpcore.SHA1, bytes.Clone(shadowCiphertext)) // opened in place, like a row read
 	}
 	tx.ExecContext(ctx, updateDeviceSQL, nil, "", nil, "", "", 0, false, false, 0, nil, nil, 0, 0, nil, false, nil, noDevice)
 }
 
-// shadowCiphertext is shaped like a sealed 20-byte seed: version byte,
-// 12-byte nonce, seed, 16-byte tag. It never opens (the tag is wrong), but
-// AES-GCM checks the tag over the whole text first, as for a real one.
-var shadowCiphertext = append([]byte{sealVersion}, make([]byte, 12+20+16)...)
+// shadowCiphertext is shaped like what a login decrypts, the sealed keyed
+// state of a SHA-1 device: version byte, 12-byte nonce, state, 16-byte
+// tag. It never opens (the tag is wrong), but AES-GCM checks the tag over
+// the whole text first, as for a real one.
+var shadowCiphertext = append([]byte{sealVersion}, make([]byte, 12+otpcore.KeyedStateLen(otpcore.SHA1)+16)...)
 
 func (s *SQLite) apply(ctx context.Context, tx querier, seal *sealer, actor string, u *Unit) error {
 	if u.User.ID == 0 && len(u.added)+len(u.saved)+len(u.removed)+len(u.samples) > 0 {
@@ -135,10 +141,8 @@ func (s *SQLite) apply(ctx context.Context, tx querier, seal *sealer, actor stri
 		if err := updateDevice(ctx, tx, d); err != nil {
 			return err
 		}
-		if u.secretChanged(d) {
-			if err := storeSecret(ctx, tx, seal, d); err != nil {
-				return err
-			}
+		if err := u.storeSecrets(ctx, tx, seal, d); err != nil {
+			return err
 		}
 	}
 	for _, smp := range u.samples {

@@ -64,6 +64,12 @@ type Device struct {
 	Step      int64 // TOTP step in seconds
 	T0        int64 // TOTP epoch start, Unix seconds
 	Secret    []byte
+	// Keyed is, for a TOTP or HOTP device, its HMAC already keyed with
+	// Secret (otpcore's keyed state). A store may hand a device to a
+	// verification with Keyed and without Secret, so a login need not
+	// decrypt the seed nor hash it; it computes every code the seed does,
+	// so it is kept, wiped and never shown like the seed.
+	Keyed     []byte
 	Tolerance int // TOTP: steps either side; HOTP: counters ahead
 
 	Created time.Time
@@ -146,7 +152,8 @@ func (d *Device) Validate() error {
 		// A Django static device has plain tokens and no secret.
 		return d.validateCodes()
 	}
-	if len(d.Secret) == 0 {
+	if len(d.Secret) == 0 && !d.verifyOnly() {
+		// A device read for a login holds only its keyed state.
 		return errors.New("device has no secret")
 	}
 	if !d.Algorithm.Valid() {
@@ -200,6 +207,21 @@ func (d *Device) KindLabel() string {
 		return fmt.Sprintf("%s %s", map[Kind]string{TOTP: "TOTP", HOTP: "HOTP"}[d.Kind], form)
 	}
 	return string(d.Kind)
+}
+
+// verifyOnly reports whether d is a stored device read for verification
+// with its keyed state instead of its seed (see Keyed).
+func (d *Device) verifyOnly() bool {
+	return d.ID != 0 && d.Kind.IsOTP() && len(d.Keyed) > 0
+}
+
+// acquireGenerator is a pooled generator for d: restored from the keyed
+// state when the store gave one, keyed from the seed otherwise.
+func (d *Device) acquireGenerator() (*otpcore.Generator, error) {
+	if len(d.Keyed) > 0 {
+		return otpcore.AcquireKeyedGenerator(d.Algorithm, d.Keyed, d.Digits)
+	}
+	return otpcore.AcquireGenerator(d.Algorithm, d.Secret, d.Digits)
 }
 
 // params returns the TOTP time parameters.

@@ -45,7 +45,7 @@ func (d *Device) djangoVerify(code string, now time.Time, p Policy) (Result, boo
 }
 
 func (d *Device) djangoTOTP(code string, now time.Time, p Policy) (Result, bool, error) {
-	g, err := otpcore.AcquireGenerator(d.Algorithm, d.Secret, d.Digits)
+	g, err := d.acquireGenerator()
 	if err != nil {
 		return Result{}, false, err
 	}
@@ -65,14 +65,14 @@ func (d *Device) djangoTOTP(code string, now time.Time, p Policy) (Result, bool,
 			if p.FollowDrift && otpcore.ValidateDrift(m.Drift) == nil {
 				d.Drift = m.Drift
 			}
-			return Result{Match: m, DriftSample: &DriftSample{At: now, Drift: m.Drift}}, true, nil
+			return Result{Match: m, DriftSample: DriftSample{At: now, Drift: m.Drift}}, true, nil
 		}
 	}
 	return Result{}, false, nil
 }
 
 func (d *Device) djangoHOTP(code string) (Result, bool, error) {
-	g, err := otpcore.AcquireGenerator(d.Algorithm, d.Secret, d.Digits)
+	g, err := d.acquireGenerator()
 	if err != nil {
 		return Result{}, false, err
 	}

@@ -27,12 +27,16 @@ type Result struct {
 	RetryAfter time.Duration // Throttled: how long to wait
 	// UsedCode is the ID of the backup code consumed, for Backup devices.
 	UsedCode int64
-	// DriftSample is set when a TOTP verification observed the token's
-	// drift, for the drift history.
-	DriftSample *DriftSample
+	// DriftSample is the token's drift a TOTP verification observed, for
+	// the drift history; its At is zero when none was (see Drifted). A
+	// value, not a pointer, so that a login allocates nothing for it.
+	DriftSample DriftSample
 	// Confirmed is true when this success confirmed a new device.
 	Confirmed bool
 }
+
+// Drifted reports whether the verification observed a drift sample.
+func (r Result) Drifted() bool { return !r.DriftSample.At.IsZero() }
 
 // Policy is the part of Settings that governs verification.
 type Policy struct {
@@ -143,9 +147,10 @@ func (d *Device) verifyOTP(code string, now time.Time, p Policy) (Result, bool, 
 	if err != nil {
 		return Result{}, false, fmt.Errorf("%w: %v", ErrMalformedCode, err)
 	}
-	// Every login keys an HMAC with a freshly decrypted seed: a pooled
-	// generator does it without allocating, and forgets the key after.
-	g, err := otpcore.AcquireGenerator(d.Algorithm, d.Secret, d.Digits)
+	// A login restores the HMAC keyed when the seed was stored, or keys
+	// one with the decrypted seed; either way a pooled generator does it
+	// without allocating, and forgets the key after.
+	g, err := d.acquireGenerator()
 	if err != nil {
 		return Result{}, false, err
 	}
@@ -167,7 +172,7 @@ func (d *Device) verifyOTP(code string, now time.Time, p Policy) (Result, bool, 
 	if p.FollowDrift && otpcore.ValidateDrift(m.Drift) == nil {
 		d.Drift = m.Drift
 	}
-	return Result{Match: m, DriftSample: &DriftSample{At: now, Drift: m.Drift}}, true, nil
+	return Result{Match: m, DriftSample: DriftSample{At: now, Drift: m.Drift}}, true, nil
 }
 
 // Unlock clears a hard lockout and the failure count.

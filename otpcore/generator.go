@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+	"sync"
 )
 
 // Algorithm is the HMAC hash function a token uses.
@@ -119,6 +120,9 @@ type Generator struct {
 	inBlock, outBlock [sha512.BlockSize]byte
 	scratch           [maxStateLen]byte
 	oneBlock          bool
+	// afterOneBlock is the saved state of the hash after one block of
+	// zeros (shared, read-only): restore puts a key's chaining values in it
+	afterOneBlock []byte
 }
 
 // stateHash is what the standard library's SHA-1 and SHA-2 digests offer
@@ -173,10 +177,26 @@ func newPlain(alg Algorithm) *Generator {
 	// The standard library's digests have implemented both interfaces
 	// since Go 1.24; a build where they do not fails every test at once.
 	g.innerState, g.outerState = g.inner.(stateHash), g.outer.(stateHash)
+	g.afterOneBlock = afterOneBlock[alg]()
 	bs, size := g.inner.BlockSize(), g.inner.Size()
 	padBlock(g.inBlock[:bs], 8, bs)
 	padBlock(g.outBlock[:bs], size, bs)
 	return g
+}
+
+// afterOneBlock is, per algorithm, the hash's saved state after one block
+// of zeros.
+var afterOneBlock = [SHA512 + 1]func() []byte{
+	SHA1: onceAfterOneBlock(SHA1), SHA256: onceAfterOneBlock(SHA256), SHA512: onceAfterOneBlock(SHA512),
+}
+
+func onceAfterOneBlock(alg Algorithm) func() []byte {
+	return sync.OnceValue(func() []byte {
+		h := alg.newHash()()
+		h.Write(make([]byte, h.BlockSize()))
+		st, _ := h.(stateHash).AppendBinary(nil)
+		return st
+	})
 }
 
 // rekey computes the HMAC pads' states for key (checked by the caller).

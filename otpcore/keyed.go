@@ -24,8 +24,13 @@ func padBlock(b []byte, n, blockSize int) {
 // chaining value, big-endian, which after a whole block is the digest;
 // should a Go release change that layout, generators fall back to Sum.
 var oneBlockWorks = [SHA512 + 1]func() bool{
-	SHA1: sync.OnceValue(func() bool { return oneBlockAgrees(SHA1) }), SHA256: sync.OnceValue(func() bool { return oneBlockAgrees(SHA256) }),
-	SHA512: sync.OnceValue(func() bool { return oneBlockAgrees(SHA512) }),
+	SHA1: onceAgrees(SHA1, oneBlockAgrees), SHA256: onceAgrees(SHA256, oneBlockAgrees),
+	SHA512: onceAgrees(SHA512, oneBlockAgrees),
+}
+
+// onceAgrees runs the self-test agrees for alg once, when first needed.
+func onceAgrees(alg Algorithm, agrees func(Algorithm) bool) func() bool {
+	return sync.OnceValue(func() bool { return agrees(alg) })
 }
 
 func oneBlockAgrees(alg Algorithm) bool {
@@ -60,11 +65,13 @@ func oneBlockAgreesOn(g *Generator) (ok bool) {
 
 // wipe forgets everything derived from the key.
 func (g *Generator) wipe() {
-	clear(g.scratch[:])
+	// Only what was written: every saved state is as long as
+	// afterOneBlock, and the keyed states are ipad and opad.
+	clear(g.scratch[:min(len(g.afterOneBlock), len(g.scratch))])
 	clear(g.inBlock[:8])
 	clear(g.outBlock[:g.inner.Size()])
-	clear(g.states[0][:])
-	clear(g.states[1][:])
+	clear(g.ipad)
+	clear(g.opad)
 	clear(g.sum[:])
 	g.ipad, g.opad = nil, nil
 	g.inner.Reset()
@@ -82,14 +89,19 @@ func AcquireGenerator(alg Algorithm, key []byte, digits int) (*Generator, error)
 	if err := checkGeneratorArgs(alg, key, digits); err != nil {
 		return nil, err
 	}
-	g, _ := generatorPools[alg].Get().(*Generator)
-	if g == nil {
-		g = newUnkeyed(alg)
-	}
+	g := pooled(alg)
 	if err := g.rekey(key, digits); err != nil {
 		return nil, err // g, wiped, is left to the garbage collector
 	}
 	return g, nil
+}
+
+// pooled is an unkeyed generator of alg from the pool, or a new one.
+func pooled(alg Algorithm) *Generator {
+	if g, _ := generatorPools[alg].Get().(*Generator); g != nil {
+		return g
+	}
+	return newUnkeyed(alg)
 }
 
 // Release wipes the key's traces from a generator from AcquireGenerator

@@ -130,8 +130,8 @@ func (s *Service) verifyDjango(ctx context.Context, userName, deviceRef, code st
 			case devices.Accepted:
 				*d = tried
 				u.Save(d)
-				if r.DriftSample != nil {
-					u.RecordDrift(d, *r.DriftSample)
+				if r.Drifted() {
+					u.RecordDrift(d, r.DriftSample)
 				}
 				detail := ""
 				if d.Kind == devices.TOTP {

@@ -145,8 +145,8 @@ func (s *Service) Confirm(ctx context.Context, e *Enrollment, code string, creat
 			detail += "; " + note
 		}
 		u.Audit("device.enroll", &trial, "ok", detail)
-		if r.DriftSample != nil {
-			u.RecordDrift(&trial, *r.DriftSample)
+		if r.Drifted() {
+			u.RecordDrift(&trial, r.DriftSample)
 		}
 		return nil
 	})

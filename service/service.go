@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/two-factor/two-factor/db"
@@ -129,8 +130,8 @@ func (s *Service) Verify(ctx context.Context, userName, deviceRef, code string) 
 			case devices.Accepted:
 				*d = tried
 				u.Save(d)
-				if r.DriftSample != nil {
-					u.RecordDrift(d, *r.DriftSample)
+				if r.Drifted() {
+					u.RecordDrift(d, r.DriftSample)
 				}
 				detail := ""
 				if d.Kind == devices.TOTP {
@@ -206,12 +207,20 @@ func cannotBeRight(u *db.Unit, why, code string, now time.Time, policy devices.P
 // against. Its value does not matter: the result is thrown away.
 var dummyKey = []byte("two-factor dummy verification key")
 
+// dummyKeyed is dummyKey's keyed state: a real login restores its
+// device's keyed state rather than keying, and so does the dummy. Nil
+// where keyed states are not supported (real logins key from seeds there).
+var dummyKeyed = sync.OnceValue(func() []byte {
+	state, _ := otpcore.AppendKeyedState(nil, otpcore.SHA1, dummyKey)
+	return state
+})
+
 // dummyVerify checks code against a throwaway device shaped like a real
 // one (TOTP over the organisation's tolerance, or a full set of backup
 // codes), so that a code for an unknown name costs what a wrong one does.
 func dummyVerify(code string, now time.Time, set devices.Settings, policy devices.Policy) {
 	d := devices.Device{Kind: devices.TOTP, Algorithm: otpcore.SHA1, Digits: otpcore.MinDigits, Step: 30,
-		Tolerance: set.Tolerance, Enabled: true, Confirmed: true, LastStep: otpcore.NoFloor, Secret: dummyKey}
+		Tolerance: set.Tolerance, Enabled: true, Confirmed: true, LastStep: otpcore.NoFloor, Secret: dummyKey, Keyed: dummyKeyed()}
 	if devices.LooksLikeBackupCode(code) {
 		d.Kind = devices.Backup
 		d.Codes = make([]devices.BackupCode, devices.BackupCodeCount)
@@ -273,7 +282,7 @@ func mostInformative(rs []VerifyResult) VerifyResult {
 // service.
 func stripped(d *devices.Device) *devices.Device {
 	c := *d
-	c.Secret = nil
+	c.Secret, c.Keyed = nil, nil
 	c.Codes = nil
 	return &c
 }
