@@ -25,13 +25,15 @@ func (s *Server) serveRADIUS(w radius.ResponseWriter, r *radius.Request) {
 	case authInvalid:
 		// RFC 3579 §3.2: silently discard. Most often the shared secret
 		// differs between the NAS and the clients file.
-		s.badAuth.Add(1)
+		// Logged before it is counted, so whoever sees the count (metrics,
+		// tests) sees the log line too.
 		s.logOnce("badauth "+ip.String(), "RADIUS: dropped a request from %s with a wrong Message-Authenticator: is the shared secret the same on the NAS and in the clients file?", ip)
+		s.badAuth.Add(1)
 		return
 	case authMissing:
 		if !client.Legacy {
-			s.missingAuth.Add(1)
 			s.logOnce("noauth "+ip.String(), "RADIUS: dropped a request from %s without a Message-Authenticator: configure the NAS to send one (BlastRADIUS, CVE-2024-3596)", ip)
+			s.missingAuth.Add(1)
 			return
 		}
 	}
