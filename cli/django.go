@@ -136,18 +136,3 @@ func djangoUnknownUser(sts []db.UserStatus) (string, bool) {
 	}
 	return "", false
 }
-
-// removedByDisable is how many of a user's devices `disable` removes: all
-// of them, or on a Django site the confirmed ones.
-func removedByDisable(ds []*devices.Device, django bool) int {
-	if !django {
-		return len(ds)
-	}
-	n := 0
-	for _, d := range ds {
-		if d.Confirmed {
-			n++
-		}
-	}
-	return n
-}

@@ -236,3 +236,18 @@ func TestDjangoVerifyAndRefusals(t *testing.T) {
 		}
 	}
 }
+
+// On a Django site backup codes are django-otp static tokens the site
+// keeps as typed (its admin shows them again): the command does not claim
+// they are shown only now.
+func TestDjangoBackupCodesSayHowTheyAreKept(t *testing.T) {
+	h, site := djangoHarness(t)
+	site.user(t, "zoe")
+	out, errs, code := h.exec("", "--django", site.path, "backup-codes", "zoe")
+	if code != ExitOK || strings.Contains(out, "shown only now") || !strings.Contains(out, "keeps them as typed") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if n := site.count(t, "SELECT count(*) FROM otp_static_statictoken"); n != 10 {
+		t.Fatalf("%d static tokens", n)
+	}
+}

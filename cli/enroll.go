@@ -218,8 +218,18 @@ func (a *app) backupCodesCommand() *cobra.Command {
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{"user": args[0], "codes": codes})
 			}
+			plain, err := svc.BackupCodesKeptPlain(cmd.Context())
+			if err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "Backup codes for %s. Each works once. They are shown only now:\n", safe(args[0]))
+			if plain {
+				// A Django site keeps its static tokens as typed: its admin
+				// and two-factor-auth's page can show them again.
+				fmt.Fprintf(out, "Backup codes for %s. Each works once. The site keeps them as typed (django-otp static tokens):\n", safe(args[0]))
+			} else {
+				fmt.Fprintf(out, "Backup codes for %s. Each works once. They are shown only now:\n", safe(args[0]))
+			}
 			fmt.Fprintln(out, "store them somewhere safe; any earlier codes no longer work.")
 			for i, c := range codes {
 				fmt.Fprintf(out, "  %2d. %s\n", i+1, c)

@@ -172,11 +172,11 @@ unlike it, nothing is removed.`,
 			if !yes {
 				var parts []string
 				for _, n := range args {
-					ds, err := svc.Devices(cmd.Context(), n)
+					ds, err := svc.DisableRemoves(cmd.Context(), n)
 					if err != nil {
 						return err
 					}
-					parts = append(parts, fmt.Sprintf("%s (%d device(s))", safe(n), removedByDisable(ds, django)))
+					parts = append(parts, fmt.Sprintf("%s (%d device(s))", safe(n), len(ds)))
 				}
 				what := "every device"
 				if django {

@@ -73,6 +73,11 @@ func (s *Service) Supports(ctx context.Context, op Operation) error {
 	if err != nil {
 		return err
 	}
+	return supportedUnder(r, op)
+}
+
+// supportedUnder is Supports' one rule, for a store with rules r.
+func supportedUnder(r devices.Rules, op Operation) error {
 	if why, ok := unavailableOnDjango[op]; ok && r == devices.DjangoRules {
 		return fmt.Errorf("%w: %s", db.ErrUnavailable, why)
 	}

@@ -298,6 +298,28 @@ func (s *Service) Disable(ctx context.Context, names []string) ([]int, error) {
 	return s.store.DisableUsers(ctx, s.Actor, names)
 }
 
+// DisableRemoves lists the devices Disable would remove from user, for the
+// question every front end asks first: all of them, or on a Django site
+// the confirmed ones (two_factor_disable keeps unconfirmed devices, and
+// so does the Django store).
+func (s *Service) DisableRemoves(ctx context.Context, user string) ([]*devices.Device, error) {
+	ds, err := s.store.Devices(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.rules(ctx)
+	if err != nil || r != devices.DjangoRules {
+		return ds, err
+	}
+	confirmed := ds[:0:0]
+	for _, d := range ds {
+		if d.Confirmed {
+			confirmed = append(confirmed, d)
+		}
+	}
+	return confirmed, nil
+}
+
 // pick finds one device of a user by reference, or the user's only device
 // matching want when ref is empty.
 func pick(u *db.Unit, ref string, want func(*devices.Device) bool, what string) (*devices.Device, error) {

@@ -37,6 +37,10 @@ type DeviceDetail struct {
 	Trend   devices.DriftTrend
 }
 
+// Supports is Service.Supports for the store this detail was read from,
+// so a screen can leave out what the store cannot do without asking again.
+func (u *UserDetail) Supports(op Operation) error { return supportedUnder(u.Settings.Rules, op) }
+
 // Enabled reports whether the user has two-factor authentication on: a
 // confirmed, enabled app or token, by the same rule as the user list.
 func (u *UserDetail) Enabled() bool {

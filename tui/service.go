@@ -37,6 +37,8 @@ type UserOps interface {
 	AddUser(ctx context.Context, name string) (db.User, error)
 	RemoveUser(ctx context.Context, name string) error
 	Disable(ctx context.Context, names []string) ([]int, error)
+	DisableRemoves(ctx context.Context, user string) ([]*devices.Device, error)
+	Supports(ctx context.Context, op service.Operation) error
 	UserDetail(ctx context.Context, user string) (*service.UserDetail, error)
 }
 

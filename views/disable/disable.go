@@ -10,13 +10,15 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/tui"
 )
 
-// Start loads the user's devices and asks whether to remove them all.
+// Start loads the devices disabling would remove (all of them; on a Django
+// site the confirmed ones) and asks whether to remove them.
 func Start(c *tui.Common, user string) tea.Cmd {
 	return func() tea.Msg {
-		ds, err := c.Svc.Devices(c.Ctx, user)
+		ds, err := c.Svc.DisableRemoves(c.Ctx, user)
 		if err != nil {
 			return tui.ErrorStatus(err)
 		}
@@ -55,6 +57,9 @@ func disableCmd(c *tui.Common, user string) tea.Cmd {
 // user with all of them.
 func StartRemoveUser(c *tui.Common, user string) tea.Cmd {
 	return func() tea.Msg {
+		if err := c.Svc.Supports(c.Ctx, service.OpRemoveUser); err != nil {
+			return tui.ErrorStatus(err) // a Django site's users are the site's own
+		}
 		ds, err := c.Svc.Devices(c.Ctx, user)
 		if err != nil {
 			return tui.ErrorStatus(err)

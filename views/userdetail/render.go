@@ -3,6 +3,7 @@ package userdetail
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/tui"
@@ -184,7 +185,7 @@ func (m *Model) panel(d *devices.Device) string {
 		used += " (" + m.c.Ago(d.LastUsed) + ")"
 	}
 	lines = append(lines, label("Last used")+s.Text.Render(used)+
-		s.Muted.Render("   created ")+s.Text.Render(m.c.Stamp(d.Created)))
+		s.Muted.Render("   created ")+s.Text.Render(createdStamp(m.c, d.Created)))
 	return strings.Join(lines, "\n")
 }
 
@@ -220,4 +221,14 @@ func (m *Model) failures(d *devices.Device) string {
 		return s.Warn.Render(text+fmt.Sprintf(" · ! throttled for %s", until.Sub(now).Round(1e9))) + s.Text.Render(": u clears it")
 	}
 	return s.Text.Render(text + " · not throttled")
+}
+
+// createdStamp is when a device was created, or "unknown" where the store
+// never recorded it (a Django site from before django-otp 1.4 has no
+// created_at): "never" would say it does not exist.
+func createdStamp(c *tui.Common, t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return c.Stamp(t)
 }

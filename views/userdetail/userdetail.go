@@ -146,6 +146,9 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 			Check:     func(name string) error { return devices.ValidateName("device name", name) },
 		})
 	case key.Matches(msg, k.Toggle):
+		if err := m.detail.Supports(service.OpSwitchDevice); err != nil {
+			return func() tea.Msg { return tui.ErrorStatus(err) } // said before asking anything
+		}
 		if !d.Enabled {
 			return m.changeCmd(d, service.ActionEnable, "")
 		}
@@ -226,7 +229,10 @@ func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
 	out := []key.Binding{}
 	if d := m.Selected(); d != nil {
-		out = append(out, k.Rename, m.toggleHelp(d))
+		out = append(out, k.Rename)
+		if m.detail.Supports(service.OpSwitchDevice) == nil {
+			out = append(out, m.toggleHelp(d))
+		}
 		if needsUnlock(d) {
 			out = append(out, k.Unlock)
 		}
@@ -250,11 +256,22 @@ func (m *Model) toggleHelp(d *devices.Device) key.Binding {
 	return tui.WithHelp(m.keys.Toggle, "e", "enable")
 }
 
+// deviceHelp is the full help's row of device actions: switching a device
+// off or on only where the store can (not on a Django site).
+func (m *Model) deviceHelp() []key.Binding {
+	k := m.keys
+	row := []key.Binding{k.Rename}
+	if m.detail == nil || m.detail.Supports(service.OpSwitchDevice) == nil {
+		row = append(row, tui.WithHelp(k.Toggle, "e/space", "enable or disable"))
+	}
+	return append(row, k.Unlock, k.Resync, k.Remove)
+}
+
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom},
-		{k.Rename, tui.WithHelp(k.Toggle, "e/space", "enable or disable"), k.Unlock, k.Resync, k.Remove},
+		m.deviceHelp(),
 		{tui.WithHelp(k.Enroll, "n", "enroll a device"), tui.WithHelp(k.Token, "i", "give a token from the inventory"), tui.WithHelp(k.Program, "p", "program an NFC token"), k.Backup, k.Disable, k.Audit, k.Reload, k.Back},
 	}
 }
