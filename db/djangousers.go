@@ -191,35 +191,17 @@ func (d *Django) Statuses(ctx context.Context, names []string) ([]UserStatus, er
 		if err != nil {
 			return nil, d.wrap(err)
 		}
-		defer rows.Close()
-		var out []UserStatus
-		for rows.Next() {
-			st := UserStatus{Exists: true}
-			if err := rows.Scan(&st.Name, &st.Enabled); err != nil {
-				return nil, d.wrap(err)
-			}
-			out = append(out, st)
-		}
-		return out, d.wrap(rows.Err())
+		out, err := scanStatuses(rows)
+		return out, d.wrap(err)
 	}
 	stmt, err := d.side.db.PrepareContext(ctx, q+" WHERE u.username = ?")
 	if err != nil {
 		return nil, d.wrap(err)
 	}
 	defer stmt.Close()
-	out := make([]UserStatus, len(names))
-	for i, n := range names {
-		st := UserStatus{Name: n}
-		err := stmt.QueryRowContext(ctx, n).Scan(&st.Name, &st.Enabled)
-		switch {
-		case err == nil:
-			st.Exists = true
-		case !errors.Is(err, sql.ErrNoRows):
-			return nil, d.wrap(err)
-		}
-		out[i] = st
-	}
-	return out, nil
+	// Exact, case-sensitive names: Django's get_by_natural_key.
+	out, err := namedStatuses(ctx, stmt, names, func(n string) []any { return []any{n} })
+	return out, d.wrap(err)
 }
 
 // Devices lists a user's devices without their keys or static tokens

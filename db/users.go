@@ -305,15 +305,22 @@ func (s *SQLite) Statuses(ctx context.Context, names []string) ([]UserStatus, er
 		return nil, s.wrap(err)
 	}
 	defer stmt.Close()
+	out, err := namedStatuses(ctx, stmt, names, func(n string) []any { return []any{n, devices.NormalizeUserName(n), n} })
+	return out, s.wrap(err)
+}
+
+// namedStatuses asks stmt, whose row is (name, enabled), about each name
+// in turn; a name without a row is a user that does not exist.
+func namedStatuses(ctx context.Context, stmt *sql.Stmt, names []string, args func(name string) []any) ([]UserStatus, error) {
 	out := make([]UserStatus, len(names))
 	for i, n := range names {
 		st := UserStatus{Name: n}
-		err := stmt.QueryRowContext(ctx, n, devices.NormalizeUserName(n), n).Scan(&st.Name, &st.Enabled)
+		err := stmt.QueryRowContext(ctx, args(n)...).Scan(&st.Name, &st.Enabled)
 		switch {
 		case err == nil:
 			st.Exists = true
 		case !errors.Is(err, sql.ErrNoRows):
-			return nil, s.wrap(err)
+			return nil, err
 		}
 		out[i] = st
 	}
@@ -326,16 +333,23 @@ func (s *SQLite) allStatuses(ctx context.Context) ([]UserStatus, error) {
 	if err != nil {
 		return nil, s.wrap(err)
 	}
+	out, err := scanStatuses(rows)
+	return out, s.wrap(err)
+}
+
+// scanStatuses reads (name, enabled) rows, every one an existing user,
+// and closes rows.
+func scanStatuses(rows *sql.Rows) ([]UserStatus, error) {
 	defer rows.Close()
 	var out []UserStatus
 	for rows.Next() {
 		st := UserStatus{Exists: true}
 		if err := rows.Scan(&st.Name, &st.Enabled); err != nil {
-			return nil, s.wrap(err)
+			return nil, err
 		}
 		out = append(out, st)
 	}
-	return out, s.wrap(rows.Err())
+	return out, rows.Err()
 }
 
 func (s *SQLite) Devices(ctx context.Context, user string) ([]*devices.Device, error) {
