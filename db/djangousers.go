@@ -235,39 +235,7 @@ func withoutSecrets(ds []*devices.Device) []*devices.Device {
 // unknown name changes nothing, where Django's command would already have
 // disabled the users named before it.
 func (d *Django) DisableUsers(ctx context.Context, actor string, names []string) ([]int, error) {
-	counts := make([]int, len(names))
-	err := d.side.write(ctx, func(tx *sql.Tx) error {
-		users := make([]User, len(names))
-		var missing []string
-		for i, n := range names {
-			u, err := d.userByName(ctx, tx, n)
-			if errors.Is(err, ErrNotFound) {
-				missing = append(missing, fmt.Sprintf("%q", n))
-				continue
-			} else if err != nil {
-				return err
-			}
-			users[i] = u
-		}
-		if len(missing) > 0 {
-			return &NotFoundError{What: "user", Name: strings.Join(missing, ", ")}
-		}
-		for i, u := range users {
-			n, err := d.removeConfirmed(ctx, tx, u.ID)
-			if err != nil {
-				return err
-			}
-			counts[i] = int(n)
-			if err := d.side.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.disable", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return counts, nil
+	return d.side.disableUsers(ctx, actor, names, d.userByName, d.removeConfirmed)
 }
 
 func (d *Django) removeConfirmed(ctx context.Context, tx *sql.Tx, userID int64) (int64, error) {

@@ -204,12 +204,22 @@ func removeDevicesOf(ctx context.Context, tx *sql.Tx, userID int64) (int64, erro
 }
 
 func (s *SQLite) DisableUsers(ctx context.Context, actor string, names []string) ([]int, error) {
+	return s.disableUsers(ctx, actor, names, userByName, removeDevicesOf)
+}
+
+// disableUsers removes the devices of each named user (remove says which,
+// and counts them) and audits it, in one write transaction of s, the
+// store that keeps the audit log: all or nothing, an unknown name (as
+// find looks names up) changes nothing and names every unknown one.
+func (s *SQLite) disableUsers(ctx context.Context, actor string, names []string,
+	find func(context.Context, querier, string) (User, error),
+	remove func(context.Context, *sql.Tx, int64) (int64, error)) ([]int, error) {
 	counts := make([]int, len(names))
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		users := make([]User, len(names))
 		var missing []string
 		for i, n := range names {
-			u, err := userByName(ctx, tx, n)
+			u, err := find(ctx, tx, n)
 			if errors.Is(err, ErrNotFound) {
 				missing = append(missing, fmt.Sprintf("%q", n))
 				continue
@@ -222,7 +232,7 @@ func (s *SQLite) DisableUsers(ctx context.Context, actor string, names []string)
 			return &NotFoundError{What: "user", Name: strings.Join(missing, ", ")}
 		}
 		for i, u := range users {
-			n, err := removeDevicesOf(ctx, tx, u.ID)
+			n, err := remove(ctx, tx, u.ID)
 			if err != nil {
 				return err
 			}
