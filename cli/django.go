@@ -70,10 +70,7 @@ func (a *app) openDjango(ctx context.Context, path string) (*service.Service, er
 	if err != nil {
 		return nil, err
 	}
-	a.store = st
-	a.svc = service.New(st)
-	a.svc.Now = a.env.Now
-	return a.svc, nil
+	return a.serveFrom(st), nil
 }
 
 // djangoRules reports whether the store follows django-otp's rules, and

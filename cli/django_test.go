@@ -2,7 +2,6 @@ package cli
 
 import (
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,89 +9,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/two-factor/two-factor/internal/djangofixture"
 	"github.com/two-factor/two-factor/otpcore"
 )
 
-// djangoSite is a Django site's database made from a dump of real Django
-// migrations (db/testdata/django), with a plain connection that stands in
-// for Django's ORM to seed and inspect rows.
-type djangoSite struct {
-	path string
-	raw  *sql.DB
-}
-
-func newDjangoSite(t *testing.T, dir, schema string) *djangoSite {
-	t.Helper()
-	dump, err := os.ReadFile(filepath.Join("..", "db", "testdata", "django", schema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "db.sqlite3")
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	if _, err := raw.Exec(string(dump)); err != nil {
-		t.Fatal(err)
-	}
-	return &djangoSite{path: path, raw: raw}
-}
-
-func (s *djangoSite) exec(t *testing.T, q string, args ...any) int64 {
-	t.Helper()
-	res, err := s.raw.Exec(q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	id, _ := res.LastInsertId()
-	return id
-}
-
-func (s *djangoSite) user(t *testing.T, name string) int64 {
-	return s.exec(t, `INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
-		VALUES ('!x', NULL, 0, ?, '', '', '', 0, 1, '2026-01-01 00:00:00')`, name)
-}
-
-func (s *djangoSite) totp(t *testing.T, user int64, name string, confirmed bool, key []byte) int64 {
-	return s.exec(t, `INSERT INTO otp_totp_totpdevice (name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_count, throttling_failure_timestamp)
-		VALUES (?, ?, ?, 30, 0, 6, 1, 0, -1, ?, 0, NULL)`, name, confirmed, hex.EncodeToString(key), user)
-}
-
-func (s *djangoSite) static(t *testing.T, user int64, name string, tokens ...string) int64 {
-	id := s.exec(t, `INSERT INTO otp_static_staticdevice (name, confirmed, user_id, throttling_failure_count, throttling_failure_timestamp)
-		VALUES (?, 1, ?, 0, NULL)`, name, user)
-	for _, tok := range tokens {
-		s.exec(t, `INSERT INTO otp_static_statictoken (token, device_id) VALUES (?, ?)`, tok, id)
-	}
-	return id
-}
-
-func (s *djangoSite) count(t *testing.T, q string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.raw.QueryRow(q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
-
 // djangoHarness runs the CLI with no store of its own: only what the
 // test points it at.
-func djangoHarness(t *testing.T) (*harness, *djangoSite) {
+func djangoHarness(t *testing.T) (*harness, *djangofixture.Site) {
 	h := &harness{t: t, dir: t.TempDir(), now: time.Unix(1_800_000_000, 0)}
-	return h, newDjangoSite(t, h.dir, "otp-1.1.3.sql")
+	return h, djangofixture.New(t, h.dir, djangofixture.Schema113)
 }
 
 // The notes' run of manage.py two_factor_status: alice has a confirmed
 // TOTP device named default, bob one named "my phone", carol an
 // unconfirmed default.
-func seedStatusUsers(t *testing.T, s *djangoSite) {
-	s.totp(t, s.user(t, "alice"), "default", true, []byte("12345678901234567890"))
-	s.totp(t, s.user(t, "bob"), "my phone", true, []byte("12345678901234567890"))
-	carol := s.user(t, "carol")
-	s.totp(t, carol, "default", false, []byte("12345678901234567890"))
-	s.static(t, carol, "backup", "abcdefgh")
+func seedStatusUsers(t *testing.T, s *djangofixture.Site) {
+	s.TOTP(t, s.User(t, "alice"), "default", true, []byte("12345678901234567890"))
+	s.TOTP(t, s.User(t, "bob"), "my phone", true, []byte("12345678901234567890"))
+	carol := s.User(t, "carol")
+	s.TOTP(t, carol, "default", false, []byte("12345678901234567890"))
+	s.Static(t, carol, "backup", "abcdefgh")
 }
 
 func TestDjangoStatusPrintsLikeManagePy(t *testing.T) {
@@ -109,13 +45,13 @@ func TestDjangoStatusPrintsLikeManagePy(t *testing.T) {
 		{[]string{"status", "Alice"}, "", "CommandError: User \"Alice\" does not exist\n", 1, true},
 		{[]string{"status"}, "", "", 0, true},
 	} {
-		out, errs, code := h.exec("", append([]string{"--django", s.path}, c.args...)...)
+		out, errs, code := h.exec("", append([]string{"--django", s.Path}, c.args...)...)
 		if out != c.out || errs != c.errs || code != c.code {
 			t.Errorf("%v: exit %d\nstdout %q\nstderr %q\nwant exit %d, %q, %q", c.args, code, out, errs, c.code, c.out, c.errs)
 		}
 	}
 	// --json is the same document as on our own store.
-	out, _, code := h.exec("", "--django", s.path, "status", "--json", "alice", "bob")
+	out, _, code := h.exec("", "--django", s.Path, "status", "--json", "alice", "bob")
 	var rows []struct {
 		User    string `json:"user"`
 		Exists  bool   `json:"exists"`
@@ -132,35 +68,35 @@ func TestDjangoStatusPrintsLikeManagePy(t *testing.T) {
 func TestDjangoDisablePrintsLikeManagePy(t *testing.T) {
 	h, s := djangoHarness(t)
 	seedStatusUsers(t, s)
-	out, errs, code := h.exec("", "--django", s.path, "disable", "--yes", "alice", "nobody")
+	out, errs, code := h.exec("", "--django", s.Path, "disable", "--yes", "alice", "nobody")
 	if out != "" || errs != "CommandError: User \"nobody\" does not exist\n" || code != 1 {
 		t.Fatalf("unknown user: exit %d %q %q", code, out, errs)
 	}
-	if s.count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE name = 'default' AND confirmed = 1") != 1 {
+	if s.Count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE name = 'default' AND confirmed = 1") != 1 {
 		t.Fatal("a refused disable removed alice's device")
 	}
 	// On a terminal it asks first, counting what it will remove: carol's
 	// unconfirmed TOTP device stays.
 	h.terminal = true
-	out, _, code = h.exec("n\n", "--django", s.path, "disable", "carol")
+	out, _, code = h.exec("n\n", "--django", s.Path, "disable", "carol")
 	if !strings.Contains(out, "Remove the confirmed devices of carol (1 device(s))?") || code != ExitRejected {
 		t.Fatalf("prompt: exit %d %q", code, out)
 	}
 	h.terminal = false
-	out, errs, code = h.exec("", "--django", s.path, "disable", "--yes", "carol", "alice")
+	out, errs, code = h.exec("", "--django", s.Path, "disable", "--yes", "carol", "alice")
 	if out != "" || errs != "" || code != 0 {
 		t.Fatalf("disable: exit %d %q %q", code, out, errs)
 	}
-	if s.count(t, "SELECT count(*) FROM otp_static_staticdevice") != 0 || s.count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE confirmed = 0") != 1 ||
-		s.count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE name = 'my phone'") != 1 {
+	if s.Count(t, "SELECT count(*) FROM otp_static_staticdevice") != 0 || s.Count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE confirmed = 0") != 1 ||
+		s.Count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE name = 'my phone'") != 1 {
 		t.Fatal("disable must remove confirmed devices of every type and keep unconfirmed ones and other users'")
 	}
-	out, _, _ = h.exec("", "--django", s.path, "status", "alice", "carol")
+	out, _, _ = h.exec("", "--django", s.Path, "status", "alice", "carol")
 	if out != "alice: disabled\ncarol: disabled\n" {
 		t.Fatalf("status after disable: %q", out)
 	}
 	// Without --yes and without a terminal, nothing is removed.
-	if _, errs, code := h.exec("", "--django", s.path, "disable", "bob"); code != ExitError || !strings.Contains(errs, "--yes") {
+	if _, errs, code := h.exec("", "--django", s.Path, "disable", "bob"); code != ExitError || !strings.Contains(errs, "--yes") {
 		t.Fatalf("disable without --yes: exit %d %q", code, errs)
 	}
 }
@@ -170,12 +106,12 @@ func TestDjangoDisablePrintsLikeManagePy(t *testing.T) {
 func TestDjangoFlagEnvAndSideFile(t *testing.T) {
 	h, s := djangoHarness(t)
 	seedStatusUsers(t, s)
-	h.setenv("TWO_FACTOR_DB", "django:"+s.path)
+	h.setenv("TWO_FACTOR_DB", "django:"+s.Path)
 	h.setenv("TWO_FACTOR_KEY_FILE", filepath.Join(h.dir, "own.key"))
 	if out := h.run("status", "alice"); out != "alice: enabled\n" {
 		t.Fatalf("through TWO_FACTOR_DB: %q", out)
 	}
-	fi, err := os.Stat(s.path + ".two-factor")
+	fi, err := os.Stat(s.Path + ".two-factor")
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("side file: %v %v", fi, err)
 	}
@@ -194,7 +130,7 @@ func TestDjangoFlagEnvAndSideFile(t *testing.T) {
 		t.Fatal("a side file was made for a Django database that does not exist")
 	}
 
-	if _, errs, code := h.exec("", "--django", s.path, "--db", filepath.Join(h.dir, "x.db"), "status"); code != ExitError || !strings.Contains(errs, "not both") {
+	if _, errs, code := h.exec("", "--django", s.Path, "--db", filepath.Join(h.dir, "x.db"), "status"); code != ExitError || !strings.Contains(errs, "not both") {
 		t.Fatalf("--db and --django: exit %d %q", code, errs)
 	}
 
@@ -213,16 +149,16 @@ func TestDjangoFlagEnvAndSideFile(t *testing.T) {
 func TestDjangoVerifyAndRefusals(t *testing.T) {
 	h, s := djangoHarness(t)
 	key := []byte("12345678901234567890")
-	s.totp(t, s.user(t, "alice"), "default", true, key)
+	s.TOTP(t, s.User(t, "alice"), "default", true, key)
 	code, _ := otpcore.HOTP(otpcore.SHA1, key, uint64(h.now.Unix()/30), 6)
-	if _, errs, c := h.exec("", "--django", s.path, "verify", "alice", code); c != ExitOK {
+	if _, errs, c := h.exec("", "--django", s.Path, "verify", "alice", code); c != ExitOK {
 		t.Fatalf("verify: exit %d %s", c, errs)
 	}
 	h.now = h.now.Add(5 * time.Second)
-	if _, _, c := h.exec("", "--django", s.path, "verify", "alice", code); c != ExitRejected {
+	if _, _, c := h.exec("", "--django", s.Path, "verify", "alice", code); c != ExitRejected {
 		t.Fatalf("replay: exit %d", c)
 	}
-	if s.count(t, "SELECT throttling_failure_count FROM otp_totp_totpdevice") != 1 {
+	if s.Count(t, "SELECT throttling_failure_count FROM otp_totp_totpdevice") != 1 {
 		t.Fatal("the replay was not counted as django-otp counts it")
 	}
 	for _, args := range [][]string{
@@ -230,7 +166,7 @@ func TestDjangoVerifyAndRefusals(t *testing.T) {
 		{"user", "rm", "alice"}, // refused before asking: no --yes needed
 		{"config", "set", "lockout-threshold", "3"},
 	} {
-		_, errs, c := h.exec("", append([]string{"--django", s.path}, args...)...)
+		_, errs, c := h.exec("", append([]string{"--django", s.Path}, args...)...)
 		if c != ExitError || !strings.Contains(errs, "not available on a Django site's database") {
 			t.Errorf("%v: exit %d %q", args, c, errs)
 		}

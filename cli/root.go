@@ -246,10 +246,16 @@ func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a.serveFrom(st), nil
+}
+
+// serveFrom makes the command's service on the store it opened, keeping
+// the store to close when the command ends.
+func (a *app) serveFrom(st db.Store) *service.Service {
 	a.store = st
 	a.svc = service.New(st)
 	a.svc.Now = a.env.Now
-	return a.svc, nil
+	return a.svc
 }
 
 // storeOptions is how this command opens the store.

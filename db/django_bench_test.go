@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"testing"
 	"time"
+
+	"github.com/two-factor/two-factor/internal/djangofixture"
 )
 
 // fillDjango adds users and devices as a busy site has them: every user
@@ -35,9 +37,9 @@ func fillDjango(b *testing.B, path string, users int) {
 // The status of every user and the user list of a site with 10,000 users
 // and 15,000 devices, through the Django backend.
 func BenchmarkDjangoStatusAll(b *testing.B) {
-	for _, schema := range djangoSchemas {
+	for _, schema := range djangofixture.Schemas {
 		b.Run(schema, func(b *testing.B) {
-			path := newDjangoDB(b, schema)
+			path := djangofixture.Load(b, "", schema)
 			fillDjango(b, path, 10000)
 			st := openDjango(b, path, time.Now)
 			b.Run("Statuses", func(b *testing.B) {

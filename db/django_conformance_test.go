@@ -2,39 +2,13 @@ package db_test
 
 import (
 	"context"
-	"database/sql"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/db/storetest"
+	"github.com/two-factor/two-factor/internal/djangofixture"
 )
-
-// djangoSchemas are the Django databases the backend is tested on, made
-// by real Django migrations (db/testdata/django/README.md).
-var djangoSchemas = []string{"otp-1.1.3.sql", "otp-1.7-with-phone.sql"}
-
-// newDjangoDB makes a fresh Django database from one of the schema dumps,
-// loaded with the same SQLite driver the store uses (no Python needed).
-func newDjangoDB(t testing.TB, schema string) string {
-	t.Helper()
-	dump, err := os.ReadFile(filepath.Join("testdata", "django", schema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "db.sqlite3")
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(string(dump)); err != nil {
-		t.Fatalf("loading %s: %v", schema, err)
-	}
-	return path
-}
 
 func openDjango(t testing.TB, path string, now func() time.Time) *db.Django {
 	t.Helper()
@@ -63,10 +37,10 @@ var djangoDifferences = storetest.Differences{
 // The Django backend keeps the Store contract, on both django-otp schemas,
 // with a fresh Django database per subtest.
 func TestDjangoConformance(t *testing.T) {
-	for _, schema := range djangoSchemas {
+	for _, schema := range djangofixture.Schemas {
 		t.Run(schema, func(t *testing.T) {
 			storetest.RunWith(t, func(t *testing.T, now func() time.Time) storetest.Backend {
-				path := newDjangoDB(t, schema)
+				path := djangofixture.Load(t, "", schema)
 				open := func(t *testing.T) db.Store { return openDjango(t, path, now) }
 				return storetest.Backend{Store: open(t), Open: open}
 			}, djangoDifferences)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/internal/djangofixture"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/service/servicetest"
@@ -36,22 +37,14 @@ type djangoEnv struct {
 
 func newDjangoEnv(t *testing.T, schema string) *djangoEnv {
 	t.Helper()
-	path := newDjangoDB(t, schema)
+	path := djangofixture.Load(t, "", schema)
 	clock := servicetest.NewClock(servicetest.Start)
-	e := &djangoEnv{t: t, path: path, clock: clock, st: openDjango(t, path, clock.Now)}
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(20000)&_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.SetMaxOpenConns(1)
-	t.Cleanup(func() { raw.Close() })
-	e.raw = raw
-	return e
+	return &djangoEnv{t: t, path: path, clock: clock, st: openDjango(t, path, clock.Now), raw: djangofixture.Open(t, path).DB}
 }
 
 // forEachSchema runs a test on both django-otp schemas.
 func forEachSchema(t *testing.T, test func(t *testing.T, e *djangoEnv)) {
-	for _, schema := range djangoSchemas {
+	for _, schema := range djangofixture.Schemas {
 		t.Run(schema, func(t *testing.T) { test(t, newDjangoEnv(t, schema)) })
 	}
 }
@@ -226,7 +219,7 @@ func TestOpenDjango(t *testing.T) {
 		t.Errorf("a side file was made next to a database that is not Django's: %v", err)
 	}
 
-	path := newDjangoDB(t, "otp-1.1.3.sql")
+	path := djangofixture.Load(t, "", djangofixture.Schema113)
 	schemaOf := func() string {
 		r, err := sql.Open("sqlite", path)
 		if err != nil {
@@ -279,7 +272,7 @@ func TestOpenDjango(t *testing.T) {
 
 // A custom user model without a username column is refused, naming it.
 func TestOpenDjangoCustomUserTableWithoutUsername(t *testing.T) {
-	path := newDjangoDB(t, "otp-1.1.3.sql")
+	path := djangofixture.Load(t, "", djangofixture.Schema113)
 	raw, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)

@@ -210,8 +210,7 @@ func (d *Django) detachToken(ctx context.Context, actor, serial string, retire b
 // replaced by removing the device and importing it again.
 func (d *Django) ImportTokens(ctx context.Context, actor string, items []ImportItem, opt ImportOptions) ([]ImportResult, error) {
 	results := make([]ImportResult, 0, len(items))
-	errDryRun := errors.New("dry run")
-	err := d.side.write(ctx, func(tx *sql.Tx) error {
+	err := d.side.writeUnlessDryRun(ctx, opt.DryRun, func(tx *sql.Tx) error {
 		seal, err := d.side.importSealer(ctx, tx, opt.DryRun)
 		if err != nil {
 			return err
@@ -227,17 +226,8 @@ func (d *Django) ImportTokens(ctx context.Context, actor string, items []ImportI
 				audits = append(audits, *audit)
 			}
 		}
-		if err := d.side.auditBatch(ctx, tx, audits); err != nil {
-			return err
-		}
-		if opt.DryRun {
-			return errDryRun
-		}
-		return nil
+		return d.side.auditBatch(ctx, tx, audits)
 	})
-	if errors.Is(err, errDryRun) {
-		return results, nil
-	}
 	if err != nil {
 		return nil, err
 	}

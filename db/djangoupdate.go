@@ -85,7 +85,7 @@ func (d *Django) updateOnce(ctx context.Context, actor, user string, missing mis
 	if err := fn(du.Unit); err != nil {
 		return err
 	}
-	if u := du.Unit; !du.create && len(u.added)+len(u.saved)+len(u.removed)+len(u.samples)+len(u.audits) == 0 {
+	if u := du.Unit; !du.create && !u.changesDevices() && len(u.audits) == 0 {
 		return nil // nothing to write: Django's logins need not wait for our lock
 	}
 	restore := rememberIDs(du.Unit)
@@ -132,47 +132,18 @@ func (d *Django) apply(ctx context.Context, tx *sql.Tx, actor string, du *django
 	if err := d.claimUser(ctx, tx, actor, du); err != nil {
 		return err
 	}
-	if u.User.ID == 0 && len(u.added)+len(u.saved)+len(u.removed)+len(u.samples) > 0 {
-		return fmt.Errorf("%w: user %q", ErrNotFound, u.User.Name)
-	}
-	for _, dev := range u.added {
-		if err := d.insertDevice(ctx, tx, u.User, dev); err != nil {
-			return err
-		}
-	}
-	for _, p := range u.pendingAudit {
-		u.audits[p.index].DeviceID = p.device.ID
-	}
-	removed := map[*devices.Device]bool{}
-	for _, dev := range u.removed {
-		removed[dev] = true
-		if err := d.deleteDevice(ctx, tx, du.rows[dev], dev); err != nil {
-			return err
-		}
-	}
-	for _, dev := range u.saved {
-		if removed[dev] {
-			continue
-		}
-		if err := d.saveDevice(ctx, tx, u.User, du.rows[dev], dev); err != nil {
-			return err
-		}
-	}
-	for _, smp := range u.samples {
-		if err := d.ensureExtras(ctx, tx, smp.device); err != nil {
-			return err
-		}
-		if err := addDriftSample(ctx, tx, smp.device.ID, smp.s); err != nil {
-			return err
-		}
-	}
-	if len(u.audits) == 0 {
-		return nil
-	}
-	for i := range u.audits {
-		u.audits[i].Actor, u.audits[i].User = actor, u.User.Name
-	}
-	return d.side.auditBatch(ctx, tx, u.audits)
+	return writeUnit(u, actor, unitSQL{
+		insert: func(dev *devices.Device) error { return d.insertDevice(ctx, tx, u.User, dev) },
+		remove: func(dev *devices.Device) error { return d.deleteDevice(ctx, tx, du.rows[dev], dev) },
+		save:   func(dev *devices.Device) error { return d.saveDevice(ctx, tx, u.User, du.rows[dev], dev) },
+		sample: func(dev *devices.Device, smp devices.DriftSample) error {
+			if err := d.ensureExtras(ctx, tx, dev); err != nil {
+				return err
+			}
+			return addDriftSample(ctx, tx, dev.ID, smp)
+		},
+		audit: func(entries []AuditEntry) error { return d.side.auditBatch(ctx, tx, entries) },
+	})
 }
 
 // claimUser makes sure the unit's user is there at commit: still the

@@ -191,35 +191,17 @@ func (d *Django) Statuses(ctx context.Context, names []string) ([]UserStatus, er
 		if err != nil {
 			return nil, d.wrap(err)
 		}
-		defer rows.Close()
-		var out []UserStatus
-		for rows.Next() {
-			st := UserStatus{Exists: true}
-			if err := rows.Scan(&st.Name, &st.Enabled); err != nil {
-				return nil, d.wrap(err)
-			}
-			out = append(out, st)
-		}
-		return out, d.wrap(rows.Err())
+		out, err := scanStatuses(rows)
+		return out, d.wrap(err)
 	}
 	stmt, err := d.side.db.PrepareContext(ctx, q+" WHERE u.username = ?")
 	if err != nil {
 		return nil, d.wrap(err)
 	}
 	defer stmt.Close()
-	out := make([]UserStatus, len(names))
-	for i, n := range names {
-		st := UserStatus{Name: n}
-		err := stmt.QueryRowContext(ctx, n).Scan(&st.Name, &st.Enabled)
-		switch {
-		case err == nil:
-			st.Exists = true
-		case !errors.Is(err, sql.ErrNoRows):
-			return nil, d.wrap(err)
-		}
-		out[i] = st
-	}
-	return out, nil
+	// Exact, case-sensitive names: Django's get_by_natural_key.
+	out, err := namedStatuses(ctx, stmt, names, func(n string) []any { return []any{n} })
+	return out, d.wrap(err)
 }
 
 // Devices lists a user's devices without their keys or static tokens
@@ -253,39 +235,7 @@ func withoutSecrets(ds []*devices.Device) []*devices.Device {
 // unknown name changes nothing, where Django's command would already have
 // disabled the users named before it.
 func (d *Django) DisableUsers(ctx context.Context, actor string, names []string) ([]int, error) {
-	counts := make([]int, len(names))
-	err := d.side.write(ctx, func(tx *sql.Tx) error {
-		users := make([]User, len(names))
-		var missing []string
-		for i, n := range names {
-			u, err := d.userByName(ctx, tx, n)
-			if errors.Is(err, ErrNotFound) {
-				missing = append(missing, fmt.Sprintf("%q", n))
-				continue
-			} else if err != nil {
-				return err
-			}
-			users[i] = u
-		}
-		if len(missing) > 0 {
-			return &NotFoundError{What: "user", Name: strings.Join(missing, ", ")}
-		}
-		for i, u := range users {
-			n, err := d.removeConfirmed(ctx, tx, u.ID)
-			if err != nil {
-				return err
-			}
-			counts[i] = int(n)
-			if err := d.side.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.disable", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return counts, nil
+	return d.side.disableUsers(ctx, actor, names, d.userByName, d.removeConfirmed)
 }
 
 func (d *Django) removeConfirmed(ctx context.Context, tx *sql.Tx, userID int64) (int64, error) {

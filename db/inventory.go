@@ -201,8 +201,7 @@ func (s *SQLite) knownTokens(ctx context.Context) (map[string]int64, int64, erro
 // commitImport writes a prepared import in one transaction.
 func (s *SQLite) commitImport(ctx context.Context, actor string, plan *importPlan, opt ImportOptions) ([]ImportResult, error) {
 	results := make([]ImportResult, 0, len(plan.tokens))
-	errDryRun := errors.New("dry run")
-	err := s.write(ctx, func(sqlTx *sql.Tx) error {
+	err := s.writeUnlessDryRun(ctx, opt.DryRun, func(sqlTx *sql.Tx) error {
 		tx := newStmtCache(sqlTx)
 		defer tx.close()
 		seal, err := s.importSealer(ctx, tx, opt.DryRun)
@@ -330,21 +329,36 @@ func (s *SQLite) commitImport(ctx context.Context, actor string, plan *importPla
 			audits = append(audits, AuditEntry{Actor: actor, Action: "token.import", User: r.User, DeviceID: d.ID, Device: d.Name, Outcome: string(r.Action), Detail: p.detail})
 			results = append(results, r)
 		}
-		if err := s.auditBatch(ctx, tx, audits); err != nil {
+		return s.auditBatch(ctx, tx, audits)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// errDryRun rolls back a dry run's transaction once everything in it
+// has succeeded.
+var errDryRun = errors.New("dry run")
+
+// writeUnlessDryRun runs fn in a write transaction and commits it, unless
+// dryRun: then everything a real run does (checks, writes, audit entries)
+// is done and rolled back, so a dry run fails exactly where a real one
+// would and changes nothing.
+func (s *SQLite) writeUnlessDryRun(ctx context.Context, dryRun bool, fn func(*sql.Tx) error) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
 			return err
 		}
-		if opt.DryRun {
+		if dryRun {
 			return errDryRun
 		}
 		return nil
 	})
 	if errors.Is(err, errDryRun) {
-		return results, nil
+		return nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return results, nil
+	return err
 }
 
 // importSealer is the store's current key inside an import's transaction,

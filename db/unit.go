@@ -138,3 +138,67 @@ func (u *Unit) Audit(action string, d *devices.Device, outcome, detail string) {
 	}
 	u.audits = append(u.audits, e)
 }
+
+// changesDevices reports whether the unit recorded any change to devices
+// (as opposed to audit entries alone).
+func (u *Unit) changesDevices() bool {
+	return len(u.added)+len(u.saved)+len(u.removed)+len(u.samples) > 0
+}
+
+// unitSQL is a backend's own statements for each kind of change a unit
+// records; writeUnit runs them in the order every backend needs.
+type unitSQL struct {
+	insert func(*devices.Device) error
+	remove func(*devices.Device) error
+	save   func(*devices.Device) error
+	sample func(*devices.Device, devices.DriftSample) error
+	audit  func([]AuditEntry) error
+}
+
+// writeUnit writes what u recorded inside the caller's transaction: new
+// devices first (their audit entries then learn the ids they got), removed
+// ones next, then saves (a device removed in the same unit is not saved
+// back), drift samples, and last the audit entries in one append, stamped
+// with actor and the user.
+func writeUnit(u *Unit, actor string, w unitSQL) error {
+	if u.User.ID == 0 && u.changesDevices() {
+		return fmt.Errorf("%w: user %q", ErrNotFound, u.User.Name) // only audit entries can be kept for no user
+	}
+	for _, d := range u.added {
+		if err := w.insert(d); err != nil {
+			return err
+		}
+	}
+	for _, p := range u.pendingAudit {
+		u.audits[p.index].DeviceID = p.device.ID
+	}
+	removed := map[*devices.Device]bool{}
+	for _, d := range u.removed {
+		removed[d] = true
+		if err := w.remove(d); err != nil {
+			return err
+		}
+	}
+	for _, d := range u.saved {
+		if removed[d] {
+			continue
+		}
+		if err := w.save(d); err != nil {
+			return err
+		}
+	}
+	for _, smp := range u.samples {
+		if err := w.sample(smp.device, smp.s); err != nil {
+			return err
+		}
+	}
+	if len(u.audits) == 0 {
+		return nil
+	}
+	// One append for the unit's entries: the key, the chain head and the
+	// next id are read once, not once per entry.
+	for i := range u.audits {
+		u.audits[i].Actor, u.audits[i].User = actor, u.User.Name
+	}
+	return w.audit(u.audits)
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/otpcore"
@@ -111,54 +110,30 @@ func (s *SQLite) shadowDeviceWork(ctx context.Context, tx querier) {
 var shadowCiphertext = append([]byte{sealVersion}, make([]byte, 12+otpcore.KeyedStateLen(otpcore.SHA1)+16)...)
 
 func (s *SQLite) apply(ctx context.Context, tx querier, seal *sealer, actor string, u *Unit) error {
-	if u.User.ID == 0 && len(u.added)+len(u.saved)+len(u.removed)+len(u.samples) > 0 {
-		return fmt.Errorf("%w: user %q", ErrNotFound, u.User.Name) // only audit entries can be kept for no user
-	}
-	for _, d := range u.added {
-		d.User = u.User.Name
-		if err := insertDevice(ctx, tx, seal, u.User.ID, d); err != nil {
+	return writeUnit(u, actor, unitSQL{
+		insert: func(d *devices.Device) error {
+			d.User = u.User.Name
+			return insertDevice(ctx, tx, seal, u.User.ID, d)
+		},
+		remove: func(d *devices.Device) error {
+			q := "DELETE FROM devices WHERE id = ?"
+			if d.Hardware {
+				q = detachSQL + " WHERE id = ?"
+			}
+			_, err := tx.ExecContext(ctx, q, d.ID)
 			return err
-		}
-	}
-	for _, p := range u.pendingAudit {
-		u.audits[p.index].DeviceID = p.device.ID
-	}
-	removed := map[*devices.Device]bool{}
-	for _, d := range u.removed {
-		removed[d] = true
-		q := "DELETE FROM devices WHERE id = ?"
-		if d.Hardware {
-			q = detachSQL + " WHERE id = ?"
-		}
-		if _, err := tx.ExecContext(ctx, q, d.ID); err != nil {
-			return err
-		}
-	}
-	for _, d := range u.saved {
-		if removed[d] {
-			continue
-		}
-		if err := updateDevice(ctx, tx, d); err != nil {
-			return err
-		}
-		if err := u.storeSecrets(ctx, tx, seal, d); err != nil {
-			return err
-		}
-	}
-	for _, smp := range u.samples {
-		if err := addDriftSample(ctx, tx, smp.device.ID, smp.s); err != nil {
-			return err
-		}
-	}
-	if len(u.audits) == 0 {
-		return nil
-	}
-	// One append for the unit's entries: the key, the chain head and the
-	// next id are read once, not once per entry.
-	for i := range u.audits {
-		u.audits[i].Actor, u.audits[i].User = actor, u.User.Name
-	}
-	return s.auditBatch(ctx, tx, u.audits)
+		},
+		save: func(d *devices.Device) error {
+			if err := updateDevice(ctx, tx, d); err != nil {
+				return err
+			}
+			return u.storeSecrets(ctx, tx, seal, d)
+		},
+		sample: func(d *devices.Device, smp devices.DriftSample) error {
+			return addDriftSample(ctx, tx, d.ID, smp)
+		},
+		audit: func(entries []AuditEntry) error { return s.auditBatch(ctx, tx, entries) },
+	})
 }
 
 func (s *SQLite) DriftHistory(ctx context.Context, deviceID int64) ([]devices.DriftSample, error) {

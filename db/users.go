@@ -204,12 +204,22 @@ func removeDevicesOf(ctx context.Context, tx *sql.Tx, userID int64) (int64, erro
 }
 
 func (s *SQLite) DisableUsers(ctx context.Context, actor string, names []string) ([]int, error) {
+	return s.disableUsers(ctx, actor, names, userByName, removeDevicesOf)
+}
+
+// disableUsers removes the devices of each named user (remove says which,
+// and counts them) and audits it, in one write transaction of s, the
+// store that keeps the audit log: all or nothing, an unknown name (as
+// find looks names up) changes nothing and names every unknown one.
+func (s *SQLite) disableUsers(ctx context.Context, actor string, names []string,
+	find func(context.Context, querier, string) (User, error),
+	remove func(context.Context, *sql.Tx, int64) (int64, error)) ([]int, error) {
 	counts := make([]int, len(names))
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		users := make([]User, len(names))
 		var missing []string
 		for i, n := range names {
-			u, err := userByName(ctx, tx, n)
+			u, err := find(ctx, tx, n)
 			if errors.Is(err, ErrNotFound) {
 				missing = append(missing, fmt.Sprintf("%q", n))
 				continue
@@ -222,7 +232,7 @@ func (s *SQLite) DisableUsers(ctx context.Context, actor string, names []string)
 			return &NotFoundError{What: "user", Name: strings.Join(missing, ", ")}
 		}
 		for i, u := range users {
-			n, err := removeDevicesOf(ctx, tx, u.ID)
+			n, err := remove(ctx, tx, u.ID)
 			if err != nil {
 				return err
 			}
@@ -305,15 +315,22 @@ func (s *SQLite) Statuses(ctx context.Context, names []string) ([]UserStatus, er
 		return nil, s.wrap(err)
 	}
 	defer stmt.Close()
+	out, err := namedStatuses(ctx, stmt, names, func(n string) []any { return []any{n, devices.NormalizeUserName(n), n} })
+	return out, s.wrap(err)
+}
+
+// namedStatuses asks stmt, whose row is (name, enabled), about each name
+// in turn; a name without a row is a user that does not exist.
+func namedStatuses(ctx context.Context, stmt *sql.Stmt, names []string, args func(name string) []any) ([]UserStatus, error) {
 	out := make([]UserStatus, len(names))
 	for i, n := range names {
 		st := UserStatus{Name: n}
-		err := stmt.QueryRowContext(ctx, n, devices.NormalizeUserName(n), n).Scan(&st.Name, &st.Enabled)
+		err := stmt.QueryRowContext(ctx, args(n)...).Scan(&st.Name, &st.Enabled)
 		switch {
 		case err == nil:
 			st.Exists = true
 		case !errors.Is(err, sql.ErrNoRows):
-			return nil, s.wrap(err)
+			return nil, err
 		}
 		out[i] = st
 	}
@@ -326,16 +343,23 @@ func (s *SQLite) allStatuses(ctx context.Context) ([]UserStatus, error) {
 	if err != nil {
 		return nil, s.wrap(err)
 	}
+	out, err := scanStatuses(rows)
+	return out, s.wrap(err)
+}
+
+// scanStatuses reads (name, enabled) rows, every one an existing user,
+// and closes rows.
+func scanStatuses(rows *sql.Rows) ([]UserStatus, error) {
 	defer rows.Close()
 	var out []UserStatus
 	for rows.Next() {
 		st := UserStatus{Exists: true}
 		if err := rows.Scan(&st.Name, &st.Enabled); err != nil {
-			return nil, s.wrap(err)
+			return nil, err
 		}
 		out = append(out, st)
 	}
-	return out, s.wrap(rows.Err())
+	return out, rows.Err()
 }
 
 func (s *SQLite) Devices(ctx context.Context, user string) ([]*devices.Device, error) {

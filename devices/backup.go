@@ -129,17 +129,25 @@ func (d *Device) verifyBackup(code string) (Result, bool, error) {
 		return Result{}, false, fmt.Errorf("%w: %v", ErrMalformedCode, err)
 	}
 	h := d.hashCode(n)
+	res, ok := d.consumeCode(func(c BackupCode) bool { return subtle.ConstantTimeCompare(c.Hash, h) == 1 })
+	return res, ok, nil
+}
+
+// consumeCode removes the first of d's codes that match accepts (the
+// lowest id: django-otp's .first()) and reports its id. Every code is
+// looked at, so timing does not tell which one matched; match must
+// compare in constant time.
+func (d *Device) consumeCode(match func(BackupCode) bool) (Result, bool) {
 	found := -1
 	for i, c := range d.Codes {
-		// Compare every code, so timing does not tell which one matched.
-		if subtle.ConstantTimeCompare(c.Hash, h) == 1 {
+		if match(c) && found < 0 {
 			found = i
 		}
 	}
 	if found < 0 {
-		return Result{}, false, nil
+		return Result{}, false
 	}
 	used := d.Codes[found].ID
 	d.Codes = append(d.Codes[:found:found], d.Codes[found+1:]...)
-	return Result{UsedCode: used}, true, nil
+	return Result{UsedCode: used}, true
 }

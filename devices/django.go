@@ -103,18 +103,8 @@ func valueEquals(code uint32, typed uint64) bool {
 // every one so timing does not tell which matched; the first equal token
 // (django-otp takes .first(), the lowest id) is consumed.
 func (d *Device) djangoStatic(code string) (Result, bool, error) {
-	found := -1
-	for i, c := range d.Codes {
-		if subtle.ConstantTimeCompare([]byte(c.Plain), []byte(code)) == 1 && found < 0 {
-			found = i
-		}
-	}
-	if found < 0 {
-		return Result{}, false, nil
-	}
-	used := d.Codes[found].ID
-	d.Codes = append(d.Codes[:found:found], d.Codes[found+1:]...)
-	return Result{UsedCode: used}, true, nil
+	res, ok := d.consumeCode(func(c BackupCode) bool { return subtle.ConstantTimeCompare([]byte(c.Plain), []byte(code)) == 1 })
+	return res, ok, nil
 }
 
 // DjangoTokenCount is how many static tokens django-two-factor-auth's

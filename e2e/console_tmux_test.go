@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/two-factor/two-factor/internal/djangofixture"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/qrtext/qrtest"
 )
@@ -344,18 +345,10 @@ func hasColour(s string) bool {
 // database (TWO_FACTOR_DB=django:PATH) and lists the site's users.
 func TestConsoleOpensADjangoSite(t *testing.T) {
 	tmux := need(t, "tmux", "tmux")
-	sqlite := need(t, "sqlite3", "sqlite3")
 	s := build(t)
-	site := filepath.Join(s.dir, "db.sqlite3")
-	load := exec.Command(sqlite, site, ".read "+filepath.Join("..", "db", "testdata", "django", "otp-1.1.3.sql"))
-	if out, err := load.CombinedOutput(); err != nil {
-		t.Fatalf("loading the Django schema: %v\n%s", err, out)
-	}
-	add := exec.Command(sqlite, site, `INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
-		VALUES ('!x', 0, 'site-user-marta', '', '', '', 0, 1, '2026-01-01 00:00:00')`)
-	if out, err := add.CombinedOutput(); err != nil {
-		t.Fatalf("adding a Django user: %v\n%s", err, out)
-	}
+	fixture := djangofixture.New(t, s.dir, djangofixture.Schema113)
+	fixture.User(t, "site-user-marta")
+	site := fixture.Path
 	tm := s.start(t, tmux, "TWO_FACTOR_DB=django:"+site)
 	if screen := tm.waitFor("site-user-marta"); strings.Contains(screen, "alice") {
 		t.Fatalf("the console shows the users of our own store, not only the site's:\n%s", screen)

@@ -97,19 +97,6 @@ func (c *djangoCLI) run(t testing.TB, want int, args ...string) string {
 	return r.stdout
 }
 
-func djangoKeyCode(t testing.TB, hexKey string, counter int64) string {
-	t.Helper()
-	key, err := hex.DecodeString(hexKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := otpcore.HOTP(otpcore.SHA1, key, uint64(counter), 6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // TestDjangoStatusAndDisableAreManagePys: on the same database, `status`
 // prints, fails and exits exactly as manage.py two_factor_status (enabled
 // means a confirmed device named default, of any type; an unknown user
@@ -117,7 +104,7 @@ func djangoKeyCode(t testing.TB, hexKey string, counter int64) string {
 // what two_factor_disable removes (confirmed devices of every type,
 // unconfirmed ones survive), printing nothing. On both schema versions.
 func TestDjangoStatusAndDisableAreManagePys(t *testing.T) {
-	for _, schema := range []string{djangosite.Schema113, djangosite.Schema17} {
+	for _, schema := range djangosite.Schemas {
 		t.Run(schema, func(t *testing.T) {
 			site := djangosite.NewWith(t, djangosite.Options{Schema: schema})
 			// alice: TOTP default; bob: TOTP under another name; carol: an
@@ -190,7 +177,7 @@ func TestDjangoStatusAndDisableAreManagePys(t *testing.T) {
 // verify`; a code accepted by one side is refused by the other, both ways;
 // TWO_FACTOR_DB=django:PATH opens the same database.
 func TestDjangoBinaryAcceptsORMDevicesAndRefusesReplays(t *testing.T) {
-	for _, schema := range []string{djangosite.Schema113, djangosite.Schema17} {
+	for _, schema := range djangosite.Schemas {
 		t.Run(schema, func(t *testing.T) {
 			site := djangosite.NewWith(t, djangosite.Options{Schema: schema})
 			site.CreateUser("alice")
@@ -209,13 +196,13 @@ func TestDjangoBinaryAcceptsORMDevicesAndRefusesReplays(t *testing.T) {
 			}
 
 			step := time.Now().Unix() / 30
-			code := djangoKeyCode(t, d.Key, step)
+			code := djangosite.Code(t, d.Key, step)
 			cli.run(t, 0, "verify", "alice", code)
 			if ok, err := site.VerifyToken("alice", d, code); err != nil || ok {
 				t.Errorf("Django on a code two-factor accepted: %v %v", ok, err)
 			}
 			site.Unthrottle()
-			next := djangoKeyCode(t, d.Key, time.Now().Unix()/30+1)
+			next := djangosite.Code(t, d.Key, time.Now().Unix()/30+1)
 			if ok, err := site.VerifyToken("alice", d, next); err != nil || !ok {
 				t.Fatalf("Django on the next code: %v %v", ok, err)
 			}
@@ -224,7 +211,7 @@ func TestDjangoBinaryAcceptsORMDevicesAndRefusesReplays(t *testing.T) {
 
 			// The store URL form, with the HOTP device named by its id.
 			env := append(slices.Clone(cli.env), "TWO_FACTOR_DB=django:"+site.DB)
-			cmd := exec.Command(cli.bin, "verify", "--device", h.Ref(), "alice", djangoKeyCode(t, h.Key, 0))
+			cmd := exec.Command(cli.bin, "verify", "--device", h.Ref(), "alice", djangosite.Code(t, h.Key, 0))
 			cmd.Env = env
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("TWO_FACTOR_DB=django:%s verify: %v\n%s", site.DB, err, out)
@@ -254,7 +241,7 @@ func TestDjangoBinaryEnrollmentAndBackupCodesWorkInDjango(t *testing.T) {
 	if got := site.Manage("two_factor_status", "frank"); got.Stdout != "frank: enabled\n" {
 		t.Errorf("two_factor_status after enroll: %+v", got)
 	}
-	next := djangoKeyCode(t, key, time.Now().Unix()/30+1)
+	next := djangosite.Code(t, key, time.Now().Unix()/30+1)
 	if got, err := site.MatchToken("frank", next); err != nil || got != ds[0].PersistentID {
 		t.Fatalf("Django's match_token on frank's next code: %q %v", got, err)
 	}
@@ -281,7 +268,7 @@ func TestDjangoBinaryEnrollmentAndBackupCodesWorkInDjango(t *testing.T) {
 	if got, err := site.MatchToken("frank", codes[2]); err != nil || got != "" {
 		t.Errorf("Django after two-factor disabled frank: %q %v", got, err)
 	}
-	if got, err := site.MatchToken("frank", djangoKeyCode(t, key, time.Now().Unix()/30+1)); err != nil || got != "" {
+	if got, err := site.MatchToken("frank", djangosite.Code(t, key, time.Now().Unix()/30+1)); err != nil || got != "" {
 		t.Errorf("Django accepted a TOTP code of a disabled device: %q %v", got, err)
 	}
 }
@@ -314,7 +301,7 @@ func (c *djangoCLI) enrollApp(t *testing.T, user string) string {
 				t.Fatalf("enroll printed a secret that does not decode: %q: %v", rest, err)
 			}
 			key = hex.EncodeToString(secret)
-			fmt.Fprintln(stdin, djangoKeyCode(t, key, time.Now().Unix()/30))
+			fmt.Fprintln(stdin, djangosite.Code(t, key, time.Now().Unix()/30))
 		}
 	}
 	go io.Copy(io.Discard, pr)
@@ -336,14 +323,14 @@ func TestDjangoBinaryRaceAcceptsOnce(t *testing.T) {
 	// How long a verify process takes to reach the database, so Django's
 	// verification can be started at the same moment.
 	startup := time.Now()
-	cli.run(t, 1, "verify", "--device", d.Ref(), "alice", djangoKeyCode(t, d.Key, 100))
+	cli.run(t, 1, "verify", "--device", d.Ref(), "alice", djangosite.Code(t, d.Key, 100))
 	lead := time.Since(startup) / 2
 	rounds := 20
 	if testing.Short() {
 		rounds = 6
 	}
 	for round := 0; round < rounds; round++ {
-		code := djangoKeyCode(t, d.Key, int64(round))
+		code := djangosite.Code(t, d.Key, int64(round))
 		at := time.Now().Add(lead + 50*time.Millisecond)
 		var wg sync.WaitGroup
 		results := make([]string, 3)

@@ -17,26 +17,40 @@ import (
 // which RFC 2104 hashes first), however often generators are reused with
 // other keys: nothing of a previous key survives Release.
 func TestAcquireGeneratorMatchesCryptoHMAC(t *testing.T) {
+	acquiresLikeCryptoHMAC(t, 31, func(t *testing.T, alg otpcore.Algorithm, key []byte) (*otpcore.Generator, error) {
+		return otpcore.AcquireGenerator(alg, key, 8)
+	})
+}
+
+// hmacValue is the 8-digit HOTP value of counter by crypto/hmac.
+func hmacValue(h func() hash.Hash, key []byte, counter uint64) uint32 {
+	mac := hmac.New(h, key)
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], counter)
+	mac.Write(msg[:])
+	sum := mac.Sum(nil)
+	off := sum[len(sum)-1] & 0x0f
+	return (binary.BigEndian.Uint32(sum[off:]) & 0x7fffffff) % 100_000_000
+}
+
+// acquiresLikeCryptoHMAC checks that the 8-digit generators acquire
+// gives, for every algorithm and key length, one after another from the
+// pool, give crypto/hmac's values. salt varies the keys between tests.
+func acquiresLikeCryptoHMAC(t *testing.T, salt int, acquire func(t *testing.T, alg otpcore.Algorithm, key []byte) (*otpcore.Generator, error)) {
+	t.Helper()
 	hashes := map[otpcore.Algorithm]func() hash.Hash{otpcore.SHA1: sha1.New, otpcore.SHA256: sha256.New, otpcore.SHA512: sha512.New}
 	for alg, h := range hashes {
 		for n := 1; n <= otpcore.MaxKeyLen; n++ {
 			key := make([]byte, n)
 			for i := range key {
-				key[i] = byte(n*31 + i*7 + int(alg))
+				key[i] = byte(n*salt + i*7 + int(alg))
 			}
-			g, err := otpcore.AcquireGenerator(alg, key, 8)
+			g, err := acquire(t, alg, key)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, counter := range []uint64{0, 1, 1 << 40} {
-				mac := hmac.New(h, key)
-				var msg [8]byte
-				binary.BigEndian.PutUint64(msg[:], counter)
-				mac.Write(msg[:])
-				sum := mac.Sum(nil)
-				off := sum[len(sum)-1] & 0x0f
-				want := (binary.BigEndian.Uint32(sum[off:]) & 0x7fffffff) % 100_000_000
-				if got := g.Value(counter); got != want {
+				if got, want := g.Value(counter), hmacValue(h, key, counter); got != want {
 					t.Fatalf("%v, %d-byte key, counter %d: %d, crypto/hmac says %d", alg, n, counter, got, want)
 				}
 			}
@@ -48,6 +62,16 @@ func TestAcquireGeneratorMatchesCryptoHMAC(t *testing.T) {
 // Keying a pooled generator and checking a code allocates nothing: a
 // login pays only for decrypting its seed.
 func TestAcquireGeneratorDoesNotAllocate(t *testing.T) {
+	verifiesWithoutAllocating(t, "keyed", func() (*otpcore.Generator, error) {
+		return otpcore.AcquireGenerator(otpcore.SHA1, benchKey, 6)
+	})
+}
+
+// verifiesWithoutAllocating checks that acquiring a 6-digit SHA-1
+// generator of benchKey by acquire, checking a TOTP code with it and
+// releasing it allocate nothing.
+func verifiesWithoutAllocating(t *testing.T, what string, acquire func() (*otpcore.Generator, error)) {
+	t.Helper()
 	if raceEnabled {
 		t.Skip("allocation counts mean nothing under the race detector; the plain run checks them")
 	}
@@ -55,7 +79,7 @@ func TestAcquireGeneratorDoesNotAllocate(t *testing.T) {
 	code := mustCode(t, ref.code(t, uint64(benchStep+1)), 6)
 	w := otpcore.Window{Tolerance: 1, Floor: otpcore.NoFloor}
 	n := testing.AllocsPerRun(100, func() {
-		g, err := otpcore.AcquireGenerator(otpcore.SHA1, benchKey, 6)
+		g, err := acquire()
 		if err != nil {
 			panic(err)
 		}
@@ -65,7 +89,7 @@ func TestAcquireGeneratorDoesNotAllocate(t *testing.T) {
 		g.Release()
 	})
 	if n != 0 {
-		t.Errorf("%v allocations per keyed verification, want 0", n)
+		t.Errorf("%v allocations per %s verification, want 0", n, what)
 	}
 }
 

@@ -123,47 +123,11 @@ func (s *Service) verifyDjango(ctx context.Context, userName, deviceRef, code st
 			res = cannotBeRight(u, why, code, now, policy)
 			return nil
 		}
-		var blocked []VerifyResult
-		rejected := false
-		for _, d := range candidates {
-			tried := *d
-			r, err := tried.Verify(code, now, policy)
-			if err != nil {
-				return fmt.Errorf("device %s: %w", d.Name, err)
-			}
-			switch r.Outcome {
-			case devices.Accepted:
-				*d = tried
-				u.Save(d)
-				if r.Drifted() {
-					u.RecordDrift(d, r.DriftSample)
-				}
-				detail := ""
-				if d.Kind == devices.TOTP {
-					detail = fmt.Sprintf("offset %+d, drift %+d", r.Match.Offset, d.Drift)
-				}
-				u.Audit("device.verify", d, string(r.Outcome), detail)
-				res = VerifyResult{Outcome: r.Outcome, Device: stripped(d), Match: r.Match}
-				return nil
-			case devices.Rejected:
-				// Counted at once and kept even if a later device
-				// accepts: django-otp saves each failure as it happens.
-				*d = tried
-				u.Save(d)
-				u.Audit("device.verify", d, string(devices.Rejected), fmt.Sprintf("%d consecutive failure(s)", d.Failures))
-				rejected = true
-			default:
-				blocked = append(blocked, VerifyResult{Outcome: r.Outcome, Device: stripped(d), RetryAfter: r.RetryAfter})
-			}
-		}
-		switch {
-		case rejected:
-			res = VerifyResult{Outcome: devices.Rejected}
-		default:
-			res = mostInformative(blocked)
-			u.Audit("device.verify", res.Device, string(res.Outcome), "")
-		}
-		return nil
+		// Each failure is counted at once: django-otp saves it as it
+		// happens, even when a later device accepts.
+		var err error
+		res, err = tryInTurn(u, candidates, code, now, policy, countAtOnce)
+		return err
 	})
 	return res, err
 }

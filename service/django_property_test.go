@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/internal/djangofixture"
 	"github.com/two-factor/two-factor/otpcore"
 )
 
@@ -22,13 +23,13 @@ func TestDjangoCodesAcceptedAtMostOnceOverRandomSequences(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, seed>>7))
-	s := newDjangoSite(t, "otp-1.7-with-phone.sql")
+	s := newDjangoSite(t, djangofixture.Schema17)
 	if err := s.svc.SetSetting(ctx, "throttle-factor", "0"); err != nil {
 		t.Fatal(err)
 	}
-	u := s.user(t, "alice")
-	s.totp(t, u, "default", true, keyA)
-	s.hotp(t, u, "token", keyB)
+	u := s.User(t, "alice")
+	s.TOTP(t, u, "default", true, keyA)
+	s.HOTP(t, u, "token", keyB)
 	current, err := s.svc.BackupCodes(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)

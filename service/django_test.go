@@ -4,8 +4,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/internal/djangofixture"
 	"github.com/two-factor/two-factor/otpcore"
 )
 
@@ -21,90 +20,29 @@ import (
 // plain connection that stands in for Django's ORM to seed and inspect
 // rows as Django writes and reads them.
 type djangoSite struct {
+	*djangofixture.Site
 	svc   *Service
 	clock *clock
-	raw   *sql.DB
-	path  string
 }
 
 func newDjangoSite(t *testing.T, schema string) *djangoSite {
 	t.Helper()
-	dump, err := os.ReadFile(filepath.Join("..", "db", "testdata", "django", schema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "db.sqlite3")
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	if _, err := raw.Exec(string(dump)); err != nil {
-		t.Fatal(err)
-	}
+	site := djangofixture.New(t, "", schema)
 	c := &clock{t: time.Unix(1_800_000_000, 0)}
-	st, err := db.OpenDjango(ctx, path, db.Options{KeyFile: path + ".two-factor.key", Create: true, Now: c.now, BusyTimeout: 10 * time.Second})
+	st, err := db.OpenDjango(ctx, site.Path, db.Options{KeyFile: site.Path + ".two-factor.key", Create: true, Now: c.now, BusyTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	svc := New(st)
 	svc.Actor, svc.Now = "tester", c.now
-	return &djangoSite{svc: svc, clock: c, raw: raw, path: path}
-}
-
-func (s *djangoSite) exec(t *testing.T, q string, args ...any) int64 {
-	t.Helper()
-	res, err := s.raw.Exec(q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	id, _ := res.LastInsertId()
-	return id
-}
-
-func (s *djangoSite) user(t *testing.T, name string) int64 {
-	return s.exec(t, `INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
-		VALUES ('!x', NULL, 0, ?, '', '', '', 0, 1, '2026-01-01 00:00:00')`, name)
-}
-
-// totp inserts a TOTP device as Django's ORM would (every column given).
-func (s *djangoSite) totp(t *testing.T, user int64, name string, confirmed bool, key []byte) int64 {
-	return s.exec(t, `INSERT INTO otp_totp_totpdevice (name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_count, throttling_failure_timestamp)
-		VALUES (?, ?, ?, 30, 0, 6, 1, 0, -1, ?, 0, NULL)`, name, confirmed, hex.EncodeToString(key), user)
-}
-
-func (s *djangoSite) hotp(t *testing.T, user int64, name string, key []byte) int64 {
-	return s.exec(t, `INSERT INTO otp_hotp_hotpdevice (name, confirmed, key, digits, tolerance, counter, user_id, throttling_failure_count, throttling_failure_timestamp)
-		VALUES (?, 1, ?, 6, 5, 0, ?, 0, NULL)`, name, hex.EncodeToString(key), user)
-}
-
-func (s *djangoSite) static(t *testing.T, user int64, name string, tokens ...string) int64 {
-	id := s.exec(t, `INSERT INTO otp_static_staticdevice (name, confirmed, user_id, throttling_failure_count, throttling_failure_timestamp)
-		VALUES (?, 1, ?, 0, NULL)`, name, user)
-	for _, tok := range tokens {
-		s.exec(t, `INSERT INTO otp_static_statictoken (token, device_id) VALUES (?, ?)`, tok, id)
-	}
-	return id
+	return &djangoSite{Site: site, svc: svc, clock: c}
 }
 
 // failures reads a device's throttling_failure_count as Django would.
 func (s *djangoSite) failures(t *testing.T, table string, id int64) int {
 	t.Helper()
-	var n int
-	if err := s.raw.QueryRow("SELECT throttling_failure_count FROM "+table+" WHERE id = ?", id).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-func (s *djangoSite) count(t *testing.T, q string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.raw.QueryRow(q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
+	return s.Count(t, "SELECT throttling_failure_count FROM "+table+" WHERE id = ?", id)
 }
 
 var (
@@ -118,12 +56,12 @@ var (
 // also those tried before the one that accepted; unconfirmed devices and
 // devices after the accepting one are not touched.
 func TestDjangoMatchTokenTriesEveryConfirmedDevice(t *testing.T) {
-	s := newDjangoSite(t, "otp-1.1.3.sql")
-	alice := s.user(t, "alice")
-	totpID := s.totp(t, alice, "default", true, keyA)
-	pending := s.totp(t, alice, "new phone", false, keyB)
-	hotpID := s.hotp(t, alice, "token", keyB)
-	staticID := s.static(t, alice, "backup", "rvfcimo5", "7rzgfcyi")
+	s := newDjangoSite(t, djangofixture.Schema113)
+	alice := s.User(t, "alice")
+	totpID := s.TOTP(t, alice, "default", true, keyA)
+	pending := s.TOTP(t, alice, "new phone", false, keyB)
+	hotpID := s.HOTP(t, alice, "token", keyB)
+	staticID := s.Static(t, alice, "backup", "rvfcimo5", "7rzgfcyi")
 
 	// A static token: TOTP and HOTP are tried first and count a failure.
 	r, err := s.svc.Verify(ctx, "alice", "", "rvfcimo5")
@@ -134,7 +72,7 @@ func TestDjangoMatchTokenTriesEveryConfirmedDevice(t *testing.T) {
 		s.failures(t, "otp_totp_totpdevice", pending) != 0 || s.failures(t, "otp_static_staticdevice", staticID) != 0 {
 		t.Fatal("failures after a static token: want 1 on TOTP and HOTP, 0 on the unconfirmed and the static device")
 	}
-	if n := s.count(t, "SELECT count(*) FROM otp_static_statictoken WHERE token = 'rvfcimo5'"); n != 0 {
+	if n := s.Count(t, "SELECT count(*) FROM otp_static_statictoken WHERE token = 'rvfcimo5'"); n != 0 {
 		t.Fatal("the static token was not consumed")
 	}
 
@@ -149,7 +87,7 @@ func TestDjangoMatchTokenTriesEveryConfirmedDevice(t *testing.T) {
 		s.failures(t, "otp_static_staticdevice", staticID) != 0 {
 		t.Fatal("failures after a HOTP code: want 2 on TOTP, 0 on HOTP (reset) and static (not tried)")
 	}
-	if s.count(t, "SELECT counter FROM otp_hotp_hotpdevice WHERE id = ?", hotpID) != 1 {
+	if s.Count(t, "SELECT counter FROM otp_hotp_hotpdevice WHERE id = ?", hotpID) != 1 {
 		t.Fatal("HOTP counter not advanced to 1")
 	}
 
@@ -186,7 +124,7 @@ func TestDjangoMatchTokenTriesEveryConfirmedDevice(t *testing.T) {
 		t.Fatalf("TOTP code against its device: %+v %v", r, err)
 	}
 	var lastT int64
-	s.raw.QueryRow("SELECT last_t FROM otp_totp_totpdevice WHERE id = ?", totpID).Scan(&lastT)
+	s.DB.QueryRow("SELECT last_t FROM otp_totp_totpdevice WHERE id = ?", totpID).Scan(&lastT)
 	if lastT != s.clock.t.Unix()/30 || s.failures(t, "otp_totp_totpdevice", totpID) != 0 {
 		t.Fatalf("after success: last_t %d, failures %d", lastT, s.failures(t, "otp_totp_totpdevice", totpID))
 	}
@@ -199,9 +137,9 @@ func TestDjangoMatchTokenTriesEveryConfirmedDevice(t *testing.T) {
 // TestDjangoPhoneDevicesAreNotTried: two-factor-auth's phone devices are
 // listed but never verified here (their codes go out by SMS).
 func TestDjangoPhoneDevicesAreNotTried(t *testing.T) {
-	s := newDjangoSite(t, "otp-1.7-with-phone.sql")
-	bob := s.user(t, "bob")
-	phone := s.exec(t, `INSERT INTO two_factor_phonedevice (name, confirmed, throttling_failure_timestamp, throttling_failure_count, number, key, method, user_id)
+	s := newDjangoSite(t, djangofixture.Schema17)
+	bob := s.User(t, "bob")
+	phone := s.Exec(t, `INSERT INTO two_factor_phonedevice (name, confirmed, throttling_failure_timestamp, throttling_failure_count, number, key, method, user_id)
 		VALUES ('default', 1, NULL, 0, '+441234567890', ?, 'sms', ?)`, hex.EncodeToString(keyA), bob)
 	pc, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30), 6)
 	if r, err := s.svc.Verify(ctx, "bob", "", pc); err != nil || r.Outcome != devices.Rejected {
@@ -218,7 +156,7 @@ func TestDjangoPhoneDevicesAreNotTried(t *testing.T) {
 // TestDjangoEnrollmentNamesTheFirstTOTPDeviceDefault: two-factor-auth
 // counts a user as enrolled when a confirmed device is named `default`.
 func TestDjangoEnrollmentNamesTheFirstTOTPDeviceDefault(t *testing.T) {
-	s := newDjangoSite(t, "otp-1.7-with-phone.sql")
+	s := newDjangoSite(t, djangofixture.Schema17)
 	names := []string{}
 	for range 2 {
 		e, err := s.svc.StartEnrollment(ctx, "carol", EnrollOptions{CreateUser: true})
@@ -236,7 +174,7 @@ func TestDjangoEnrollmentNamesTheFirstTOTPDeviceDefault(t *testing.T) {
 	}
 	var key string
 	var step, t0, digits, tol, confirmed int
-	if err := s.raw.QueryRow(`SELECT key, step, t0, digits, tolerance, confirmed FROM otp_totp_totpdevice WHERE name = 'default'`).
+	if err := s.DB.QueryRow(`SELECT key, step, t0, digits, tolerance, confirmed FROM otp_totp_totpdevice WHERE name = 'default'`).
 		Scan(&key, &step, &t0, &digits, &tol, &confirmed); err != nil {
 		t.Fatal(err)
 	}
@@ -260,31 +198,31 @@ func TestDjangoEnrollmentNamesTheFirstTOTPDeviceDefault(t *testing.T) {
 // a new one named backup; ten tokens in django-otp's format that the site
 // accepts as they are shown.
 func TestDjangoBackupCodesUseTheStaticDevice(t *testing.T) {
-	s := newDjangoSite(t, "otp-1.1.3.sql")
-	dave := s.user(t, "dave")
-	old := s.static(t, dave, "Backup Code", "oldtoken")
+	s := newDjangoSite(t, djangofixture.Schema113)
+	dave := s.User(t, "dave")
+	old := s.Static(t, dave, "Backup Code", "oldtoken")
 	codes, err := s.svc.BackupCodes(ctx, "dave")
 	if err != nil || len(codes) != 10 {
 		t.Fatalf("%d codes, %v", len(codes), err)
 	}
 	format := regexp.MustCompile(`^[a-z2-7]{8}$`)
 	for _, c := range codes {
-		if !format.MatchString(c) || s.count(t, "SELECT count(*) FROM otp_static_statictoken WHERE token = ? AND device_id = ?", c, old) != 1 {
+		if !format.MatchString(c) || s.Count(t, "SELECT count(*) FROM otp_static_statictoken WHERE token = ? AND device_id = ?", c, old) != 1 {
 			t.Fatalf("token %q: not in django-otp's format, or not stored plain on the existing device", c)
 		}
 	}
-	if s.count(t, "SELECT count(*) FROM otp_static_staticdevice") != 1 || s.count(t, "SELECT count(*) FROM otp_static_statictoken") != 10 {
+	if s.Count(t, "SELECT count(*) FROM otp_static_staticdevice") != 1 || s.Count(t, "SELECT count(*) FROM otp_static_statictoken") != 10 {
 		t.Fatal("the existing static device must be reused and its old tokens deleted")
 	}
 	if r, err := s.svc.Verify(ctx, "dave", "", codes[3]); err != nil || !r.Accepted() {
 		t.Fatalf("a new token: %+v %v", r, err)
 	}
 
-	erin := s.user(t, "erin")
+	erin := s.User(t, "erin")
 	if codes, err = s.svc.BackupCodes(ctx, "erin"); err != nil || len(codes) != 10 {
 		t.Fatal(err)
 	}
-	if s.count(t, "SELECT count(*) FROM otp_static_staticdevice WHERE user_id = ? AND name = 'backup' AND confirmed = 1", erin) != 1 {
+	if s.Count(t, "SELECT count(*) FROM otp_static_staticdevice WHERE user_id = ? AND name = 'backup' AND confirmed = 1", erin) != 1 {
 		t.Fatal("a user without a static device gets one named backup")
 	}
 }
@@ -292,10 +230,10 @@ func TestDjangoBackupCodesUseTheStaticDevice(t *testing.T) {
 // TestDjangoResyncClearsThrottling: an admin's resync writes drift and
 // last_t as django-otp reads them and clears the throttling fields.
 func TestDjangoResyncClearsThrottling(t *testing.T) {
-	s := newDjangoSite(t, "otp-1.1.3.sql")
-	frank := s.user(t, "frank")
-	id := s.totp(t, frank, "default", true, keyA)
-	s.exec(t, "UPDATE otp_totp_totpdevice SET throttling_failure_count = 7, throttling_failure_timestamp = '2027-01-15 08:00:00.000000' WHERE id = ?", id)
+	s := newDjangoSite(t, djangofixture.Schema113)
+	frank := s.User(t, "frank")
+	id := s.TOTP(t, frank, "default", true, keyA)
+	s.Exec(t, "UPDATE otp_totp_totpdevice SET throttling_failure_count = 7, throttling_failure_timestamp = '2027-01-15 08:00:00.000000' WHERE id = ?", id)
 	now := s.clock.t
 	codes := []string{code(t, keyA, now.Add(-30*time.Second), 40), code(t, keyA, now, 40)}
 	res, _, err := s.svc.Resync(ctx, "frank", codes, ResyncOptions{})
@@ -304,7 +242,7 @@ func TestDjangoResyncClearsThrottling(t *testing.T) {
 	}
 	var drift, lastT, failures int64
 	var ts sql.NullString
-	s.raw.QueryRow("SELECT drift, last_t, throttling_failure_count, throttling_failure_timestamp FROM otp_totp_totpdevice WHERE id = ?", id).
+	s.DB.QueryRow("SELECT drift, last_t, throttling_failure_count, throttling_failure_timestamp FROM otp_totp_totpdevice WHERE id = ?", id).
 		Scan(&drift, &lastT, &failures, &ts)
 	if drift != 40 || lastT != now.Unix()/30+40 || failures != 0 || ts.Valid {
 		t.Fatalf("after resync: drift %d last_t %d failures %d timestamp %v", drift, lastT, failures, ts)
@@ -322,10 +260,10 @@ func TestDjangoResyncClearsThrottling(t *testing.T) {
 // TestDjangoRefusesWhatDjangoCannotRepresent before doing any work, and
 // lets an admin clear throttling (unlock).
 func TestDjangoRefusesWhatDjangoCannotRepresent(t *testing.T) {
-	s := newDjangoSite(t, "otp-1.1.3.sql")
-	gina := s.user(t, "gina")
-	id := s.totp(t, gina, "default", true, keyA)
-	s.exec(t, "UPDATE otp_totp_totpdevice SET throttling_failure_count = 4, throttling_failure_timestamp = '2027-01-15 08:00:00' WHERE id = ?", id)
+	s := newDjangoSite(t, djangofixture.Schema113)
+	gina := s.User(t, "gina")
+	id := s.TOTP(t, gina, "default", true, keyA)
+	s.Exec(t, "UPDATE otp_totp_totpdevice SET throttling_failure_count = 4, throttling_failure_timestamp = '2027-01-15 08:00:00' WHERE id = ?", id)
 	for name, call := range map[string]func() error{
 		"disable":      func() error { _, err := s.svc.ChangeDevice(ctx, "gina", "default", ActionDisable, ""); return err },
 		"enable":       func() error { _, err := s.svc.ChangeDevice(ctx, "gina", "default", ActionEnable, ""); return err },
@@ -338,13 +276,13 @@ func TestDjangoRefusesWhatDjangoCannotRepresent(t *testing.T) {
 			t.Errorf("%s: %v, want ErrUnavailable", name, err)
 		}
 	}
-	if s.count(t, "SELECT count(*) FROM auth_user WHERE username = 'gina'") != 1 || s.failures(t, "otp_totp_totpdevice", id) != 4 {
+	if s.Count(t, "SELECT count(*) FROM auth_user WHERE username = 'gina'") != 1 || s.failures(t, "otp_totp_totpdevice", id) != 4 {
 		t.Fatal("a refused operation changed something")
 	}
 	if _, err := s.svc.ChangeDevice(ctx, "gina", "default", ActionUnlock, ""); err != nil {
 		t.Fatal(err)
 	}
-	if s.failures(t, "otp_totp_totpdevice", id) != 0 || s.count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE throttling_failure_timestamp IS NULL") != 1 {
+	if s.failures(t, "otp_totp_totpdevice", id) != 0 || s.Count(t, "SELECT count(*) FROM otp_totp_totpdevice WHERE throttling_failure_timestamp IS NULL") != 1 {
 		t.Fatal("unlock must clear django-otp's throttling fields")
 	}
 }
@@ -352,8 +290,8 @@ func TestDjangoRefusesWhatDjangoCannotRepresent(t *testing.T) {
 // A resync that finds a token further off than django-otp's drift column
 // holds says so at once, before anything is saved.
 func TestDjangoResyncBeyondTheDriftColumn(t *testing.T) {
-	s := newDjangoSite(t, "otp-1.1.3.sql")
-	id := s.totp(t, s.user(t, "hana"), "default", true, keyA)
+	s := newDjangoSite(t, djangofixture.Schema113)
+	id := s.TOTP(t, s.User(t, "hana"), "default", true, keyA)
 	now := s.clock.t
 	const off = 40000 // steps ahead: two weeks, beyond a SmallIntegerField
 	codes := []string{code(t, keyA, now.Add(-30*time.Second), off), code(t, keyA, now, off)}
@@ -361,7 +299,7 @@ func TestDjangoResyncBeyondTheDriftColumn(t *testing.T) {
 	if !errors.Is(err, db.ErrUnavailable) || !strings.Contains(err.Error(), "drift") {
 		t.Fatalf("resync beyond the column: %v", err)
 	}
-	if s.count(t, "SELECT drift FROM otp_totp_totpdevice WHERE id = ?", id) != 0 {
+	if s.Count(t, "SELECT drift FROM otp_totp_totpdevice WHERE id = ?", id) != 0 {
 		t.Fatal("the drift changed")
 	}
 }

@@ -114,62 +114,93 @@ func (s *Service) Verify(ctx context.Context, userName, deviceRef, code string) 
 			res = cannotBeRight(u, why, code, now, policy)
 			return nil
 		}
-		type trial struct{ stored, tried *devices.Device }
-		var failed []trial
-		var blocked []VerifyResult
-		for _, d := range candidates {
-			tried := *d
-			r, err := tried.Verify(code, now, policy)
-			if errors.Is(err, devices.ErrMalformedCode) {
-				continue // e.g. 8 digits typed for a 6-digit device
-			}
-			if err != nil {
-				return fmt.Errorf("device %s: %w", d.Name, err)
-			}
-			switch r.Outcome {
-			case devices.Accepted:
-				*d = tried
-				u.Save(d)
-				if r.Drifted() {
-					u.RecordDrift(d, r.DriftSample)
-				}
-				detail := ""
-				if d.Kind == devices.TOTP {
-					detail = fmt.Sprintf("offset %+d, drift %+d", r.Match.Offset, d.Drift)
-				}
-				u.Audit("device.verify", d, string(r.Outcome), detail)
-				res = VerifyResult{Outcome: r.Outcome, Device: stripped(d), Match: r.Match}
-				return nil
-			case devices.Rejected:
-				// Counted below, and only if no device accepts.
-				failed = append(failed, trial{d, &tried})
-			default:
-				blocked = append(blocked, VerifyResult{Outcome: r.Outcome, Device: stripped(d), RetryAfter: r.RetryAfter})
-			}
-		}
-		for _, f := range failed {
-			d := f.stored
-			*d = *f.tried
-			u.Save(d)
-			detail := fmt.Sprintf("%d consecutive failure(s)", d.Failures)
-			if d.LockedOut {
-				detail += "; locked out"
-			}
-			u.Audit("device.verify", d, string(devices.Rejected), detail)
-		}
-		switch {
-		case len(failed) > 0:
-			// No device in the result: an unknown name has none to show.
-			res = VerifyResult{Outcome: devices.Rejected}
-		case len(blocked) > 0:
-			res = mostInformative(blocked)
-			u.Audit("device.verify", res.Device, string(res.Outcome), "")
-		default:
-			res = cannotBeRight(u, "the code fits none of the user's devices", code, now, policy)
-		}
-		return nil
+		var err error
+		res, err = tryInTurn(u, candidates, code, now, policy, countUnlessAccepted)
+		return err
 	})
 	return res, err
+}
+
+// failureCounting is when a device that did not accept a code counts the
+// failure, where several devices are tried in turn.
+type failureCounting int
+
+const (
+	// countUnlessAccepted counts failures only when no device accepts (our
+	// rule: a code is meant for one device, not held against the others).
+	countUnlessAccepted failureCounting = iota
+	// countAtOnce saves each failure as it happens, kept even when a later
+	// device accepts (django_otp.match_token).
+	countAtOnce
+)
+
+// tryInTurn tries code on each candidate until one accepts, and does the
+// bookkeeping of the outcome in u: the accepting device saved with its
+// drift sample, failures counted as counting says, each audited. A device
+// the code cannot be right for by its shape is passed over.
+func tryInTurn(u *db.Unit, candidates []*devices.Device, code string, now time.Time, policy devices.Policy, counting failureCounting) (VerifyResult, error) {
+	type trial struct{ stored, tried *devices.Device }
+	var failed []trial
+	var blocked []VerifyResult
+	for _, d := range candidates {
+		tried := *d
+		r, err := tried.Verify(code, now, policy)
+		if errors.Is(err, devices.ErrMalformedCode) {
+			continue // e.g. 8 digits typed for a 6-digit device
+		}
+		if err != nil {
+			return VerifyResult{}, fmt.Errorf("device %s: %w", d.Name, err)
+		}
+		switch r.Outcome {
+		case devices.Accepted:
+			*d = tried
+			u.Save(d)
+			if r.Drifted() {
+				u.RecordDrift(d, r.DriftSample)
+			}
+			detail := ""
+			if d.Kind == devices.TOTP {
+				detail = fmt.Sprintf("offset %+d, drift %+d", r.Match.Offset, d.Drift)
+			}
+			u.Audit("device.verify", d, string(r.Outcome), detail)
+			return VerifyResult{Outcome: r.Outcome, Device: stripped(d), Match: r.Match}, nil
+		case devices.Rejected:
+			if counting == countAtOnce {
+				countFailure(u, d, &tried)
+			}
+			failed = append(failed, trial{d, &tried})
+		default:
+			blocked = append(blocked, VerifyResult{Outcome: r.Outcome, Device: stripped(d), RetryAfter: r.RetryAfter})
+		}
+	}
+	if counting == countUnlessAccepted {
+		for _, f := range failed {
+			countFailure(u, f.stored, f.tried)
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		// No device in the result: an unknown name has none to show.
+		return VerifyResult{Outcome: devices.Rejected}, nil
+	case len(blocked) > 0:
+		res := mostInformative(blocked)
+		u.Audit("device.verify", res.Device, string(res.Outcome), "")
+		return res, nil
+	default:
+		return cannotBeRight(u, "the code fits none of the user's devices", code, now, policy), nil
+	}
+}
+
+// countFailure saves the failure a device counted when it rejected a code
+// (tried is the device after the attempt) and audits it.
+func countFailure(u *db.Unit, stored, tried *devices.Device) {
+	*stored = *tried
+	u.Save(stored)
+	detail := fmt.Sprintf("%d consecutive failure(s)", stored.Failures)
+	if stored.LockedOut {
+		detail += "; locked out"
+	}
+	u.Audit("device.verify", stored, string(devices.Rejected), detail)
 }
 
 // looksLikeOTP reports whether code is shaped like a one-time password of

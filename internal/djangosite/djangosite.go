@@ -25,10 +25,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/two-factor/two-factor/internal/djangofixture"
 )
 
 // Python is the interpreter Debian's python3-django and python3-django-otp
@@ -49,6 +50,9 @@ const (
 	// db/testdata/django/otp-1.7-with-phone.sql.
 	Schema17 = "1.7"
 )
+
+// Schemas are both schema versions, for tests that run on each.
+var Schemas = []string{Schema113, Schema17}
 
 // Options shape a site.
 type Options struct {
@@ -124,9 +128,7 @@ func NewWith(t testing.TB, opt Options) *Site {
 			t.Fatal(err)
 		}
 	case Schema17:
-		if err := loadSQL(s.DB, FixturePath(t, "otp-1.7-with-phone.sql")); err != nil {
-			t.Fatal(err)
-		}
+		s.DB = djangofixture.Load(t, dir, djangofixture.Schema17)
 	default:
 		t.Fatalf("djangosite: unknown schema %q", opt.Schema)
 	}
@@ -229,16 +231,6 @@ func FreshMigrate(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// FixturePath is db/testdata/django/name in this module's source tree.
-func FixturePath(t testing.TB, name string) string {
-	t.Helper()
-	_, self, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("djangosite: cannot locate the source tree")
-	}
-	return filepath.Join(filepath.Dir(self), "..", "..", "db", "testdata", "django", name)
 }
 
 // LoadSQL makes a database file from a `sqlite3 .dump` script, with

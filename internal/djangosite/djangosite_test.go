@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/two-factor/two-factor/internal/djangofixture"
 	"github.com/two-factor/two-factor/otpcore"
 	_ "modernc.org/sqlite"
 )
@@ -45,7 +46,7 @@ func schemaOf(t *testing.T, path string) []string {
 // Django backend's tests that load the fixture test the real schema.
 func TestFixtureSchemaIsWhatMigrateCreates(t *testing.T) {
 	migrated := schemaOf(t, FreshMigrate(t))
-	fixture := schemaOf(t, LoadSQL(t, FixturePath(t, "otp-1.1.3.sql")))
+	fixture := schemaOf(t, LoadSQL(t, djangofixture.Path(t, djangofixture.Schema113)))
 	if len(migrated) < 20 {
 		t.Fatalf("a fresh migrate made only %d schema objects:\n%s", len(migrated), strings.Join(migrated, "\n"))
 	}

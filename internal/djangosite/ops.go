@@ -1,11 +1,15 @@
 package djangosite
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os/exec"
 	"strconv"
+	"testing"
 	"time"
+
+	"github.com/two-factor/two-factor/otpcore"
 )
 
 // Device tables and the digit two-factor appends to a Django id to make
@@ -314,4 +318,20 @@ func (s *Site) Unthrottle() {
 	for _, table := range []string{TOTPTable, HOTPTable, StaticTable} {
 		s.SQL(`UPDATE "` + table + `" SET throttling_failure_count = 0, throttling_failure_timestamp = NULL`)
 	}
+}
+
+// Code is the 6-digit code of a django-otp device whose key is hexKey (as
+// Django stores it) at counter: an HOTP counter or a TOTP time step
+// (django-otp's TOTP is HOTP of the step, SHA-1 only).
+func Code(t testing.TB, hexKey string, counter int64) string {
+	t.Helper()
+	key, err := hex.DecodeString(hexKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := otpcore.HOTP(otpcore.SHA1, key, uint64(counter), 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

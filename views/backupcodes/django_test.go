@@ -2,16 +2,12 @@ package backupcodes_test
 
 import (
 	"context"
-	"database/sql"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	_ "modernc.org/sqlite"
-
 	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/internal/djangofixture"
 	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/themes"
 	"github.com/two-factor/two-factor/tui"
@@ -22,20 +18,9 @@ import (
 // On a Django site's database the screen makes django-otp static tokens
 // and says truthfully how they are kept: as typed, not as hashes.
 func TestDjangoSiteTokensAndWords(t *testing.T) {
-	dump, err := os.ReadFile(filepath.Join("..", "..", "db", "testdata", "django", "otp-1.1.3.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "db.sqlite3")
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(string(dump) + `;INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
-		VALUES ('!x', 0, 'zoe', '', '', '', 0, 1, '2026-01-01 00:00:00')`); err != nil {
-		t.Fatal(err)
-	}
+	site := djangofixture.New(t, "", djangofixture.Schema113)
+	site.User(t, "zoe")
+	path := site.Path
 	st, err := db.OpenDjango(context.Background(), path, db.Options{KeyFile: path + ".two-factor.key", Create: true})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/two-factor/two-factor/nfc/nfctest"
 	"github.com/two-factor/two-factor/otpcore"
+	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/themes"
 	"github.com/two-factor/two-factor/tui"
 	"github.com/two-factor/two-factor/tui/tuitest"
@@ -94,9 +95,11 @@ func TestAuthFailureShowsAdviceAndStoresNothing(t *testing.T) {
 	}
 }
 
-// TestGivingUpAtTheCodeWipesTheSeed: esc at the code records nothing,
-// wipes the pending burn's seed and names the token to burn again.
-func TestGivingUpAtTheCodeWipesTheSeed(t *testing.T) {
+// burnedAwaitingCode burns a token on the reader from alice's screen in
+// the console and stops where the token's first code is asked: the seed
+// is on the card and pending, nothing is recorded.
+func burnedAwaitingCode(t *testing.T) (*nfctest.Card, *tuitest.Env, *tuitest.App, *service.PendingBurn) {
+	t.Helper()
 	card := nfctest.NewCard(c302Serial, nfctest.Faults{})
 	e := env(t, onReader(card))
 	c := e.Common(80, 24)
@@ -106,6 +109,13 @@ func TestGivingUpAtTheCodeWipesTheSeed(t *testing.T) {
 	if pb == nil {
 		t.Fatalf("not programmed:\n%s", a.Frame())
 	}
+	return card, e, a, pb
+}
+
+// TestGivingUpAtTheCodeWipesTheSeed: esc at the code records nothing,
+// wipes the pending burn's seed and names the token to burn again.
+func TestGivingUpAtTheCodeWipesTheSeed(t *testing.T) {
+	card, e, a, pb := burnedAwaitingCode(t)
 	a.Keys("esc")
 	if got := a.Root.StatusLine().Text; !strings.Contains(got, "token "+c302Serial+" was programmed but not recorded") {
 		t.Fatalf("status %q", got)
@@ -145,15 +155,7 @@ func TestFrames(t *testing.T) {
 func TestClosingTheScreenAtTheCodeWipesTheSeed(t *testing.T) {
 	for _, how := range []string{"ctrl+c", "closed by the root"} {
 		t.Run(how, func(t *testing.T) {
-			card := nfctest.NewCard(c302Serial, nfctest.Faults{})
-			e := env(t, onReader(card))
-			c := e.Common(80, 24)
-			a := tuitest.NewApp(c, users.New(c))
-			a.Keys("enter", "p", "enter")
-			pb := a.Root.Top().(*burn.Model).Pending()
-			if pb == nil {
-				t.Fatalf("not programmed:\n%s", a.Frame())
-			}
+			card, e, a, pb := burnedAwaitingCode(t)
 			if how == "ctrl+c" {
 				a.Keys("ctrl+c")
 				if !a.Quit {

@@ -16,3 +16,22 @@ def default_device(user):
         if device.name == "default":
             return device
     return None
+
+
+def users_in_turn(usernames):
+    """Yields (username, user) for each name, looked up as both of
+    two-factor-auth's commands do: get_by_natural_key, i.e. USERNAME_FIELD,
+    exact and case-sensitive. An unknown name raises their CommandError
+    (no trailing period, unlike addstatictoken's; exit 1) only when it is
+    reached, so the users named before it have already been handled: there
+    is no transaction around the loop (§3.1)."""
+    from django.contrib.auth import get_user_model
+    from django.core.management.base import CommandError
+
+    users = get_user_model()
+    for username in usernames:
+        try:
+            user = users.objects.get_by_natural_key(username)
+        except users.DoesNotExist:
+            raise CommandError('User "%s" does not exist' % username)
+        yield username, user

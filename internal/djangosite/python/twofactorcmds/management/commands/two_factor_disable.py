@@ -2,9 +2,10 @@
 tests; see twofactorcmds/__init__.py. Deletes each user's CONFIRMED devices of
 every type; no transaction around the loop, so an unknown user stops it after
 the earlier users' devices are gone (as the original does)."""
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django_otp import devices_for_user
+
+from twofactorcmds import users_in_turn
 
 
 class Command(BaseCommand):
@@ -14,11 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("args", metavar="usernames", nargs="*")
 
     def handle(self, *usernames, **options):
-        users = get_user_model()
-        for username in usernames:
-            try:
-                user = users.objects.get_by_natural_key(username)
-            except users.DoesNotExist:
-                raise CommandError('User "%s" does not exist' % username)
+        for _, user in users_in_turn(usernames):
             for device in devices_for_user(user):
                 device.delete()
