@@ -178,12 +178,12 @@ func TestDjangoVerifyAndRefusals(t *testing.T) {
 // they are shown only now.
 func TestDjangoBackupCodesSayHowTheyAreKept(t *testing.T) {
 	h, site := djangoHarness(t)
-	site.user(t, "zoe")
-	out, errs, code := h.exec("", "--django", site.path, "backup-codes", "zoe")
+	site.User(t, "zoe")
+	out, errs, code := h.exec("", "--django", site.Path, "backup-codes", "zoe")
 	if code != ExitOK || strings.Contains(out, "shown only now") || !strings.Contains(out, "keeps them as typed") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	if n := site.count(t, "SELECT count(*) FROM otp_static_statictoken"); n != 10 {
+	if n := site.Count(t, "SELECT count(*) FROM otp_static_statictoken"); n != 10 {
 		t.Fatalf("%d static tokens", n)
 	}
 }

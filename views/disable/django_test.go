@@ -10,17 +10,11 @@ import (
 	"github.com/two-factor/two-factor/views/users"
 )
 
-const zoeRows = `INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
-	VALUES (1, '!x', 0, 'zoe', '', '', '', 0, 1, '2026-01-01 00:00:00');
-INSERT INTO otp_totp_totpdevice (id, name, confirmed, key, step, t0, digits, tolerance, drift, last_t, user_id, throttling_failure_count, throttling_failure_timestamp)
-	VALUES (1, 'default', 1, '3132333435363738393031323334353637383930', 30, 0, 6, 1, 0, -1, 1, 0, NULL),
-	       (2, 'spare', 0, '3132333435363738393031323334353637383930', 30, 0, 6, 1, 0, -1, 1, 0, NULL)`
-
 // On a Django site, disabling removes the confirmed devices only
 // (two_factor_disable keeps unconfirmed ones): the question lists exactly
 // those, and the unconfirmed one is still there afterwards.
 func TestDjangoDisableListsWhatItRemoves(t *testing.T) {
-	c := tuitest.DjangoCommon(t, 80, 24, zoeRows)
+	c := tuitest.DjangoCommon(t, 80, 24, tuitest.DjangoZoe(t))
 	a := tuitest.NewApp(c, users.New(c))
 	a.Run(disable.Start(c, "zoe"))
 	f := a.Frame()
@@ -37,7 +31,7 @@ func TestDjangoDisableListsWhatItRemoves(t *testing.T) {
 // A Django site's users are the site's own: removing one is refused at
 // once with the reason, never asked about first.
 func TestDjangoRemoveUserRefusedBeforeAsking(t *testing.T) {
-	c := tuitest.DjangoCommon(t, 80, 24, zoeRows)
+	c := tuitest.DjangoCommon(t, 80, 24, tuitest.DjangoZoe(t))
 	a := tuitest.NewApp(c, users.New(c))
 	a.Run(disable.StartRemoveUser(c, "zoe"))
 	if got := a.Root.StatusLine().Text; !strings.Contains(got, "Django") || a.Root.Depth() != 1 {
