@@ -141,6 +141,14 @@ func TestDjangoImportWritesDevicesDjangoAccepts(t *testing.T) {
 		if !ok || !d.Confirmed || d.Table != djangosite.TOTPTable {
 			t.Fatalf("Django's devices of %s after the import of %s: %+v (want a confirmed TOTP device with the file's seed)", c.user, c.serial, site.Devices(c.user))
 		}
+		// Their first device: named so that two-factor-auth asks for it
+		// at login (default_device), else the token protects nothing.
+		if d.Name != "default" {
+			t.Errorf("%s's first device, token %s, is named %q in Django, not default", c.user, c.serial, d.Name)
+		}
+		if got := site.Manage("two_factor_status", c.user); got.Stdout != c.user+": enabled\n" {
+			t.Errorf("two_factor_status after the import of %s: %+v", c.serial, got)
+		}
 		code := oathCode(t, oathtool, c.key, step)
 		if got := djangoAccepts(t, site, c.user, code); got != d.PersistentID {
 			t.Fatalf("Django's match_token on %s's code of %s: %q, want %s", c.user, c.serial, got, d.PersistentID)
@@ -184,8 +192,8 @@ func TestDjangoInventoryAssignUnassignRetire(t *testing.T) {
 	}
 	cli.run(t, 0, "assign", "TK-B", "bob")
 	d, ok := deviceWithKey(site, "bob", bobKey)
-	if !ok || !d.Confirmed {
-		t.Fatalf("bob's Django devices after assign TK-B: %+v", site.Devices("bob"))
+	if !ok || !d.Confirmed || d.Name != "default" {
+		t.Fatalf("bob's Django devices after assign TK-B (his first device: want it named default): %+v", site.Devices("bob"))
 	}
 	now := code(bobKey, 0)
 	if got := djangoAccepts(t, site, "bob", now); got != d.PersistentID {

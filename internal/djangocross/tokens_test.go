@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	mrand "math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/internal/djangosite"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/service"
@@ -102,5 +104,53 @@ func TestInventoryReplayPropertyAcrossBoth(t *testing.T) {
 	}
 	if !acceptedAfterTrip {
 		t.Fatalf("no code was accepted after a trip through the inventory (%d trips, %d codes accepted): the sequence proved nothing (seed %d)", trips, len(accepted), seed)
+	}
+}
+
+// TestImportNamesTheFirstTokenDefault: an import hands a user's first
+// token out as the device two-factor-auth asks for at login (named
+// default: Django's two_factor_status then says enabled); a second token
+// in the same file, or a token for a user who has a default device, keeps
+// its serial; a token the import skips (serial already known) does not
+// take the name from one that arrives.
+func TestImportNamesTheFirstTokenDefault(t *testing.T) {
+	ctx := context.Background()
+	site := djangosite.New(t)
+	for _, u := range []string{"bob", "erin", "frank"} {
+		site.CreateUser(u)
+	}
+	site.AddTOTP("bob", djangosite.TOTP{}) // named default
+	svc := open(t, site)
+	row := func(serial, user string) string {
+		secret := make([]byte, 20)
+		rand.Read(secret)
+		return "\n" + serial + "," + otpcore.EncodeBase32(secret) + ",totp,SHA1,6,30,0,0,0,Token2,C202," + user + ","
+	}
+	const header = "serial,secret,type,algorithm,digits,period,t0,counter,drift,manufacturer,model,user,issuer"
+	if _, err := svc.Import(ctx, strings.NewReader(header+row("KNOWN", "")), service.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	file := header + row("E1", "erin") + row("E2", "erin") + row("B1", "bob") + row("KNOWN", "frank") + row("F1", "frank")
+	res, err := svc.Import(ctx, strings.NewReader(file), service.ImportOptions{ImportOptions: db.ImportOptions{Assign: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 5 || res[3].Action != db.ImportSkipped {
+		t.Fatalf("import results: %+v", res)
+	}
+	names := func(user string) []string {
+		var out []string
+		for _, d := range site.Devices(user) {
+			out = append(out, d.Name)
+		}
+		return out
+	}
+	for user, want := range map[string][]string{"erin": {"default", "E2"}, "bob": {"default", "B1"}, "frank": {"default"}} {
+		if got := names(user); !slices.Equal(got, want) {
+			t.Errorf("%s's Django devices after the import: %q, want %q", user, got, want)
+		}
+	}
+	if got := site.Manage("two_factor_status", "erin", "bob", "frank"); got.Stdout != "erin: enabled\nbob: enabled\nfrank: enabled\n" {
+		t.Errorf("two_factor_status after the import: %+v", got)
 	}
 }
