@@ -677,7 +677,7 @@ func TestDjangoStaticTokens(t *testing.T) {
 // Hardware tokens: one for nobody waits in the side file's sealed
 // inventory; assigning moves it into Django as a confirmed device of the
 // user (its replay state kept), unassigning and retiring move it back.
-// Assigned under a name other than "default", it does not turn 2FA on.
+// Alice's first device, it is named "default" and turns 2FA on.
 func TestDjangoTokenStates(t *testing.T) {
 	forEachSchema(t, func(t *testing.T, e *djangoEnv) {
 		e.addUser("alice")
@@ -699,8 +699,8 @@ func TestDjangoTokenStates(t *testing.T) {
 		if len(ds) != 1 || !ds[0].Hardware || ds[0].Serial != "SN1" {
 			t.Errorf("alice's devices %+v", ds)
 		}
-		if st, _ := e.st.Statuses(bg, []string{"alice"}); st[0].Enabled {
-			t.Error("a token named other than default turned 2FA on")
+		if st, _ := e.st.Statuses(bg, []string{"alice"}); !st[0].Enabled || ds[0].Name != "default" {
+			t.Errorf("alice's only device, an assigned token, is named %q and turns 2FA on: %v", ds[0].Name, st[0].Enabled)
 		}
 		if err := e.st.RetireToken(bg, "tester", "SN1"); err != nil {
 			t.Fatal(err)

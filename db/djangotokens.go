@@ -110,6 +110,7 @@ func (d *Django) toInventory(ctx context.Context, tx *sql.Tx, r *djangoRow, dev 
 	}
 	inv := *dev
 	inv.UserID, inv.User, inv.Confirmed, inv.Enabled, inv.Failures, inv.LastFailure, inv.LockedOut = 0, "", false, true, 0, time.Time{}, false
+	inv.Name = dev.Serial // its owner's "default" no more; handOutName names it again
 	if err := insertDeviceAs(ctx, tx, seal, id, 0, &inv); err != nil {
 		return 0, uniqueErr(err, dev)
 	}
@@ -117,14 +118,45 @@ func (d *Django) toInventory(ctx context.Context, tx *sql.Tx, r *djangoRow, dev 
 }
 
 // fromInventory gives an inventory token to a user as a confirmed
-// django-otp device, keeping its replay state.
+// django-otp device, keeping its replay state, under the name
+// handOutName gives it.
 func (d *Django) fromInventory(ctx context.Context, tx *sql.Tx, owner User, inv *devices.Device) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM main.devices WHERE id = ?", inv.ID); err != nil {
 		return err
 	}
 	dev := *inv
 	dev.Confirmed, dev.Enabled = true, true
+	if err := d.handOutName(ctx, tx, owner, &dev); err != nil {
+		return err
+	}
+	inv.Name = dev.Name
 	return d.insertDevice(ctx, tx, owner, &dev)
+}
+
+// djangoDefaultDevice is the name django-two-factor-auth's default_device
+// looks for: its login asks for a second factor only when the user has a
+// confirmed device of that name.
+const djangoDefaultDevice = "default"
+
+// handOutName names an inventory token that becomes owner's django-otp
+// device: `default` when none of owner's devices has that name, so that
+// two-factor-auth asks for the token at login (under any other name a
+// user's only token would protect nothing, and status would say
+// disabled); otherwise its serial, as in the inventory. An import names
+// the tokens it hands out in the service (service.djangoTokenNames), since
+// a store keeps the names it is given.
+func (d *Django) handOutName(ctx context.Context, tx *sql.Tx, owner User, dev *devices.Device) error {
+	dev.Name = dev.Serial
+	named := *dev
+	named.Name = djangoDefaultDevice
+	err := d.refuseDuplicateName(ctx, tx, owner.ID, &named, 0)
+	switch {
+	case err == nil:
+		dev.Name = djangoDefaultDevice
+	case !errors.Is(err, ErrExists):
+		return err
+	}
+	return nil
 }
 
 func (d *Django) AssignToken(ctx context.Context, actor, serial, user string) error {

@@ -54,6 +54,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opt ImportOptions) ([
 		}
 		items[i] = db.ImportItem{Origin: origin, Device: d}
 	}
+	if settings.Rules == devices.DjangoRules {
+		if err := s.djangoTokenNames(ctx, items, opt.ImportOptions); err != nil {
+			return nil, err
+		}
+	}
 	return s.store.ImportTokens(ctx, s.Actor, items, opt.ImportOptions)
 }
 

@@ -1,0 +1,77 @@
+package db_test
+
+import (
+	"testing"
+
+	"github.com/two-factor/two-factor/db"
+)
+
+// An inventory token assigned on a Django site is named "default" when
+// its new owner has no device of that name, so django-two-factor-auth
+// asks for it at login (its default_device); otherwise it keeps its
+// serial. Back in the inventory it is its serial again, and the next
+// owner's devices decide its name afresh.
+func TestDjangoAssignNamesTheTokenDefault(t *testing.T) {
+	forEachSchema(t, func(t *testing.T, e *djangoEnv) {
+		for _, u := range []string{"alice", "bob", "carol"} {
+			e.addUser(u)
+		}
+		e.mustAdd("bob", e.totp("default", []byte("12345678901234567890")))
+		for _, serial := range []string{"SN1", "SN2"} {
+			tok := e.totp("token "+serial, []byte("seed-of-"+serial+"-123456789"))
+			tok.Hardware, tok.Serial, tok.Confirmed = true, serial, false
+			if _, err := e.st.ImportTokens(bg, "tester", []db.ImportItem{{Origin: serial, Device: tok}}, db.ImportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		name := func(user, serial string) string {
+			t.Helper()
+			ds, err := e.st.Devices(bg, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range ds {
+				if d.Serial == serial {
+					return d.Name
+				}
+			}
+			t.Fatalf("%s has no token %s", user, serial)
+			return ""
+		}
+		enabled := func(user string) bool {
+			t.Helper()
+			st, err := e.st.Statuses(bg, []string{user})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st[0].Enabled
+		}
+		assign := func(serial, user string) {
+			t.Helper()
+			if err := e.st.AssignToken(bg, "tester", serial, user); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		assign("SN1", "alice")
+		if got := name("alice", "SN1"); got != "default" || !enabled("alice") {
+			t.Errorf("alice's only device, token SN1, is named %q (enabled %v): want default, enabled", got, enabled("alice"))
+		}
+		assign("SN2", "bob")
+		if got := name("bob", "SN2"); got != "SN2" {
+			t.Errorf("bob has a default device; his token SN2 is named %q, want its serial", got)
+		}
+		if err := e.st.UnassignToken(bg, "tester", "SN1"); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := e.st.Tokens(bg, db.TokenFilter{Unassigned: true})
+		if err != nil || len(inv) != 1 || inv[0].Name != "SN1" {
+			t.Errorf("SN1 back in the inventory: %+v %v (want it named by its serial)", inv, err)
+		}
+		assign("SN1", "carol")
+		if got := name("carol", "SN1"); got != "default" || !enabled("carol") {
+			t.Errorf("carol's only device, token SN1, is named %q: want default", got)
+		}
+		e.checkDjangoLoads(t)
+	})
+}
