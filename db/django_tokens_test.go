@@ -72,6 +72,16 @@ func TestDjangoAssignNamesTheTokenDefault(t *testing.T) {
 		if got := name("carol", "SN1"); got != "default" || !enabled("carol") {
 			t.Errorf("carol's only device, token SN1, is named %q: want default", got)
 		}
+		// The assignment is audited under the id the token now has in
+		// Django, the id its later verifications are audited under.
+		ds, err := e.st.Devices(bg, "carol")
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("carol's devices: %v %v", ds, err)
+		}
+		es, err := e.st.Audit(bg, db.AuditFilter{User: "carol", Action: "token.assign"})
+		if err != nil || len(es) != 1 || es[0].DeviceID != ds[0].ID || es[0].Device != "default" {
+			t.Errorf("the assignment's audit entry: %+v %v, want device %d named default", es, err, ds[0].ID)
+		}
 		e.checkDjangoLoads(t)
 	})
 }

@@ -120,17 +120,16 @@ func (d *Django) toInventory(ctx context.Context, tx *sql.Tx, r *djangoRow, dev 
 // fromInventory gives an inventory token to a user as a confirmed
 // django-otp device, keeping its replay state, under the name
 // handOutName gives it.
-func (d *Django) fromInventory(ctx context.Context, tx *sql.Tx, owner User, inv *devices.Device) error {
+func (d *Django) fromInventory(ctx context.Context, tx *sql.Tx, owner User, inv *devices.Device) (*devices.Device, error) {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM main.devices WHERE id = ?", inv.ID); err != nil {
-		return err
+		return nil, err
 	}
 	dev := *inv
 	dev.Confirmed, dev.Enabled = true, true
 	if err := d.handOutName(ctx, tx, owner, &dev); err != nil {
-		return err
+		return nil, err
 	}
-	inv.Name = dev.Name
-	return d.insertDevice(ctx, tx, owner, &dev)
+	return &dev, d.insertDevice(ctx, tx, owner, &dev)
 }
 
 // djangoDefaultDevice is the name django-two-factor-auth's default_device
@@ -180,10 +179,13 @@ func (d *Django) AssignToken(ctx context.Context, actor, serial, user string) er
 		if err != nil {
 			return err
 		}
-		if err := d.fromInventory(ctx, tx, u, inv); err != nil {
+		dev, err := d.fromInventory(ctx, tx, u, inv)
+		if err != nil {
 			return err
 		}
-		return d.side.audit(ctx, tx, AuditEntry{Actor: actor, Action: "token.assign", User: u.Name, DeviceID: inv.ID, Device: inv.Name, Outcome: "ok", Detail: "serial " + serial})
+		// Audited under the id it now has in Django, which later entries
+		// about it (verifications) carry too.
+		return d.side.audit(ctx, tx, AuditEntry{Actor: actor, Action: "token.assign", User: u.Name, DeviceID: dev.ID, Device: dev.Name, Outcome: "ok", Detail: "serial " + serial})
 	})
 }
 
