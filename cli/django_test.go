@@ -187,3 +187,47 @@ func TestDjangoBackupCodesSayHowTheyAreKept(t *testing.T) {
 		t.Fatalf("%d static tokens", n)
 	}
 }
+
+// `serve` on a Django site (--django PATH on its command line, or
+// TWO_FACTOR_DB=django:PATH as a systemd unit may set it) verifies logins
+// against the site's own devices under django-otp's rules, so PAM, HTTP
+// and RADIUS can guard a Django site's users: a code is accepted through
+// the socket once, and the site's row carries the step it was accepted at.
+func TestDjangoServeVerifiesTheSitesDevices(t *testing.T) {
+	for _, viaEnv := range []bool{false, true} {
+		h, site := djangoHarness(t)
+		h.now = time.Now() // the verifier process reads the real clock
+		key := []byte("12345678901234567890")
+		site.TOTP(t, site.User(t, "alice"), "default", true, key)
+		var p *process
+		if viaEnv {
+			h.setenv("TWO_FACTOR_DB", "django:"+site.Path)
+			p = h.startServe()
+		} else {
+			// As on a command line or in ExecStart: no store named
+			// otherwise, so serve must not fall back to its default one.
+			h.setenv("TWO_FACTOR_DB", "")
+			h.setenv("TWO_FACTOR_KEY_FILE", "")
+			p = h.startServe("--django", site.Path)
+		}
+		if want := "(store " + site.Path + ")"; !strings.Contains(p.logText(), want) {
+			t.Errorf("env %v: serve does not say it serves the Django database (%q):\n%s", viaEnv, want, p.logText())
+		}
+		g, err := otpcore.NewGenerator(otpcore.SHA1, key, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		step := time.Now().Unix() / 30
+		code := g.Code(uint64(step))
+		out, errs, c := h.exec("", "verify", "alice", code, "--socket", p.socket)
+		if c != ExitOK {
+			t.Fatalf("env %v: verify through serve on a Django site: exit %d %s%s\n%s", viaEnv, c, out, errs, p.logText())
+		}
+		if lastT := site.Count(t, "SELECT last_t FROM otp_totp_totpdevice WHERE name = 'default'"); int64(lastT) < step {
+			t.Errorf("env %v: the site's last_t is %d after a code of step %d", viaEnv, lastT, step)
+		}
+		if _, _, c := h.exec("", "verify", "alice", code, "--socket", p.socket); c != ExitRejected {
+			t.Errorf("env %v: the same code again through serve: exit %d", viaEnv, c)
+		}
+	}
+}

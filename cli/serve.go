@@ -73,19 +73,23 @@ and exits.`,
 				}
 			}
 			// serve is the system service: it never falls back to a
-			// store under HOME, only to the file's or the system's.
-			if a.dbPath == "" && a.env.Getenv("TWO_FACTOR_DB") == "" {
-				a.dbPath = cfg.DB
-			}
-			if a.keyPath == "" && a.env.Getenv("TWO_FACTOR_KEY_FILE") == "" {
-				a.keyPath = cfg.KeyFile
+			// store under HOME, only to the file's or the system's. A
+			// Django site's database (--django) brings its own side file
+			// and key.
+			if _, django := a.djangoTarget(); !django {
+				if a.dbPath == "" && a.env.Getenv("TWO_FACTOR_DB") == "" {
+					a.dbPath = cfg.DB
+				}
+				if a.keyPath == "" && a.env.Getenv("TWO_FACTOR_KEY_FILE") == "" {
+					a.keyPath = cfg.KeyFile
+				}
 			}
 			a.serving = true
 			svc, err := a.service(cmd)
 			if err != nil {
 				return err
 			}
-			dbPath, _, _ := a.paths()
+			dbPath := svc.Location()
 			if f.check {
 				if err := rad.load(); err != nil {
 					return err
