@@ -132,11 +132,6 @@ func (d *Django) fromInventory(ctx context.Context, tx *sql.Tx, owner User, inv 
 	return &dev, d.insertDevice(ctx, tx, owner, &dev)
 }
 
-// djangoDefaultDevice is the name django-two-factor-auth's default_device
-// looks for: its login asks for a second factor only when the user has a
-// confirmed device of that name.
-const djangoDefaultDevice = "default"
-
 // handOutName names an inventory token that becomes owner's django-otp
 // device: `default` when none of owner's devices has that name, so that
 // two-factor-auth asks for the token at login (under any other name a
@@ -147,11 +142,11 @@ const djangoDefaultDevice = "default"
 func (d *Django) handOutName(ctx context.Context, tx *sql.Tx, owner User, dev *devices.Device) error {
 	dev.Name = dev.Serial
 	named := *dev
-	named.Name = djangoDefaultDevice
+	named.Name = devices.DjangoDefaultName
 	err := d.refuseDuplicateName(ctx, tx, owner.ID, &named, 0)
 	switch {
 	case err == nil:
-		dev.Name = djangoDefaultDevice
+		dev.Name = devices.DjangoDefaultName
 	case !errors.Is(err, ErrExists):
 		return err
 	}

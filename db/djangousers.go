@@ -162,7 +162,7 @@ func (d *Django) Users(ctx context.Context) ([]UserSummary, error) {
 	}
 	q := "WITH " + d.djangoDevicesSQL() + `
 SELECT u.id, u.username, ` + joined + `, 0, count(d.user_id),
-	coalesce(sum(d.confirmed AND d.name = 'default'), 0), coalesce(sum(d.tokens), 0), 0,
+	coalesce(sum(d.confirmed AND d.name = '` + devices.DjangoDefaultName + `'), 0), coalesce(sum(d.tokens), 0), 0,
 	coalesce(max(d.failures), 0), max(d.failed_at), max(d.used_at)
 FROM ` + d.schema.userTable + ` u LEFT JOIN devs d ON d.user_id = u.id
 GROUP BY u.id ORDER BY u.username`
@@ -179,7 +179,7 @@ GROUP BY u.id ORDER BY u.username`
 func (d *Django) enabledSQL() string {
 	var parts []string
 	for _, t := range d.schema.present() {
-		parts = append(parts, fmt.Sprintf("EXISTS (SELECT 1 FROM dj.%s t WHERE t.user_id = u.id AND t.confirmed AND t.name = 'default')", t.name))
+		parts = append(parts, fmt.Sprintf("EXISTS (SELECT 1 FROM dj.%s t WHERE t.user_id = u.id AND t.confirmed AND t.name = '%s')", t.name, devices.DjangoDefaultName))
 	}
 	return "(" + strings.Join(parts, " OR ") + ")"
 }

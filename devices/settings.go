@@ -164,3 +164,19 @@ func (s *Settings) Map() map[string]string {
 func unknownSetting(key string) error {
 	return fmt.Errorf("unknown setting %q (known: %s)", key, strings.Join(SettingKeys(), ", "))
 }
+
+// DjangoDefaultName is the device name django-two-factor-auth looks for:
+// its login asks for a second factor only when the user has a confirmed
+// device of this name (default_device), of any kind.
+const DjangoDefaultName = "default"
+
+// TurnsTwoFactorOn reports whether d, alone, has its user asked for a
+// second factor under rules r: ours, a confirmed, enabled app or token;
+// django-two-factor-auth's, a confirmed device named DjangoDefaultName.
+// The user list, status and the user screen all count devices by it.
+func (d *Device) TurnsTwoFactorOn(r Rules) bool {
+	if r == DjangoRules {
+		return d.Confirmed && d.Name == DjangoDefaultName
+	}
+	return d.Kind.IsOTP() && d.Confirmed && d.Enabled
+}

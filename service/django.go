@@ -168,10 +168,6 @@ func djangoCandidates(u *db.Unit, ref string) ([]*devices.Device, string) {
 	return out, ""
 }
 
-// djangoDefaultName is the name django-two-factor-auth looks for: a user
-// whose confirmed device is named so has two-factor authentication on.
-const djangoDefaultName = "default"
-
 // djangoDeviceName is the name a new device gets on a Django site when the
 // admin chose none: the user's first TOTP device is `default`, so
 // two-factor-auth uses it (unless a device of that name exists already).
@@ -180,11 +176,11 @@ func djangoDeviceName(existing []*devices.Device, kind devices.Kind) string {
 		return ""
 	}
 	for _, d := range existing {
-		if d.Kind == devices.TOTP || d.Name == djangoDefaultName {
+		if d.Kind == devices.TOTP || d.Name == devices.DjangoDefaultName {
 			return ""
 		}
 	}
-	return djangoDefaultName
+	return devices.DjangoDefaultName
 }
 
 // djangoBackupName is the static device two-factor-auth makes for backup

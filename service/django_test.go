@@ -303,3 +303,40 @@ func TestDjangoResyncBeyondTheDriftColumn(t *testing.T) {
 		t.Fatal("the drift changed")
 	}
 }
+
+// The user screen's "2FA on" (UserDetail.Enabled, and the warning before
+// removing a device) follows the rule the user list and status follow on
+// a Django site: a confirmed device named default, of any kind; a user
+// whose only device has another name is not protected, whatever it is.
+func TestDjangoUserDetailAgreesWithStatus(t *testing.T) {
+	s := newDjangoSite(t, djangofixture.Schema113)
+	s.TOTP(t, s.User(t, "bob"), "my phone", true, keyA) // the notes' bob
+	carol := s.User(t, "carol")
+	s.TOTP(t, carol, "my phone", true, keyA)
+	s.Static(t, carol, devices.DjangoDefaultName, "abcdefgh") // a default of another kind
+	for _, c := range []struct {
+		user string
+		want bool
+	}{{"bob", false}, {"carol", true}} {
+		d, err := s.svc.UserDetail(ctx, c.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.svc.Status(ctx, []string{c.user})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Enabled() != c.want || st[0].Enabled != c.want {
+			t.Errorf("%s: detail says enabled %v, status %v; want %v", c.user, d.Enabled(), st[0].Enabled, c.want)
+		}
+	}
+	d, err := s.svc.UserDetail(ctx, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dd := range d.Devices {
+		if turns := d.TurnsOff(dd.ID, ActionRemove); turns != (dd.Name == devices.DjangoDefaultName) {
+			t.Errorf("removing carol's %q turns 2FA off: %v", dd.Name, turns)
+		}
+	}
+}

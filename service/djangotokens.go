@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
 )
 
 // djangoTokenNames names the tokens an import hands out on a Django site:
@@ -38,12 +39,12 @@ func (s *Service) djangoTokenNames(ctx context.Context, items []db.ImportItem, o
 		taken, seen := hasDefault[d.User]
 		if !seen {
 			var err error
-			if taken, err = s.hasDeviceNamed(ctx, d.User, djangoDefaultName); err != nil {
+			if taken, err = s.hasDeviceNamed(ctx, d.User, devices.DjangoDefaultName); err != nil {
 				return err
 			}
 		}
 		if !taken {
-			d.Name = djangoDefaultName
+			d.Name = devices.DjangoDefaultName
 		}
 		hasDefault[d.User] = true
 	}

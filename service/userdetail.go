@@ -42,10 +42,11 @@ type DeviceDetail struct {
 func (u *UserDetail) Supports(op Operation) error { return supportedUnder(u.Settings.Rules, op) }
 
 // Enabled reports whether the user has two-factor authentication on: a
-// confirmed, enabled app or token, by the same rule as the user list.
+// device that turns it on under the store's rules (devices.TurnsTwoFactorOn,
+// the rule the user list and status count by).
 func (u *UserDetail) Enabled() bool {
 	for _, d := range u.Devices {
-		if d.Kind.IsOTP() && d.Confirmed && d.Enabled {
+		if d.TurnsTwoFactorOn(u.Settings.Rules) {
 			return true
 		}
 	}
@@ -53,8 +54,8 @@ func (u *UserDetail) Enabled() bool {
 }
 
 // TurnsOff reports whether action on the device with id would turn the
-// user's two-factor authentication off: the device is their last
-// confirmed, enabled app or token and the action disables or removes it.
+// user's two-factor authentication off: the device is the last one that
+// turns it on (TurnsTwoFactorOn) and the action disables or removes it.
 // Every front end asks this before such a change, so the rule that
 // decides when to warn is the rule Enabled uses.
 func (u *UserDetail) TurnsOff(id int64, action DeviceAction) bool {
@@ -63,7 +64,7 @@ func (u *UserDetail) TurnsOff(id int64, action DeviceAction) bool {
 	}
 	counts := false
 	for _, d := range u.Devices {
-		if !(d.Kind.IsOTP() && d.Confirmed && d.Enabled) {
+		if !d.TurnsTwoFactorOn(u.Settings.Rules) {
 			continue
 		}
 		if d.ID != id {
