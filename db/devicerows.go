@@ -286,6 +286,11 @@ const loadSecretSQL = "SELECT secret, keyed_state FROM devices WHERE id = ?"
 // It returns the TOTP and HOTP devices read with their seed whose row
 // holds no usable keyed state, for apply to write one when they are saved.
 func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Device, keyedOnly bool) (keyless []*devices.Device, err error) {
+	defer func() {
+		if err != nil { // the caller never sees these devices: wipe them here
+			wipeSecrets(ds)
+		}
+	}()
 	for _, d := range ds {
 		var blob, state []byte
 		if err := q.QueryRowContext(ctx, loadSecretSQL, d.ID).Scan(&blob, &state); err != nil {
@@ -297,6 +302,9 @@ func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Dev
 				return nil, err
 			}
 			if d.Keyed != nil {
+				if loadHook != nil {
+					loadHook(d)
+				}
 				continue
 			}
 			usable = false // an older layout's: the seed serves, and a new state is written
@@ -309,6 +317,9 @@ func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Dev
 			return nil, fmt.Errorf("device %d (%s): %w", d.ID, d.Name, err)
 		}
 		d.Secret = plain
+		if loadHook != nil {
+			loadHook(d)
+		}
 		if d.Kind != devices.Backup {
 			continue
 		}
@@ -328,6 +339,18 @@ func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Dev
 		rows.Close()
 	}
 	return keyless, nil
+}
+
+// loadHook lets tests see each device loadSecrets has decrypted.
+var loadHook func(*devices.Device)
+
+// wipeSecrets wipes and drops the seeds and keyed states of ds.
+func wipeSecrets(ds []*devices.Device) {
+	for _, d := range ds {
+		clear(d.Secret)
+		clear(d.Keyed)
+		d.Secret, d.Keyed = nil, nil
+	}
 }
 
 // openKeyedState decrypts d's sealed keyed state in place in blob (the

@@ -229,3 +229,50 @@ func TestCheckKeyedStatesFindsAStateOfAnotherSeed(t *testing.T) {
 		t.Fatalf("CheckKeyedStates = %v, want ErrKeyedStateMismatch", err)
 	}
 }
+
+// A login that fails to read one of the user's devices (here its keyed
+// state no longer decrypts) leaves no decrypted state or seed of the
+// devices read before it in memory: loadSecrets wipes what it decrypted.
+func TestAFailedReadWipesTheSecretsAlreadyDecrypted(t *testing.T) {
+	s := newFixture(t).open(t)
+	addTOTP(t, s, "alice", "phone", seed)
+	addTOTP(t, s, "alice", "tablet", []byte("the tablet's seed 42"))
+	if _, err := s.db.Exec("UPDATE devices SET keyed_state = secret WHERE name = 'tablet'"); err != nil {
+		t.Fatal(err)
+	}
+	seal, err := s.currentSealer(ctx, s.db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, keyedOnly := range []bool{true, false} {
+		if !keyedOnly {
+			if _, err := s.db.Exec("UPDATE devices SET secret = x'00' WHERE name = 'tablet'"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ds, err := queryDevices(ctx, s.db, "ORDER BY d.id")
+		if err != nil || len(ds) != 2 {
+			t.Fatalf("devices: %v, %v", ds, err)
+		}
+		var held []byte
+		loadHook = func(d *devices.Device) {
+			if d == ds[0] {
+				held = d.Keyed
+				if !keyedOnly {
+					held = d.Secret
+				}
+			}
+		}
+		_, err = loadSecrets(ctx, s.db, seal, ds, keyedOnly)
+		loadHook = nil
+		if err == nil {
+			t.Fatalf("keyedOnly %v: the tampered device was read", keyedOnly)
+		}
+		if ds[0].Keyed != nil || ds[0].Secret != nil {
+			t.Errorf("keyedOnly %v: after the failure the first device still holds keyed %x, secret %x", keyedOnly, ds[0].Keyed, ds[0].Secret)
+		}
+		if len(held) == 0 || !bytes.Equal(held, make([]byte, len(held))) {
+			t.Errorf("keyedOnly %v: what was decrypted for the first device is not wiped: %x", keyedOnly, held)
+		}
+	}
+}
