@@ -144,38 +144,56 @@ const maxIDDigits = 20
 
 var (
 	seedAADs  = newAADBuffers(deviceAADPrefix, maxIDDigits)
-	keyedAADs = newAADBuffers(keyedAADPrefix, 1+8)
+	keyedAADs = newAADBuffers(keyedAADPrefix, 1+8+gcmNonceSize)
 )
 
-// keyedAADPrefix starts the associated data of a device's keyed HMAC
-// state (otpcore.AppendKeyedState), followed by the algorithm and the
-// device id as 8 bytes: another purpose than the seed's, so a seed's
-// ciphertext and a state's can never stand in for each other, nor one
-// device's for another's.
-const keyedAADPrefix = "two-factor device keyed hmac v1|"
+// gcmNonceSize is the nonce size of cipher.NewGCM, which newSealer uses.
+const gcmNonceSize = 12
 
-// appendKeyedTail appends what follows keyedAADPrefix for a device.
-func appendKeyedTail(dst []byte, id int64, alg otpcore.Algorithm) []byte {
-	return binary.BigEndian.AppendUint64(append(dst, byte(alg)), uint64(id))
+// keyedAADPrefix starts the associated data of a device's keyed HMAC
+// state (otpcore.AppendKeyedState), followed by the algorithm, the device
+// id as 8 bytes and the nonce of the sealed seed beside it: another
+// purpose than the seed's, so a seed's ciphertext and a state's can never
+// stand in for each other, nor one device's for another's; and bound to
+// that one sealing of the seed, so a state can never open beside another
+// seed (re-seeded, or an older copy put back), whatever statement wrote
+// the row. (v1 states, bound to no seed, are dropped by migration 8.)
+const keyedAADPrefix = "two-factor device keyed hmac v2|"
+
+// appendKeyedTail appends what follows keyedAADPrefix for a device whose
+// sealed seed is seedBlob (the row's secret); false if seedBlob is too
+// short to be one.
+func (s *sealer) appendKeyedTail(dst []byte, id int64, alg otpcore.Algorithm, seedBlob []byte) ([]byte, bool) {
+	if len(seedBlob) < 1+s.nonceSize {
+		return dst, false
+	}
+	dst = binary.BigEndian.AppendUint64(append(dst, byte(alg)), uint64(id))
+	return append(dst, seedBlob[1:1+s.nonceSize]...), true
 }
 
-// sealKeyed encrypts a device's keyed HMAC state.
-func (s *sealer) sealKeyed(id int64, alg otpcore.Algorithm, state []byte) ([]byte, error) {
+// sealKeyed encrypts a device's keyed HMAC state, bound to the sealed
+// seed it was made from.
+func (s *sealer) sealKeyed(id int64, alg otpcore.Algorithm, seedBlob, state []byte) ([]byte, error) {
 	if sealHook != nil {
 		sealHook(id)
 	}
-	return s.sealAAD(appendKeyedTail([]byte(keyedAADPrefix), id, alg), state)
+	aad, ok := s.appendKeyedTail([]byte(keyedAADPrefix), id, alg, seedBlob)
+	if !ok {
+		return nil, errUndecryptable
+	}
+	return s.sealAAD(aad, state)
 }
 
 // openKeyed decrypts a device's sealed keyed state in place: the state
 // overwrites blob's ciphertext, so blob must be the caller's own copy (a
 // row just read), no longer needed sealed. A login's decryption thus
-// allocates nothing.
-func (s *sealer) openKeyed(id int64, alg otpcore.Algorithm, blob []byte) ([]byte, error) {
+// allocates nothing. seedBlob is the sealed seed beside it (only its nonce
+// is read: the seed is not decrypted).
+func (s *sealer) openKeyed(id int64, alg otpcore.Algorithm, seedBlob, blob []byte) ([]byte, error) {
 	p := keyedAADs.get()
 	defer keyedAADs.put(p)
-	aad := appendKeyedTail((*p)[:len(keyedAADPrefix)], id, alg)
-	if len(blob) < 1+s.nonceSize {
+	aad, ok := s.appendKeyedTail((*p)[:len(keyedAADPrefix)], id, alg, seedBlob)
+	if !ok || len(blob) < 1+s.nonceSize {
 		return nil, errUndecryptable
 	}
 	ciphertext := blob[1+s.nonceSize:]

@@ -127,7 +127,7 @@ func insertDeviceAs(ctx context.Context, q querier, seal *sealer, id, userID int
 	if err := insertDeviceSealed(ctx, q, blob, id, userID, d); err != nil {
 		return err
 	}
-	return storeKeyedState(ctx, q, seal, d)
+	return storeKeyedState(ctx, q, seal, d, blob)
 }
 
 // sealSeed seals d's seed under id, refusing to store an empty one (a
@@ -165,7 +165,7 @@ func storeSecret(ctx context.Context, q querier, seal *sealer, d *devices.Device
 	if err != nil {
 		return err
 	}
-	state, err := sealedKeyedState(seal, d)
+	state, err := sealedKeyedState(seal, d, blob)
 	if err != nil {
 		return err
 	}
@@ -173,10 +173,10 @@ func storeSecret(ctx context.Context, q querier, seal *sealer, d *devices.Device
 	return err
 }
 
-// storeKeyedState writes the keyed state made from d's seed (NULL for a
-// device without one).
-func storeKeyedState(ctx context.Context, q querier, seal *sealer, d *devices.Device) error {
-	state, err := sealedKeyedState(seal, d)
+// storeKeyedState writes the keyed state made from d's seed, stored as
+// seedBlob (NULL for a device without one).
+func storeKeyedState(ctx context.Context, q querier, seal *sealer, d *devices.Device, seedBlob []byte) error {
+	state, err := sealedKeyedState(seal, d, seedBlob)
 	if err != nil {
 		return err
 	}
@@ -185,10 +185,11 @@ func storeKeyedState(ctx context.Context, q querier, seal *sealer, d *devices.De
 }
 
 // sealedKeyedState is d's HMAC keyed with its seed (otpcore's keyed
-// state), sealed under d's id and algorithm; nil (stored as NULL) for a
-// device that does not compute codes, or a build that cannot restore
-// keyed states: its logins key from the seed.
-func sealedKeyedState(seal *sealer, d *devices.Device) ([]byte, error) {
+// state), sealed under d's id and algorithm and bound to seedBlob, the
+// seed sealed beside it; nil (stored as NULL) for a device that does not
+// compute codes, or a build that cannot restore keyed states: its logins
+// key from the seed.
+func sealedKeyedState(seal *sealer, d *devices.Device, seedBlob []byte) ([]byte, error) {
 	if !d.Kind.IsOTP() {
 		return nil, nil
 	}
@@ -201,7 +202,7 @@ func sealedKeyedState(seal *sealer, d *devices.Device) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("device %q: %w", d.Name, err)
 	}
-	return seal.sealKeyed(d.ID, d.Algorithm, state)
+	return seal.sealKeyed(d.ID, d.Algorithm, seedBlob, state)
 }
 
 // updateDeviceSQL writes a device's configuration and state back. The
@@ -298,7 +299,7 @@ func loadSecrets(ctx context.Context, q querier, seal *sealer, ds []*devices.Dev
 		}
 		usable := d.Kind.IsOTP() && state != nil && otpcore.KeyedStatesSupported(d.Algorithm)
 		if keyedOnly && usable {
-			if d.Keyed, err = openKeyedState(seal, d, state); err != nil {
+			if d.Keyed, err = openKeyedState(seal, d, blob, state); err != nil {
 				return nil, err
 			}
 			if d.Keyed != nil {
@@ -356,8 +357,8 @@ func wipeSecrets(ds []*devices.Device) {
 // openKeyedState decrypts d's sealed keyed state in place in blob (the
 // row's buffer; see sealer.openKeyed): nil if, though authentic, it is not
 // of the length this build restores.
-func openKeyedState(seal *sealer, d *devices.Device, blob []byte) ([]byte, error) {
-	state, err := seal.openKeyed(d.ID, d.Algorithm, blob)
+func openKeyedState(seal *sealer, d *devices.Device, seedBlob, blob []byte) ([]byte, error) {
+	state, err := seal.openKeyed(d.ID, d.Algorithm, seedBlob, blob)
 	if err != nil {
 		return nil, fmt.Errorf("device %d (%s): keyed state: %w", d.ID, d.Name, err)
 	}

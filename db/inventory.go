@@ -96,9 +96,9 @@ type preparedToken struct {
 // storeImportedKeyedState writes the keyed state prepared for p outside
 // the lock, or seals one now if p's id changed under the lock (a
 // provisional id taken meanwhile), as its seed was.
-func storeImportedKeyedState(ctx context.Context, tx querier, seal *sealer, p *preparedToken, d *devices.Device) error {
+func storeImportedKeyedState(ctx context.Context, tx querier, seal *sealer, p *preparedToken, d *devices.Device, seedBlob []byte) error {
 	if p.blob == nil || p.id != d.ID {
-		return storeKeyedState(ctx, tx, seal, d)
+		return storeKeyedState(ctx, tx, seal, d, seedBlob)
 	}
 	_, err := tx.ExecContext(ctx, "UPDATE devices SET keyed_state = ? WHERE id = ?", p.state, d.ID)
 	return err
@@ -153,7 +153,7 @@ func (s *SQLite) prepareImport(ctx context.Context, items []ImportItem, opt Impo
 			}
 			as := *d // the state is bound to the id it will have
 			as.ID = p.id
-			if p.state, err = sealedKeyedState(plan.seal, &as); err != nil {
+			if p.state, err = sealedKeyedState(plan.seal, &as, p.blob); err != nil {
 				return nil, err
 			}
 		}
@@ -320,7 +320,7 @@ func (s *SQLite) commitImport(ctx context.Context, actor string, plan *importPla
 				nextID++
 				r.Action = ImportAdded
 			}
-			if err := storeImportedKeyedState(ctx, tx, seal, p, d); err != nil {
+			if err := storeImportedKeyedState(ctx, tx, seal, p, d, blob); err != nil {
 				return where(err)
 			}
 			if d.Serial == "" {

@@ -63,7 +63,7 @@ func checkKeyedState(seal *sealer, id int64, algName string, blob, sealedState [
 		return err
 	}
 	defer clear(seed)
-	state, err := seal.openKeyed(id, alg, sealedState)
+	state, err := seal.openKeyed(id, alg, blob, sealedState)
 	if err != nil {
 		return fmt.Errorf("keyed state: %w", err)
 	}

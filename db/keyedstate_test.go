@@ -2,7 +2,9 @@ package db
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,9 +218,13 @@ func TestCheckKeyedStatesFindsAStateOfAnotherSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var seedBlob []byte
+	if err := s.db.QueryRow("SELECT secret FROM devices WHERE id = ?", d.ID).Scan(&seedBlob); err != nil {
+		t.Fatal(err)
+	}
 	other := *d
 	other.Secret = []byte("not the stored seed!")
-	blob, err := sealedKeyedState(seal, &other)
+	blob, err := sealedKeyedState(seal, &other, seedBlob)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,5 +280,76 @@ func TestAFailedReadWipesTheSecretsAlreadyDecrypted(t *testing.T) {
 		if len(held) == 0 || !bytes.Equal(held, make([]byte, len(held))) {
 			t.Errorf("keyedOnly %v: what was decrypted for the first device is not wiped: %x", keyedOnly, held)
 		}
+	}
+}
+
+// A keyed state is bound to the very seed ciphertext it was made beside,
+// not only to its device: after a re-seed, the device's old state (sealed
+// properly, for this device and algorithm, as a copy of the store from
+// before would hold it) put back beside the new seed does not open, so a
+// login can never accept the codes of a seed the store no longer shows.
+func TestAnOldKeyedStateDoesNotOpenBesideANewSeed(t *testing.T) {
+	s := newFixture(t).open(t)
+	addTOTP(t, s, "alice", "phone", seed)
+	var old []byte
+	if err := s.db.QueryRow("SELECT keyed_state FROM devices").Scan(&old); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Update(ctx, "admin", "alice", func(u *Unit) error {
+		u.Devices[0].Secret = []byte("a brand new seed 123")
+		u.Save(u.Devices[0])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec("UPDATE devices SET keyed_state = ?", old); err != nil {
+		t.Fatal(err)
+	}
+	err = loginUnit(t, s, "alice", func(_ *Unit, d *devices.Device) {
+		if bytes.Equal(d.Keyed, keyedStateOf(t, seed)) {
+			t.Error("the login got the old seed's keyed state beside the new seed")
+		}
+	})
+	if err == nil || !strings.Contains(err.Error(), "does not decrypt") {
+		t.Errorf("login error %v, want the old state refused", err)
+	}
+	if _, err := s.CheckKeyedStates(ctx); err == nil {
+		t.Error("CheckKeyedStates passed an old state beside a new seed")
+	}
+}
+
+// A store of schema 7 holds keyed states bound to no seed (v1): migration
+// 8 drops them, so its logins do not fail on states that no longer open,
+// and each device gets a bound state at its next login.
+func TestUnboundKeyedStatesAreDroppedAndRemadeAtTheNextLogin(t *testing.T) {
+	f := newFixture(t)
+	s := f.open(t)
+	d := addTOTP(t, s, "alice", "phone", seed)
+	seal, err := s.currentSealer(ctx, s.db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1AAD := binary.BigEndian.AppendUint64(append([]byte("two-factor device keyed hmac v1|"), byte(otpcore.SHA1)), uint64(d.ID))
+	v1, err := seal.sealAAD(v1AAD, keyedStateOf(t, seed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec("PRAGMA user_version = 7"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec("UPDATE devices SET keyed_state = ?", v1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = f.open(t)
+	if n := keyedStateCount(t, s); n != 0 {
+		t.Fatalf("%d unbound keyed state(s) left after the migration", n)
+	}
+	if err := loginUnit(t, s, "alice", func(u *Unit, d *devices.Device) { u.Save(d) }); err != nil {
+		t.Fatalf("the first login after the migration: %v", err)
+	}
+	if n, err := s.CheckKeyedStates(ctx); err != nil || n != 1 {
+		t.Fatalf("after the login: CheckKeyedStates = %d, %v; want 1 bound state", n, err)
 	}
 }

@@ -198,8 +198,9 @@ func reseal(ctx context.Context, tx *sql.Tx, old, next *sealer) (int, error) {
 			if err != nil {
 				return 0, fmt.Errorf("device %d: %w", r.id, err)
 			}
-			open := func(id int64, b []byte) ([]byte, error) { return old.openKeyed(id, alg, b) }
-			seal := func(id int64, p []byte) ([]byte, error) { return next.sealKeyed(id, alg, p) }
+			// bound to the old sealing of the seed, and now to the new
+			open := func(id int64, b []byte) ([]byte, error) { return old.openKeyed(id, alg, r.blob, b) }
+			seal := func(id int64, p []byte) ([]byte, error) { return next.sealKeyed(id, alg, blob, p) }
 			if state, err = resealWith(r.id, r.state, open, seal); err != nil {
 				return 0, fmt.Errorf("device %d: keyed state: %w", r.id, err)
 			}

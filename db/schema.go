@@ -149,6 +149,14 @@ WHEN NEW.keyed_state IS NOT NULL AND NEW.keyed_state IS OLD.keyed_state
 	AND (NEW.secret IS NOT OLD.secret OR NEW.algorithm IS NOT OLD.algorithm)
 BEGIN UPDATE devices SET keyed_state = NULL WHERE id = NEW.id; END;
 `,
+	// 8 (keyed state bound to its seed): a keyed state's associated data
+	// now includes the nonce of the sealed seed beside it (v2, see
+	// keyedAADPrefix), so an old state put back beside a new seed never
+	// opens. The v1 states, bound to no seed, are dropped; each device
+	// gets a v2 state at its next login, as rows of older stores do.
+	`
+UPDATE devices SET keyed_state = NULL;
+`,
 }
 
 // SchemaVersion is the schema this build writes.

@@ -51,16 +51,17 @@ func (u *Unit) secretChanged(d *devices.Device) bool {
 }
 
 // storeSecrets writes what d's save needs of its secrets: the seed and
-// its keyed state when the seed changed; the keyed state alone when the
-// row had none.
+// its keyed state when the seed changed or the row had no keyed state.
 func (u *Unit) storeSecrets(ctx context.Context, tx querier, seal *sealer, d *devices.Device) error {
 	if u.secretChanged(d) {
 		u.keyless = slices.DeleteFunc(u.keyless, func(k *devices.Device) bool { return k == d })
 		return storeSecret(ctx, tx, seal, d)
 	}
 	if i := slices.Index(u.keyless, d); i >= 0 && len(d.Secret) > 0 {
+		// The seed is sealed again with it: a state is bound to the
+		// sealing of the seed it is stored beside.
 		u.keyless = slices.Delete(u.keyless, i, i+1)
-		return storeKeyedState(ctx, tx, seal, d)
+		return storeSecret(ctx, tx, seal, d)
 	}
 	return nil
 }

@@ -98,7 +98,7 @@ func (s *SQLite) shadowDeviceWork(ctx context.Context, tx querier) {
 	var blob, state []byte
 	tx.QueryRowContext(ctx, loadSecretSQL, noDevice).Scan(&blob, &state)
 	if seal, err := s.currentSealer(ctx, tx, false); err == nil {
-		seal.openKeyed(noDevice, otpcore.SHA1, bytes.Clone(shadowCiphertext)) // opened in place, like a row read
+		seal.openKeyed(noDevice, otpcore.SHA1, shadowCiphertext, bytes.Clone(shadowCiphertext)) // opened in place, like a row read
 	}
 	tx.ExecContext(ctx, updateDeviceSQL, nil, "", nil, "", "", 0, false, false, 0, nil, nil, 0, 0, nil, false, nil, noDevice)
 }
