@@ -353,3 +353,24 @@ func TestUnboundKeyedStatesAreDroppedAndRemadeAtTheNextLogin(t *testing.T) {
 		t.Fatalf("after the login: CheckKeyedStates = %d, %v; want 1 bound state", n, err)
 	}
 }
+
+// The trigger drops a keyed state whose device's algorithm is changed by
+// a statement that does not write the state (the state is bound to the
+// algorithm, so it would no longer open): logins fall back to the seed.
+func TestAKeyedStateFollowsItsAlgorithm(t *testing.T) {
+	s := newFixture(t).open(t)
+	addTOTP(t, s, "alice", "phone", seed)
+	if _, err := s.db.Exec("UPDATE devices SET algorithm = 'SHA256'"); err != nil {
+		t.Fatal(err)
+	}
+	if n := keyedStateCount(t, s); n != 0 {
+		t.Fatalf("an algorithm changed alone left %d keyed state(s) behind", n)
+	}
+	if err := loginUnit(t, s, "alice", func(_ *Unit, d *devices.Device) {
+		if !bytes.Equal(d.Secret, seed) || d.Keyed != nil {
+			t.Errorf("login got secret %x, keyed %x; want the seed", d.Secret, d.Keyed)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

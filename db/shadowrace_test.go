@@ -12,8 +12,8 @@ import (
 // its output on a wrong tag, and a keyed state opens in place), or
 // concurrent logins on two stores in one process (two verifiers, tests in
 // parallel) race on it. The shared text is given a pattern here so that a
-// write, even of the bytes already there, shows. Also run with -race for
-// the pooled associated-data buffers.
+// write, even of the bytes already there, shows. Real logins run beside
+// them: run with -race for the pooled associated-data buffers.
 func TestUnknownNameLoginsNeverWriteTheSharedDummyCiphertext(t *testing.T) {
 	saved := shadowCiphertext
 	t.Cleanup(func() { shadowCiphertext = saved })
@@ -27,6 +27,7 @@ func TestUnknownNameLoginsNeverWriteTheSharedDummyCiphertext(t *testing.T) {
 	for _, s := range stores {
 		addTOTP(t, s, "alice", "phone", seed) // a key, so the dummy decrypts
 	}
+	want := keyedStateOf(t, seed)
 	var wg sync.WaitGroup
 	for i, s := range stores {
 		wg.Add(1)
@@ -34,6 +35,18 @@ func TestUnknownNameLoginsNeverWriteTheSharedDummyCiphertext(t *testing.T) {
 			defer wg.Done()
 			for j := range 20 {
 				if err := s.UpdateAnyName(ctx, "login", fmt.Sprintf("nobody-%d-%d", i, j), func(*Unit) error { return nil }); err != nil {
+					t.Error(err)
+					return
+				}
+				// and a real login's state, through the same pooled
+				// associated-data buffers
+				err := s.UpdateAnyName(ctx, "login", "alice", func(u *Unit) error {
+					if d := u.Devices[0]; !bytes.Equal(d.Keyed, want) {
+						return fmt.Errorf("store %d: login read keyed state %x, want %x", i, d.Keyed, want)
+					}
+					return nil
+				})
+				if err != nil {
 					t.Error(err)
 					return
 				}
