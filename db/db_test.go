@@ -326,6 +326,16 @@ func checkSecret(t *testing.T, s *SQLite, user string, want []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// and a login opens the keyed state of that seed, sealed beside it
+	err = s.UpdateAnyName(ctx, "t", user, func(u *Unit) error {
+		if !bytes.Equal(u.Devices[0].Keyed, keyedStateOf(t, want)) {
+			t.Errorf("%s's login does not get the keyed state of the seed", user)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestFailedRekeyLeavesEverythingAsItWas(t *testing.T) {
