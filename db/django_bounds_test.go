@@ -1,8 +1,10 @@
 package db_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/internal/djangofixture"
@@ -90,4 +92,41 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// A write refused because Django holds the site database's lock (a login
+// being saved, or a long admin transaction) changes neither file and
+// says so: the error names the site's database and Django, where it used
+// to blame "another two-factor" writing to the side file.
+func TestDjangoBusySiteIsNamedInTheError(t *testing.T) {
+	e := newDjangoEnv(t, djangofixture.Schema113)
+	e.addUser("alice")
+	e.mustAdd("alice", e.totp("default", []byte("12345678901234567890")))
+	short, err := db.OpenDjango(bg, e.path, db.Options{KeyFile: e.path + ".two-factor.key", BusyTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer short.Close()
+	tx, err := e.raw.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec("UPDATE auth_user SET email = 'held@example.com'"); err != nil {
+		t.Fatal(err)
+	}
+	before := e.fileSums()
+	err = short.Update(bg, "tester", "alice", func(u *db.Unit) error {
+		d, _ := u.Find("default")
+		d.Failures++
+		u.Save(d)
+		u.Audit("device.verify", d, "rejected", "")
+		return nil
+	})
+	if !errors.Is(err, db.ErrLocked) || !strings.Contains(err.Error(), e.path+" ") || !strings.Contains(err.Error(), "Django") {
+		t.Fatalf("a write while Django holds the lock: %v", err)
+	}
+	if e.fileSums() != before {
+		t.Fatal("the refused write changed a file")
+	}
 }
