@@ -296,10 +296,15 @@ func (v *valueReader) time(col string) time.Time {
 }
 
 // key decodes a hex key, upper or lower case (django-otp accepts both).
+// A key that is not hex (Django's ORM stores any text) reads as no key:
+// the device then accepts no code (as one with an empty key), where
+// refusing the row would lock the user's every device, and the admin's
+// removal of it, out of two-factor. Saves never write the key back
+// unless it changed, so the row keeps what it holds.
 func (v *valueReader) key() []byte {
 	k, err := hex.DecodeString(v.str("key"))
-	if err != nil && v.err == nil {
-		v.err = fmt.Errorf("column key is not hex (django-otp keys are hex-encoded)")
+	if err != nil {
+		return nil
 	}
 	return k
 }

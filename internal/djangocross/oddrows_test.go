@@ -12,6 +12,7 @@ import (
 
 	"github.com/two-factor/two-factor/internal/djangosite"
 	"github.com/two-factor/two-factor/otpcore"
+	"github.com/two-factor/two-factor/service"
 )
 
 // oddDevice is a TOTP device whose row holds a value Django's ORM lets in
@@ -129,4 +130,38 @@ func emptyKeyCode(c int64) string {
 	off := sum[len(sum)-1] & 0xf
 	v := binary.BigEndian.Uint32(sum[off:]) & 0x7fffffff
 	return fmt.Sprintf("%06d", v%1_000_000)
+}
+
+// TestBrokenKeyRowLocksNobodyOut: a leftover unconfirmed TOTP row whose
+// key is not hex (Django's ORM stores any text; its logins never try an
+// unconfirmed device) does not stop two-factor from listing the user's
+// devices, accepting their backup token as Django's match_token does,
+// generating new tokens, or removing the broken row. Before, every read
+// of the user failed on that row, so the admin could not even remove it.
+func TestBrokenKeyRowLocksNobodyOut(t *testing.T) {
+	site := djangosite.New(t)
+	svc := open(t, site)
+	ctx := context.Background()
+	for _, u := range []string{"ann", "ben"} {
+		site.CreateUser(u)
+		d := site.AddTOTP(u, djangosite.TOTP{Name: "half-enrolled", Unconfirmed: true})
+		site.SQL("UPDATE otp_totp_totpdevice SET key = 'not hex at all' WHERE id = ?", d.ID)
+		site.AddStatic(u, "backup", "abcdefgh", "ijklmnop")
+	}
+	if got := djangoMatch(t, site, "ann", "abcdefgh"); got == "" {
+		t.Fatal("Django refused ann's backup token")
+	}
+	ds, err := svc.Devices(ctx, "ben")
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("ben's devices: %v %v", ds, err)
+	}
+	if r, err := svc.Verify(ctx, "ben", "", "abcdefgh"); err != nil || !r.Accepted() {
+		t.Fatalf("ben's backup token: %+v %v", r, err)
+	}
+	if _, err := svc.ChangeDevice(ctx, "ben", "half-enrolled", service.ActionRemove, ""); err != nil {
+		t.Fatalf("removing the broken row: %v", err)
+	}
+	if n := site.SQL("SELECT count(*) FROM otp_totp_totpdevice WHERE key = 'not hex at all'")[0][0]; n != float64(1) && n != int64(1) {
+		t.Fatalf("broken rows left: %v (want ann's only)", n)
+	}
 }
