@@ -33,11 +33,9 @@ import (
 // djangoVerify is Verify's dispatch under DjangoRules. ok reports a match;
 // a non-nil error is a device that cannot verify at all.
 func (d *Device) djangoVerify(code string, now time.Time, p Policy) (Result, bool, error) {
-	if d.Kind.IsOTP() && len(d.Secret) == 0 && len(d.Keyed) == 0 {
-		// A row with an empty key (Django's ORM stores one without a
-		// word): django-otp would accept the code anyone can compute from
-		// it; we accept nothing from it, and it counts a failure like any
-		// wrong code, so that the user's other devices are still tried.
+	if d.Kind.IsOTP() && !d.djangoUsable() {
+		// It counts a failure like any wrong code, and the user's other
+		// devices are still tried.
 		return Result{}, false, nil
 	}
 	switch d.Kind {
@@ -49,6 +47,21 @@ func (d *Device) djangoVerify(code string, now time.Time, p Policy) (Result, boo
 		return d.djangoStatic(code)
 	}
 	return Result{}, false, fmt.Errorf("device kind %q cannot verify codes", string(d.Kind))
+}
+
+// djangoUsable reports whether a TOTP or HOTP device read from a Django
+// site can be verified here. Django's ORM stores rows its forms never make
+// (the columns' CHECKs only ask for >= 0), and on those django-otp either
+// fails (a step of 0 divides by zero), crawls and accepts almost any code
+// (a tolerance beyond the SmallIntegerField: 2e9 steps either side), or
+// accepts the code anyone can compute (an empty key, or one that is not
+// hex, which the store reads as empty). Such a device accepts nothing
+// here.
+func (d *Device) djangoUsable() bool {
+	return (len(d.Secret) > 0 || len(d.Keyed) > 0) &&
+		d.Digits >= otpcore.MinDigits && d.Digits <= otpcore.MaxDigits &&
+		d.Tolerance >= 0 && d.Tolerance <= djangoMaxSmallUint &&
+		(d.Kind != TOTP || d.Step >= 1)
 }
 
 func (d *Device) djangoTOTP(code string, now time.Time, p Policy) (Result, bool, error) {
