@@ -5,8 +5,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/binary"
-	"fmt"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 
