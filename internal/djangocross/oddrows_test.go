@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/internal/djangosite"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/service"
@@ -163,5 +165,40 @@ func TestBrokenKeyRowLocksNobodyOut(t *testing.T) {
 	}
 	if n := site.SQL("SELECT count(*) FROM otp_totp_totpdevice WHERE key = 'not hex at all'")[0][0]; n != float64(1) && n != int64(1) {
 		t.Fatalf("broken rows left: %v (want ann's only)", n)
+	}
+}
+
+// TestThrottleStampWithOffsetReadAlike: a throttling timestamp stored with
+// an offset (Django reads "…+01:00" as that instant) throttles two-factor
+// exactly when it throttles Django: a failure an hour ago in +01:00 text
+// written as the local time of a site at UTC+1 does not throttle either,
+// one a second ago does throttle both.
+func TestThrottleStampWithOffsetReadAlike(t *testing.T) {
+	site := djangosite.New(t)
+	svc := open(t, site)
+	ctx := context.Background()
+	plus1 := time.FixedZone("", 3600)
+	for _, c := range []struct {
+		user      string
+		ago       time.Duration
+		throttled bool
+	}{{"recent", time.Second, true}, {"old", 10 * time.Minute, false}} {
+		site.CreateUser(c.user)
+		d := site.AddTOTP(c.user, djangosite.TOTP{})
+		stamp := time.Now().Add(-c.ago).In(plus1).Format("2006-01-02 15:04:05.000000-07:00")
+		site.SQL("UPDATE otp_totp_totpdevice SET throttling_failure_count = 3, throttling_failure_timestamp = ? WHERE id = ?", stamp, d.ID)
+		code := totpCode(t, d.Key, nowStep())
+		r, err := svc.Verify(ctx, c.user, "", code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Outcome == devices.Throttled; got != c.throttled {
+			t.Errorf("%s (%s): two-factor says %s", c.user, stamp, r.Outcome)
+		}
+		// Django, on the next step's code (the first may have been used).
+		site.SQL("UPDATE otp_totp_totpdevice SET throttling_failure_count = 3, throttling_failure_timestamp = ? WHERE id = ?", stamp, d.ID)
+		if ok := djangoVerify(t, site, c.user, d, totpCode(t, d.Key, nowStep()+1)); ok == c.throttled {
+			t.Errorf("%s (%s): Django accepted=%v", c.user, stamp, ok)
+		}
 	}
 }
