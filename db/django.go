@@ -103,6 +103,7 @@ func OpenDjango(ctx context.Context, djangoPath string, opt Options) (*Django, e
 		return nil, err
 	}
 	side.watchSQL = []string{"PRAGMA main.data_version", "PRAGMA dj.data_version"}
+	side.djangoSite = djangoPath
 	return &Django{side: side, path: djangoPath, schema: schema, now: opt.Now}, nil
 }
 

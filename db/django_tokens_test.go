@@ -1,9 +1,14 @@
 package db_test
 
 import (
+	"encoding/hex"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/two-factor/two-factor/db"
+	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/internal/djangofixture"
 )
 
 // An inventory token assigned on a Django site is named "default" when
@@ -84,4 +89,35 @@ func TestDjangoAssignNamesTheTokenDefault(t *testing.T) {
 		}
 		e.checkDjangoLoads(t)
 	})
+}
+
+// import --replace of a token that is a device of a Django user (assigned,
+// used by the site's logins) is refused, naming the user, and the whole
+// import with it: neither file changes, the site's key and last_t stay.
+func TestDjangoImportReplaceOfAnAssignedTokenChangesNothing(t *testing.T) {
+	e := newDjangoEnv(t, djangofixture.Schema113)
+	e.addUser("alice")
+	tok := func(serial, seed string) *devices.Device {
+		d := e.totp("token "+serial, []byte(seed))
+		d.Hardware, d.Serial, d.Confirmed = true, serial, false
+		return d
+	}
+	first := tok("SN1", "first-seed-of-SN1-12")
+	first.User = "alice"
+	if _, err := e.st.ImportTokens(bg, "tester", []db.ImportItem{{Origin: "l1", Device: first}}, db.ImportOptions{Assign: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.exec("UPDATE otp_totp_totpdevice SET last_t = 59000000") // a login Django accepted
+	before := e.fileSums()
+	items := []db.ImportItem{{Origin: "l1", Device: tok("SN2", "seed-of-SN2-12345678")}, {Origin: "l2", Device: tok("SN1", "second-seed-of-SN1-1")}}
+	_, err := e.st.ImportTokens(bg, "tester", items, db.ImportOptions{Replace: true})
+	if !errors.Is(err, db.ErrUnavailable) || !strings.Contains(err.Error(), "alice") || !strings.Contains(err.Error(), "SN1") {
+		t.Fatalf("replacing alice's token: %v", err)
+	}
+	if e.fileSums() != before {
+		t.Fatal("the refused import changed a file")
+	}
+	if n := e.count("SELECT count(*) FROM otp_totp_totpdevice WHERE key = ? AND last_t = 59000000", hex.EncodeToString([]byte("first-seed-of-SN1-12"))); n != 1 {
+		t.Fatal("alice's device changed")
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/otpcore"
@@ -59,9 +60,10 @@ func (d *Django) readTable(ctx context.Context, q querier, t *djangoTable, where
 		if djangoDatetimes[c] {
 			sel[i] = "CAST(t." + c + " AS TEXT)"
 		}
+		sel[i] = boundedColumn(sel[i])
 	}
-	query := fmt.Sprintf("SELECT t.id, t.user_id, u.username, %s, %s FROM dj.%s t JOIN %s u ON u.id = t.user_id LEFT JOIN main.devices x ON x.id = t.id * 10 + %d WHERE %s",
-		strings.Join(sel, ", "), extrasColumns, t.name, d.schema.userTable, t.digit, where)
+	query := fmt.Sprintf("SELECT t.id, t.user_id, %s, %s, %s FROM dj.%s t JOIN %s u ON u.id = t.user_id LEFT JOIN main.devices x ON x.id = t.id * 10 + %d WHERE %s",
+		shownUserName("u.username"), strings.Join(sel, ", "), extrasColumns, t.name, d.schema.userTable, t.digit, where)
 	rs, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -86,6 +88,9 @@ func (d *Django) readTable(ctx context.Context, q querier, t *djangoTable, where
 			return nil, err
 		}
 		for i, c := range cols {
+			if tooLong(raw[i]) {
+				return nil, fmt.Errorf("%s row %d: column %s holds more than %d characters, far more than Django's column does", t.name, r.id, c, maxSiteColumnChars)
+			}
 			r.values[c] = raw[i]
 		}
 		dev, err := djangoDevice(r)
@@ -118,14 +123,57 @@ func (d *Django) readTable(ctx context.Context, q querier, t *djangoTable, where
 	return out, nil
 }
 
+// Bounds on reading the site's rows, which are outside input: Django's
+// forms keep every column far below these (a user name 150 characters, a
+// device name 64, a key 80, a static token 16; two-factor-auth makes ten
+// tokens), but its ORM and a database shell store whatever they are given.
+const (
+	maxSiteColumnChars = 1024 // a device row's value; more is refused
+	maxShownUserChars  = 256  // a user name as listed; more is cut and marked
+	// maxStaticTokenChars: a longer token is read cut at one character
+	// more, which still never equals a code (at most 256 characters).
+	maxStaticTokenChars = 257
+	maxStaticTokens     = 1000 // per device; more is refused
+)
+
+// boundedColumn reads at most one character (or byte) more than
+// maxSiteColumnChars of a text or blob value, so tooLong can tell.
+func boundedColumn(expr string) string {
+	return fmt.Sprintf("CASE WHEN typeof(%[1]s) IN ('text', 'blob') THEN substr(%[1]s, 1, %[2]d) ELSE %[1]s END", expr, maxSiteColumnChars+1)
+}
+
+// tooLong reports a value read through boundedColumn that was cut.
+func tooLong(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return utf8.RuneCountInString(x) > maxSiteColumnChars
+	case []byte:
+		return len(x) > maxSiteColumnChars
+	}
+	return false
+}
+
+// shownUserName is a user name for display, cut short and marked when
+// longer than maxShownUserChars: a name so long is not one Django's forms
+// made, and listing it whole would flood the screen. Only lists and
+// device owners use it; a user is always looked up by the full name typed.
+func shownUserName(expr string) string {
+	return fmt.Sprintf("CASE WHEN length(%[1]s) > %[2]d THEN substr(%[1]s, 1, %[2]d) || '…' ELSE %[1]s END", expr, maxShownUserChars)
+}
+
 func readStaticTokens(ctx context.Context, q querier, dev *devices.Device, r *djangoRow) error {
-	rs, err := q.QueryContext(ctx, "SELECT id, token FROM dj.otp_static_statictoken WHERE device_id = ? ORDER BY id", r.id)
+	rs, err := q.QueryContext(ctx, fmt.Sprintf("SELECT id, substr(token, 1, %d) FROM dj.otp_static_statictoken WHERE device_id = ? ORDER BY id LIMIT %d",
+		maxStaticTokenChars, maxStaticTokens+1), r.id)
 	if err != nil {
 		return err
 	}
 	defer rs.Close()
 	dev.Codes = nil
 	for rs.Next() {
+		if len(dev.Codes) == maxStaticTokens {
+			return fmt.Errorf("otp_static_staticdevice row %d has more than %d static tokens; two-factor reads at most %d (two-factor-auth makes %d)",
+				r.id, maxStaticTokens, maxStaticTokens, devices.DjangoTokenCount)
+		}
 		var c devices.BackupCode
 		if err := rs.Scan(&c.ID, &c.Plain); err != nil {
 			return err
@@ -206,7 +254,8 @@ func (m rowValues) reader() *valueReader { return &valueReader{m: m} }
 
 func (v *valueReader) fail(col string, val any, want string) {
 	if v.err == nil {
-		v.err = fmt.Errorf("column %s holds %v, not %s", col, val, want)
+		// The value is the site's, of any length: quoted, and cut.
+		v.err = fmt.Errorf("column %s holds %.40q, not %s", col, fmt.Sprint(val), want)
 	}
 }
 
@@ -247,10 +296,15 @@ func (v *valueReader) time(col string) time.Time {
 }
 
 // key decodes a hex key, upper or lower case (django-otp accepts both).
+// A key that is not hex (Django's ORM stores any text) reads as no key:
+// the device then accepts no code (as one with an empty key), where
+// refusing the row would lock the user's every device, and the admin's
+// removal of it, out of two-factor. Saves never write the key back
+// unless it changed, so the row keeps what it holds.
 func (v *valueReader) key() []byte {
 	k, err := hex.DecodeString(v.str("key"))
-	if err != nil && v.err == nil {
-		v.err = fmt.Errorf("column key is not hex (django-otp keys are hex-encoded)")
+	if err != nil {
+		return nil
 	}
 	return k
 }

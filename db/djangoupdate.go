@@ -1,6 +1,7 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -177,8 +178,19 @@ func (d *Django) claimUser(ctx context.Context, tx *sql.Tx, actor string, du *dj
 }
 
 // checkDjangoDevice refuses what a Django table cannot hold or django-otp
-// would not load.
+// would not load, in a device to insert.
 func (d *Django) checkDjangoDevice(dev *devices.Device) (*djangoTable, error) {
+	return d.checkDjangoChange(dev, nil)
+}
+
+// checkDjangoChange is checkDjangoDevice for a device saved over its row
+// as read (asRead; nil for a new row): a value the row already held is
+// not refused, whatever the limit, since Django wrote it or its ORM let
+// it in (a 41-byte key, a drift its verify_token followed past the
+// column's range) and Django goes on using it; only what we change must
+// fit.
+func (d *Django) checkDjangoChange(dev, asRead *devices.Device) (*djangoTable, error) {
+	kept := func(same func(r *devices.Device) bool) bool { return asRead != nil && same(asRead) }
 	if dev.Kind == devices.Phone {
 		return nil, unavailable("phone devices belong to django-two-factor-auth and cannot be written here")
 	}
@@ -195,7 +207,7 @@ func (d *Django) checkDjangoDevice(dev *devices.Device) (*djangoTable, error) {
 		return nil, unavailable("a hard lockout (django-otp only throttles)")
 	case !dev.Retired.IsZero():
 		return nil, unavailable("retiring a token")
-	case utf8.RuneCountInString(dev.Name) > 64:
+	case utf8.RuneCountInString(dev.Name) > 64 && !kept(func(r *devices.Device) bool { return r.Name == dev.Name }):
 		return nil, unavailable("device names longer than 64 characters")
 	}
 	if dev.Kind == devices.Backup {
@@ -203,7 +215,7 @@ func (d *Django) checkDjangoDevice(dev *devices.Device) (*djangoTable, error) {
 			if c.ID == 0 && c.Plain == "" {
 				return nil, unavailable("hashed backup codes (django-otp keeps static tokens in plain text; generate them under django-otp rules)")
 			}
-			if utf8.RuneCountInString(c.Plain) > 16 {
+			if c.ID == 0 && utf8.RuneCountInString(c.Plain) > 16 {
 				return nil, unavailable("static tokens longer than 16 characters")
 			}
 		}
@@ -212,15 +224,15 @@ func (d *Django) checkDjangoDevice(dev *devices.Device) (*djangoTable, error) {
 	switch {
 	case dev.Algorithm != otpcore.SHA1:
 		return nil, unavailable(fmt.Sprintf("the %v algorithm (django-otp only has SHA-1)", dev.Algorithm))
-	case dev.Digits != 6 && dev.Digits != 8:
+	case dev.Digits != 6 && dev.Digits != 8 && !kept(func(r *devices.Device) bool { return r.Digits == dev.Digits }):
 		return nil, unavailable(fmt.Sprintf("%d-digit codes (django-otp's forms only know 6 and 8)", dev.Digits))
-	case len(dev.Secret) == 0 || len(dev.Secret) > 40:
+	case (len(dev.Secret) == 0 || len(dev.Secret) > 40) && !kept(func(r *devices.Device) bool { return bytes.Equal(r.Secret, dev.Secret) }):
 		return nil, unavailable(fmt.Sprintf("a %d-byte key (django-otp keys are 1 to 40 bytes)", len(dev.Secret)))
-	case dev.Tolerance < 0 || dev.Tolerance > 32767:
+	case (dev.Tolerance < 0 || dev.Tolerance > 32767) && !kept(func(r *devices.Device) bool { return r.Tolerance == dev.Tolerance }):
 		return nil, unavailable(fmt.Sprintf("tolerance %d", dev.Tolerance))
-	case dev.Kind == devices.TOTP && (dev.Step < 1 || dev.Step > 32767):
+	case dev.Kind == devices.TOTP && (dev.Step < 1 || dev.Step > 32767) && !kept(func(r *devices.Device) bool { return r.Step == dev.Step }):
 		return nil, unavailable(fmt.Sprintf("a %d-second step (Django's column holds 1 to 32767)", dev.Step))
-	case dev.Kind == devices.TOTP && (dev.Drift < -32768 || dev.Drift > 32767):
+	case dev.Kind == devices.TOTP && (dev.Drift < -32768 || dev.Drift > 32767) && !kept(func(r *devices.Device) bool { return r.Drift == dev.Drift }):
 		return nil, unavailable(fmt.Sprintf("a drift of %d steps (Django's column holds -32768 to 32767)", dev.Drift))
 	case dev.Kind == devices.HOTP && dev.Counter > otpcore.MaxCounter:
 		return nil, unavailable(fmt.Sprintf("counter %d", dev.Counter))
@@ -331,7 +343,7 @@ func (d *Django) saveDevice(ctx context.Context, tx *sql.Tx, owner User, r *djan
 	}
 	if len(set) > 0 || codesChanged(dev.Codes, r.orig.Codes) || !dev.Enabled || dev.LockedOut || !dev.Retired.IsZero() ||
 		dev.Algorithm != r.orig.Algorithm {
-		if _, err := d.checkDjangoDevice(dev); err != nil {
+		if _, err := d.checkDjangoChange(dev, &r.orig); err != nil {
 			return err
 		}
 	}

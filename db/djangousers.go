@@ -161,7 +161,7 @@ func (d *Django) Users(ctx context.Context) ([]UserSummary, error) {
 		joined = "CAST(round((julianday(u.date_joined) - 2440587.5) * 86400000) AS INTEGER)"
 	}
 	q := "WITH " + d.djangoDevicesSQL() + `
-SELECT u.id, u.username, ` + joined + `, 0, count(d.user_id),
+SELECT u.id, ` + shownUserName("u.username") + `, ` + joined + `, 0, count(d.user_id),
 	coalesce(sum(d.confirmed AND d.name = '` + devices.DjangoDefaultName + `'), 0), coalesce(sum(d.tokens), 0), 0,
 	coalesce(max(d.failures), 0), max(d.failed_at), max(d.used_at)
 FROM ` + d.schema.userTable + ` u LEFT JOIN devs d ON d.user_id = u.id
@@ -187,7 +187,8 @@ func (d *Django) enabledSQL() string {
 func (d *Django) Statuses(ctx context.Context, names []string) ([]UserStatus, error) {
 	q := "SELECT u.username, " + d.enabledSQL() + " FROM " + d.schema.userTable + " u"
 	if len(names) == 0 {
-		rows, err := d.side.db.QueryContext(ctx, q+" ORDER BY u.username")
+		all := "SELECT " + shownUserName("u.username") + ", " + d.enabledSQL() + " FROM " + d.schema.userTable + " u"
+		rows, err := d.side.db.QueryContext(ctx, all+" ORDER BY u.username")
 		if err != nil {
 			return nil, d.wrap(err)
 		}

@@ -72,6 +72,9 @@ type SQLite struct {
 
 	watchMu sync.Mutex
 	watch   *sql.Conn // ChangeCounter's own connection, opened on first use
+	// djangoSite is, for a Django site's side file, the site's database
+	// attached to every connection, so errors name it as well.
+	djangoSite string
 	// watchSQL are ChangeCounter's queries, summed; empty means PRAGMA
 	// data_version of the store file alone (a Django side file adds the
 	// site's database).
@@ -274,6 +277,14 @@ func (s *SQLite) wrap(err error) error {
 // explain maps an SQLite result code (primary or extended) to a message
 // naming the store and what to do.
 func (s *SQLite) explain(code int, err error) error {
+	switch site := s.djangoSite; {
+	case site != "" && (code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED):
+		// Either file's lock may be the one held, and on a site it is
+		// most often Django's, saving a login.
+		return fmt.Errorf("%w: the Django database %s or its side file %s (Django or another two-factor is writing; try again)", ErrLocked, site, s.path)
+	case site != "" && code&0xff == sqlite3.SQLITE_READONLY:
+		return fmt.Errorf("the Django database %s or its side file %s (or their journals) is read-only for this user: run two-factor as the account that owns the site's database (ls -l %s*)", site, s.path, site)
+	}
 	switch code & 0xff {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		return fmt.Errorf("%w: %s (another two-factor is writing to it; try again)", ErrLocked, s.path)

@@ -33,6 +33,11 @@ import (
 // djangoVerify is Verify's dispatch under DjangoRules. ok reports a match;
 // a non-nil error is a device that cannot verify at all.
 func (d *Device) djangoVerify(code string, now time.Time, p Policy) (Result, bool, error) {
+	if d.Kind.IsOTP() && !d.djangoUsable() {
+		// It counts a failure like any wrong code, and the user's other
+		// devices are still tried.
+		return Result{}, false, nil
+	}
 	switch d.Kind {
 	case TOTP:
 		return d.djangoTOTP(code, now, p)
@@ -42,6 +47,21 @@ func (d *Device) djangoVerify(code string, now time.Time, p Policy) (Result, boo
 		return d.djangoStatic(code)
 	}
 	return Result{}, false, fmt.Errorf("device kind %q cannot verify codes", string(d.Kind))
+}
+
+// djangoUsable reports whether a TOTP or HOTP device read from a Django
+// site can be verified here. Django's ORM stores rows its forms never make
+// (the columns' CHECKs only ask for >= 0), and on those django-otp either
+// fails (a step of 0 divides by zero), crawls and accepts almost any code
+// (a tolerance beyond the SmallIntegerField: 2e9 steps either side), or
+// accepts the code anyone can compute (an empty key, or one that is not
+// hex, which the store reads as empty). Such a device accepts nothing
+// here.
+func (d *Device) djangoUsable() bool {
+	return (len(d.Secret) > 0 || len(d.Keyed) > 0) &&
+		d.Digits >= otpcore.MinDigits && d.Digits <= otpcore.MaxDigits &&
+		d.Tolerance >= 0 && d.Tolerance <= djangoMaxSmallUint &&
+		(d.Kind != TOTP || d.Step >= 1)
 }
 
 func (d *Device) djangoTOTP(code string, now time.Time, p Policy) (Result, bool, error) {
@@ -62,7 +82,11 @@ func (d *Device) djangoTOTP(code string, now time.Time, p Policy) (Result, bool,
 		if numeric && valueEquals(g.Value(uint64(step)), want) {
 			m := otpcore.Match{Step: step, Offset: off, Drift: d.Drift + off}
 			d.RaiseFloor(step)
-			if p.FollowDrift && otpcore.ValidateDrift(m.Drift) == nil {
+			// django-otp writes drift+offset unchecked; past its
+			// SmallIntegerField (11 days of steps) we keep the drift as it
+			// is rather than write what Django's own forms refuse: the
+			// floor above still stops the code's replay on both sides.
+			if p.FollowDrift && djangoDriftFits(m.Drift) {
 				d.Drift = m.Drift
 			}
 			return Result{Match: m, DriftSample: DriftSample{At: now, Drift: m.Drift}}, true, nil
@@ -179,6 +203,11 @@ const (
 	djangoMinSmallInt  = -32768
 )
 
+// djangoDriftFits reports whether drift fits django-otp's drift column.
+func djangoDriftFits(drift int64) bool {
+	return drift >= djangoMinSmallInt && drift <= djangoMaxSmallUint
+}
+
 // DjangoFit reports, naming the problem, a TOTP or HOTP device a Django
 // site cannot hold or would verify differently: django-otp knows only
 // HMAC-SHA1 and its forms only 6 or 8 digits. Nil for other kinds.
@@ -201,7 +230,7 @@ func (d *Device) DjangoFit() error {
 	if d.Step < 1 || d.Step > djangoMaxSmallUint {
 		return fmt.Errorf("step of %d s is beyond django-otp's limit of %d", d.Step, djangoMaxSmallUint)
 	}
-	if d.Drift < djangoMinSmallInt || d.Drift > djangoMaxSmallUint {
+	if !djangoDriftFits(d.Drift) {
 		return fmt.Errorf("drift of %d steps is beyond django-otp's limits (%d to %d)", d.Drift, djangoMinSmallInt, djangoMaxSmallUint)
 	}
 	return nil

@@ -28,6 +28,10 @@ func (d *Device) Resync(codes []string, now time.Time, radius int64) (ResyncResu
 	if !d.Kind.IsOTP() {
 		return ResyncResult{}, fmt.Errorf("device %q has backup codes; only TOTP and HOTP devices can be resynchronised", d.Name)
 	}
+	if d.Kind == TOTP && d.Step < 1 {
+		// Only a Django site's row can hold one (its ORM stores a 0).
+		return ResyncResult{}, fmt.Errorf("device %q has a step of %d s; a TOTP device needs at least 1", d.Name, d.Step)
+	}
 	parsed := make([]otpcore.Code, len(codes))
 	for i, s := range codes {
 		c, err := otpcore.ParseCode(s, d.Digits)
