@@ -117,6 +117,8 @@ func (a *app) deviceCommand() *cobra.Command {
 					}
 				} else if d.Kind == devices.Backup {
 					drift = fmt.Sprintf("%d codes left", len(d.Codes))
+				} else if d.Kind == devices.Phone {
+					drift = d.PhoneNumber // masked by the store
 				}
 				serial := d.Serial
 				if serial == "" {

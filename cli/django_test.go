@@ -231,3 +231,17 @@ func TestDjangoServeVerifiesTheSitesDevices(t *testing.T) {
 		}
 	}
 }
+
+// A site's phone devices (django-two-factor-auth) are listed with the
+// kind of message they send and their number masked, never whole.
+func TestDjangoPhoneDevicesListedMasked(t *testing.T) {
+	h := &harness{t: t, dir: t.TempDir(), now: time.Unix(1_800_000_000, 0)}
+	site := djangofixture.New(t, h.dir, djangofixture.Schema17)
+	alice := site.User(t, "alice")
+	site.Exec(t, `INSERT INTO two_factor_phonedevice (name, confirmed, throttling_failure_timestamp, throttling_failure_count, number, key, method, user_id)
+		VALUES ('backup', 1, NULL, 0, '+447700900461', '3132333435363738393031323334353637383930', 'sms', ?)`, alice)
+	out, errs, code := h.exec("", "--django", site.Path, "device", "list", "alice")
+	if code != ExitOK || !strings.Contains(out, "phone (SMS)") || !strings.Contains(out, "+44••••••••61") || strings.Contains(out, "7700900") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+}

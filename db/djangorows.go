@@ -220,26 +220,38 @@ func djangoDevice(r *djangoRow) (*devices.Device, error) {
 	return dev, v.err
 }
 
-// maskPhone keeps a number's country code and last two digits.
+// maskPhone keeps a number's country code and last two digits and hides
+// the rest, rune by rune: the number is the site's text (a user typed it),
+// so anything but a leading '+' and ASCII digits in the kept places is
+// hidden too, and nothing of it can drive a terminal.
 func maskPhone(n string) string {
-	n = strings.TrimSpace(n)
-	if len(n) < 4 {
-		return strings.Repeat("•", len(n))
-	}
-	cc := ""
-	if strings.HasPrefix(n, "+") {
-		// Country codes are 1-3 digits; without a parser, keep those
-		// of the shortest plausible form: 1 digit for +1/+7, else 2.
-		cc = n[:2]
-		if n[1] != '1' && n[1] != '7' && len(n) > 3 {
-			cc = n[:3]
+	rs := []rune(strings.TrimSpace(n))
+	keep := make([]bool, len(rs))
+	if len(rs) >= 4 {
+		for i := len(rs) - 2; i < len(rs); i++ {
+			keep[i] = true
+		}
+		if rs[0] == '+' {
+			// Country codes are 1-3 digits; without a parser, keep those
+			// of the shortest plausible form: 1 digit for +1/+7, else 2.
+			cc := 3
+			if rs[1] == '1' || rs[1] == '7' {
+				cc = 2
+			}
+			for i := 0; i < cc && i < len(rs)-2; i++ {
+				keep[i] = true
+			}
 		}
 	}
-	hidden := len(n) - len(cc) - 2
-	if hidden < 0 {
-		hidden = 0
+	var b strings.Builder
+	for i, r := range rs {
+		if keep[i] && (r >= '0' && r <= '9' || i == 0 && r == '+') {
+			b.WriteRune(r)
+		} else {
+			b.WriteString("•")
+		}
 	}
-	return cc + strings.Repeat("•", hidden) + n[len(n)-2:]
+	return b.String()
 }
 
 // rowValues reads typed values out of a raw row, keeping the first error.

@@ -199,6 +199,11 @@ func (d *Device) KindLabel() string {
 	switch d.Kind {
 	case Backup:
 		return "backup codes"
+	case Phone:
+		if d.Model == "call" {
+			return "phone (calls)"
+		}
+		return "phone (SMS)"
 	case TOTP, HOTP:
 		form := "app"
 		if d.Hardware {

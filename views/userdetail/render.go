@@ -89,6 +89,8 @@ func deviceDetail(d *devices.Device) string {
 		return tui.Plural(len(d.Codes), "code left", "codes left")
 	case devices.HOTP:
 		return fmt.Sprintf("counter %d", d.Counter)
+	case devices.Phone:
+		return d.PhoneNumber // masked by the store
 	}
 	if devices.DriftSuspicious(d.Drift, d.Step) {
 		return "! " + devices.DriftWords(d.Drift, d.Step) // the detail pane says why
