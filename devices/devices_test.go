@@ -384,3 +384,23 @@ func TestAnalyzeDriftOutsideTolerance(t *testing.T) {
 		t.Errorf("drift -1 at tolerance 1 flagged: %+v", tr)
 	}
 }
+
+// A failure count at its top (a Django site's row can hold any value its
+// column takes) stays there: it never wraps to a negative count that
+// would lift the throttle or break the site's CHECK constraint.
+func TestFailureCountSaturates(t *testing.T) {
+	for _, r := range []Rules{OwnRules, DjangoRules} {
+		d := &Device{Name: "d", Kind: TOTP, Algorithm: otpcore.SHA1, Digits: 6, Step: 30, Secret: []byte("12345678901234567890"),
+			Tolerance: 1, Enabled: true, Confirmed: true, LastStep: otpcore.NoFloor, Failures: MaxFailures - 1}
+		now := time.Unix(1_800_000_000, 0)
+		for i := range 3 {
+			d.LastFailure = time.Time{} // not throttled: every try counts
+			if _, err := d.Verify("000000", now.Add(time.Duration(i)*time.Hour), Policy{Rules: r}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d.Failures != MaxFailures {
+			t.Errorf("rules %q: %d failures after three more at the top, want %d", r, d.Failures, MaxFailures)
+		}
+	}
+}

@@ -56,6 +56,10 @@ func (s Settings) Policy() Policy {
 // it says nothing about the secret.
 var ErrMalformedCode = errors.New("malformed code")
 
+// MaxFailures is the most consecutive failures a device counts: the top
+// of django-otp's throttling_failure_count column (PositiveIntegerField).
+const MaxFailures = 1<<31 - 1
+
 // maxBackoffDoublings caps the exponent so the delay never overflows; 2^30
 // seconds is already 34 years.
 const maxBackoffDoublings = 30
@@ -123,7 +127,12 @@ func (d *Device) Verify(code string, now time.Time, p Policy) (Result, error) {
 		return Result{}, err
 	}
 	if !ok {
-		d.Failures++
+		// The count saturates where django-otp's column (a positive
+		// 32-bit integer) ends: a row of the site's at the limit must
+		// not wrap negative, and the delay is at its cap long before.
+		if d.Failures < MaxFailures {
+			d.Failures++
+		}
 		d.LastFailure = now
 		// django-otp has no hard lockout, only throttling.
 		if p.Rules != DjangoRules && p.LockoutThreshold > 0 && d.Failures >= p.LockoutThreshold {
