@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os/exec"
 	"strings"
 	"testing"
@@ -43,17 +42,7 @@ func (c *djangoCLI) burnReadingCard(t *testing.T, card *nfctest.Card, pcscEnv st
 	t.Helper()
 	cmd := c.cmd(append([]string{"burn"}, args...)...)
 	cmd.Env = append(cmd.Env, pcscEnv)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); pw.Close() }()
+	stdin, pr, done := converse(t, cmd)
 	var seen strings.Builder
 	r := bufio.NewReader(pr)
 	for {

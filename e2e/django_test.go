@@ -273,11 +273,11 @@ func TestDjangoBinaryEnrollmentAndBackupCodesWorkInDjango(t *testing.T) {
 	}
 }
 
-// enrollApp runs `enroll USER --no-qr`, reads the secret it prints, types
-// the current code and returns the key as Django stores it (hex).
-func (c *djangoCLI) enrollApp(t *testing.T, user string) string {
+// converse starts cmd as an admin at a terminal would hold it: its
+// standard input to type into, its output and errors as one stream to
+// read the prompts from, and its exit error on done once it ends.
+func converse(t *testing.T, cmd *exec.Cmd) (stdin io.WriteCloser, out io.Reader, done <-chan error) {
 	t.Helper()
-	cmd := c.cmd("enroll", user, "--no-qr")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -287,8 +287,16 @@ func (c *djangoCLI) enrollApp(t *testing.T, user string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); pw.Close() }()
+	ended := make(chan error, 1)
+	go func() { ended <- cmd.Wait(); pw.Close() }()
+	return stdin, pr, ended
+}
+
+// enrollApp runs `enroll USER --no-qr`, reads the secret it prints, types
+// the current code and returns the key as Django stores it (hex).
+func (c *djangoCLI) enrollApp(t *testing.T, user string) string {
+	t.Helper()
+	stdin, pr, done := converse(t, c.cmd("enroll", user, "--no-qr"))
 	var seen strings.Builder
 	var key string
 	sc := bufio.NewScanner(pr)
