@@ -162,7 +162,7 @@ UPDATE devices SET keyed_state = NULL;
 	// so a login reads the run of an unknown name with one seek
 	// (db/nameless.go) however long the log or that name's history is.
 	`
-CREATE INDEX audit_nameless_failures ON audit(user_name, id)
+CREATE INDEX IF NOT EXISTS audit_nameless_failures ON audit(user_name, id)
 	WHERE action = 'device.verify' AND device_id = 0 AND outcome = 'rejected';
 `,
 }
