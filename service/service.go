@@ -236,7 +236,8 @@ func otpDigits(code string) int {
 // name that exists (now throttled) from one that does not.
 func cannotBeRight(u *db.Unit, why, code string, now time.Time, policy devices.Policy) VerifyResult {
 	d := dummyDevice(code, u.Settings)
-	d.Failures, d.LastFailure, d.LockedOut = u.Nameless.Failures, u.Nameless.LastFailure, u.Nameless.LockedOut
+	run := func() { d.Failures, d.LastFailure, d.LockedOut = u.Nameless.Failures, u.Nameless.LastFailure, u.Nameless.LockedOut }
+	run()
 	r, _ := d.Verify(code, now, policy)
 	switch r.Outcome {
 	case devices.Throttled, devices.LockedOut:
@@ -245,7 +246,9 @@ func cannotBeRight(u *db.Unit, why, code string, now time.Time, policy devices.P
 	case devices.Rejected: // counted by Verify
 	default:
 		// The dummy key is in the source: a code it accepts (or finds
-		// malformed) is as wrong as any other, and counts.
+		// malformed) is as wrong as any other, and counts on top of the
+		// run (an acceptance cleared it).
+		run()
 		d.CountFailure(now, policy)
 	}
 	u.AuditNamelessFailure(why, db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut})
