@@ -236,7 +236,9 @@ func otpDigits(code string) int {
 // name that exists (now throttled) from one that does not.
 func cannotBeRight(u *db.Unit, why, code string, now time.Time, policy devices.Policy) VerifyResult {
 	d := dummyDevice(code, u.Settings)
-	run := func() { d.Failures, d.LastFailure, d.LockedOut = u.Nameless.Failures, u.Nameless.LastFailure, u.Nameless.LockedOut }
+	run := func() {
+		d.Failures, d.LastFailure, d.LockedOut = u.Nameless.Failures, u.Nameless.LastFailure, u.Nameless.LockedOut
+	}
 	run()
 	r, _ := d.Verify(code, now, policy)
 	switch r.Outcome {
