@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,10 @@ func (h *harness) serveHarness() string {
 	return socket
 }
 
+// withoutDevice removes the device from a local verify's answer (text or
+// JSON), for comparing a refusal with the verifier's.
+var withoutDevice = regexp.MustCompile(` \(TK-1\)|\n  "device(_id)?": [^\n]*`)
+
 // TestVerifyThroughTheSocketPrintsWhatALocalVerifyPrints checks that
 // verify --socket gives the same text, JSON and exit codes as verify on
 // the store, and fails closed (exit 2) when no verifier answers.
@@ -73,6 +78,11 @@ func TestVerifyThroughTheSocketPrintsWhatALocalVerifyPrints(t *testing.T) {
 					t.Errorf("--device with --socket: exit %d %s%s", rcode, rout, rerr)
 				}
 				continue
+			}
+			if lcode != ExitOK {
+				// The verifier names a device only in an acceptance; the
+				// administrator's own verify names it in every answer.
+				lout = withoutDevice.ReplaceAllString(lout, "")
 			}
 			if lout != rout || lcode != rcode {
 				t.Errorf("%q: local exit %d %q, through the socket exit %d %q %s", full, lcode, lout, rcode, rout, rerr)

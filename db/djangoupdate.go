@@ -82,6 +82,13 @@ func (d *Django) updateOnce(ctx context.Context, actor, user string, missing mis
 	}
 	du.rows = rows
 	du.Unit = &Unit{User: u, Devices: ds, Settings: settings, loaded: snapshotSecrets(ds)}
+	if missing == emptyMissing {
+		// Read with the devices, outside the write like them: a run
+		// that changed meanwhile is at worst one failure behind.
+		if du.Unit.Nameless, err = namelessRun(ctx, q, u.Name); err != nil {
+			return d.wrap(err)
+		}
+	}
 	defer du.forgetLoaded()
 	if err := fn(du.Unit); err != nil {
 		return err

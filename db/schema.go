@@ -157,6 +157,14 @@ BEGIN UPDATE devices SET keyed_state = NULL WHERE id = NEW.id; END;
 	`
 UPDATE devices SET keyed_state = NULL;
 `,
+	// 9 (nameless runs): the audit entries a verification with no device
+	// to check the code writes when it counts a failure, indexed by name,
+	// so a login reads the run of an unknown name with one seek
+	// (db/nameless.go) however long the log or that name's history is.
+	`
+CREATE INDEX IF NOT EXISTS audit_nameless_failures ON audit(user_name, id)
+	WHERE action = 'device.verify' AND device_id = 0 AND outcome = 'rejected';
+`,
 }
 
 // SchemaVersion is the schema this build writes.

@@ -16,6 +16,9 @@ type Unit struct {
 	User     User
 	Devices  []*devices.Device // secrets decrypted
 	Settings devices.Settings
+	// Nameless is the name's run of failures with codes no device could
+	// check; read only by UpdateAnyName (see NamelessRun).
+	Nameless NamelessRun
 
 	added   []*devices.Device
 	saved   []*devices.Device

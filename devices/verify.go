@@ -127,17 +127,7 @@ func (d *Device) Verify(code string, now time.Time, p Policy) (Result, error) {
 		return Result{}, err
 	}
 	if !ok {
-		// The count saturates where django-otp's column (a positive
-		// 32-bit integer) ends: a row of the site's at the limit must
-		// not wrap negative, and the delay is at its cap long before.
-		if d.Failures < MaxFailures {
-			d.Failures++
-		}
-		d.LastFailure = now
-		// django-otp has no hard lockout, only throttling.
-		if p.Rules != DjangoRules && p.LockoutThreshold > 0 && d.Failures >= p.LockoutThreshold {
-			d.LockedOut = true
-		}
+		d.CountFailure(now, p)
 		return Result{Outcome: Rejected}, nil
 	}
 	res.Outcome = Accepted
@@ -149,6 +139,23 @@ func (d *Device) Verify(code string, now time.Time, p Policy) (Result, error) {
 		res.Confirmed = true
 	}
 	return res, nil
+}
+
+// CountFailure records a rejected code at now: one more consecutive
+// failure, the back-off restarting from now, and a hard lockout once the
+// policy's threshold is reached.
+func (d *Device) CountFailure(now time.Time, p Policy) {
+	// The count saturates where django-otp's column (a positive 32-bit
+	// integer) ends: a row of the site's at the limit must not wrap
+	// negative, and the delay is at its cap long before.
+	if d.Failures < MaxFailures {
+		d.Failures++
+	}
+	d.LastFailure = now
+	// django-otp has no hard lockout, only throttling.
+	if p.Rules != DjangoRules && p.LockoutThreshold > 0 && d.Failures >= p.LockoutThreshold {
+		d.LockedOut = true
+	}
 }
 
 func (d *Device) verifyOTP(code string, now time.Time, p Policy) (Result, bool, error) {

@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +147,9 @@ func TestDjangoPhoneDevicesAreNotTried(t *testing.T) {
 	if r, err := s.svc.Verify(ctx, "bob", "", pc); err != nil || r.Outcome != devices.Rejected {
 		t.Fatalf("phone code: %+v %v", r, err)
 	}
+	// Past the back-off the refusal started: a name whose devices cannot
+	// check a code throttles like one device would (see cannotBeRight).
+	s.clock.t = s.clock.t.Add(2 * time.Second)
 	if r, err := s.svc.Verify(ctx, "bob", "default", pc); err != nil || r.Outcome != devices.Rejected {
 		t.Fatalf("phone code with the device named: %+v %v", r, err)
 	}
@@ -338,5 +343,35 @@ func TestDjangoUserDetailAgreesWithStatus(t *testing.T) {
 		if turns := d.TurnsOff(dd.ID, ActionRemove); turns != (dd.Name == devices.DjangoDefaultName) {
 			t.Errorf("removing carol's %q turns 2FA off: %v", dd.Name, turns)
 		}
+	}
+}
+
+// TestDjangoUnknownNamesThrottleLikeADevice: on a Django site too, a run
+// of wrong codes for an unknown name is answered as for a user with one
+// device (django-otp's back-off, no hard lockout), read back from the
+// side file's audit log.
+func TestDjangoUnknownNamesThrottleLikeADevice(t *testing.T) {
+	s := newDjangoSite(t, djangofixture.Schema113)
+	s.TOTP(t, s.User(t, "alice"), "default", true, keyA)
+	run := func(user string) []string {
+		var out []string
+		for _, pause := range []time.Duration{0, 0, time.Second, 0, 2 * time.Second, time.Second} {
+			s.clock.t = s.clock.t.Add(pause)
+			wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
+			r, err := s.svc.Verify(ctx, user, "", wrong)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s %v", r.Outcome, r.RetryAfter))
+		}
+		return out
+	}
+	known := run("alice")
+	if !slices.Contains(known, "throttled 1s") || !slices.Contains(known, "throttled 2s") {
+		t.Fatalf("the run never met the back-off, so it proves nothing: %q", known)
+	}
+	s.clock.t = s.clock.t.Add(time.Hour)
+	if unknown := run("mallory"); !slices.Equal(known, unknown) {
+		t.Errorf("existing user %q, unknown name %q", known, unknown)
 	}
 }

@@ -226,11 +226,34 @@ func otpDigits(code string) int {
 	return digits
 }
 
-// cannotBeRight rejects a code that no device of the name could accept,
+// cannotBeRight refuses a code that no device of the name could accept,
 // after doing the work a real device would (see Verify), and audits why.
+// The name is treated as if it had one device never logged into, whose
+// run of failures is the name's (db.NamelessRun): a wrong code counts a
+// failure, and a code within the back-off, or past a lockout, is refused
+// as throttled or locked-out without being tried or counted, exactly as
+// a real device's would be. Otherwise a second wrong code would tell a
+// name that exists (now throttled) from one that does not.
 func cannotBeRight(u *db.Unit, why, code string, now time.Time, policy devices.Policy) VerifyResult {
-	dummyVerify(code, now, u.Settings, policy)
-	u.Audit("device.verify", nil, string(devices.Rejected), why)
+	d := dummyDevice(code, u.Settings)
+	run := func() {
+		d.Failures, d.LastFailure, d.LockedOut = u.Nameless.Failures, u.Nameless.LastFailure, u.Nameless.LockedOut
+	}
+	run()
+	r, _ := d.Verify(code, now, policy)
+	switch r.Outcome {
+	case devices.Throttled, devices.LockedOut:
+		u.Audit("device.verify", nil, string(r.Outcome), why)
+		return VerifyResult{Outcome: r.Outcome, RetryAfter: r.RetryAfter}
+	case devices.Rejected: // counted by Verify
+	default:
+		// The dummy key is in the source: a code it accepts (or finds
+		// malformed) is as wrong as any other, and counts on top of the
+		// run (an acceptance cleared it).
+		run()
+		d.CountFailure(now, policy)
+	}
+	u.AuditNamelessFailure(why, db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut})
 	return VerifyResult{Outcome: devices.Rejected}
 }
 
@@ -246,10 +269,10 @@ var dummyKeyed = sync.OnceValue(func() []byte {
 	return state
 })
 
-// dummyVerify checks code against a throwaway device shaped like a real
-// one (TOTP over the organisation's tolerance, or a full set of backup
-// codes), so that a code for an unknown name costs what a wrong one does.
-func dummyVerify(code string, now time.Time, set devices.Settings, policy devices.Policy) {
+// dummyDevice is a throwaway device shaped like a real one (TOTP over the
+// organisation's tolerance, or a full set of backup codes) to check code
+// against, so that a code for an unknown name costs what a wrong one does.
+func dummyDevice(code string, set devices.Settings) devices.Device {
 	d := devices.Device{Kind: devices.TOTP, Algorithm: otpcore.SHA1, Digits: otpcore.MinDigits, Step: 30,
 		Tolerance: set.Tolerance, Enabled: true, Confirmed: true, LastStep: otpcore.NoFloor, Secret: dummyKey, Keyed: dummyKeyed()}
 	if devices.LooksLikeBackupCode(code) {
@@ -261,7 +284,7 @@ func dummyVerify(code string, now time.Time, set devices.Settings, policy device
 	} else if looksLikeOTP(code) {
 		d.Digits = otpDigits(code)
 	}
-	d.Verify(code, now, policy) //nolint:errcheck // only the work counts
+	return d
 }
 
 // verifyCandidates returns the devices that may check a code, or none and

@@ -35,7 +35,10 @@ type Device struct {
 
 // VerifyResponse answers POST /v1/verify. A wrong code, an unknown user
 // and a user without a device all give the same {"ok": false, "outcome":
-// "rejected", "device": null, "retry_after": 0}.
+// "rejected", "device": null, "retry_after": 0}, and further wrong codes
+// the same throttled or locked-out answers (see service.Verify). Only an
+// accepted code names its device: a refusal naming one would tell the
+// caller the user exists, and what their devices are called.
 type VerifyResponse struct {
 	OK          bool            `json:"ok"`
 	Outcome     devices.Outcome `json:"outcome"`
@@ -52,7 +55,7 @@ type ErrorResponse struct {
 // responseOf turns the service's verdict into what the caller learns.
 func responseOf(r service.VerifyResult) VerifyResponse {
 	out := VerifyResponse{OK: r.Accepted(), Outcome: r.Outcome}
-	if r.Device != nil {
+	if r.Accepted() && r.Device != nil {
 		out.Device = &Device{ID: r.Device.ID, Name: r.Device.Name, Kind: r.Device.Kind}
 	}
 	if r.RetryAfter > 0 {
