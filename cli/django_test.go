@@ -245,3 +245,25 @@ func TestDjangoPhoneDevicesListedMasked(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// `disable` with no names does nothing on a Django site, as manage.py
+// two_factor_disable does (exit 0, no output); on our own store a user is
+// still required.
+func TestDisableWithNoNames(t *testing.T) {
+	h, s := djangoHarness(t)
+	seedStatusUsers(t, s)
+	before := s.Count(t, "SELECT count(*) FROM otp_totp_totpdevice")
+	if out, errs, code := h.exec("", "--django", s.Path, "disable"); code != ExitOK || out != "" || errs != "" {
+		t.Errorf("disable on a Django site with no names: exit %d %q %q", code, out, errs)
+	}
+	if after := s.Count(t, "SELECT count(*) FROM otp_totp_totpdevice"); after != before {
+		t.Errorf("%d devices became %d", before, after)
+	}
+	own := &harness{t: t, dir: t.TempDir(), now: h.now}
+	if _, errs, code := own.exec("", "disable"); code != ExitError || !strings.Contains(errs, "at least one USER") {
+		t.Errorf("disable with no names on our store: exit %d %q", code, errs)
+	}
+	if _, err := os.Stat(own.env("TWO_FACTOR_DB")); err == nil {
+		t.Error("a refused disable created a store")
+	}
+}

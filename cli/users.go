@@ -145,10 +145,21 @@ user is unknown, nothing is removed. Asks first on a terminal; scripts pass
 
 On a Django site's database (--django) it removes each user's confirmed
 devices of every type, as manage.py two_factor_disable does, and like it
-prints nothing; an unknown user ends it with CommandError (exit 1) and,
-unlike it, nothing is removed.`,
-		Args: cobra.MinimumNArgs(1),
+prints nothing (and, named no user, does nothing); an unknown user ends it
+with CommandError (exit 1) and, unlike it, nothing is removed.`,
+		// At least one user, except on a Django site, where no names do
+		// nothing as in manage.py two_factor_disable; decided from the
+		// flags, before any store is opened (or created).
+		Args: func(cmd *cobra.Command, args []string) error {
+			if _, django := a.djangoTarget(); len(args) == 0 && !django {
+				return usageErrorf("disable needs at least one USER")
+			}
+			return nil
+		},
 		RunE: a.withService(func(cmd *cobra.Command, args []string, svc *service.Service) error {
+			if len(args) == 0 {
+				return printResult(cmd, asJSON, []any{}, "")
+			}
 			sts, err := svc.Status(cmd.Context(), args)
 			if err != nil {
 				return err
