@@ -41,8 +41,9 @@ benchcmd=(go test -run '^$' -bench 'VerifyTOTP|Pquerna|GenerateCode|BareHMAC|Res
 echo "== ${benchcmd[*]}"
 "${benchcmd[@]}" | tee "$OUT/go-bench.txt"
 
-# A login: decrypt the sealed seed, key the HMAC, check the window; against
-# pquerna's whole ValidateCustom, interleaved in one benchmark.
+# A login: decrypt the sealed keyed HMAC state, restore it, check the
+# window; against pquerna's whole ValidateCustom, interleaved in one
+# benchmark. Its floor case times the decryption and one HMAC alone.
 logincmd=(go test -run '^$' -bench LoginPath -benchtime 20000x -count "$count" -cpu 1 ./db/)
 echo "== ${logincmd[*]}"
 "${logincmd[@]}" | tee "$OUT/login-bench.txt"
