@@ -63,7 +63,21 @@ func (s *Server) serveRADIUS(w radius.ResponseWriter, r *radius.Request) {
 // decide verifies the request's code and returns the answer, and whether
 // it may be given again to a retransmit (not when the verifier failed:
 // the retransmit may find it working).
-func (s *Server) decide(r *radius.Request, ip string) (radius.Code, bool) {
+//
+// A verification that panics (a broken invariant, such as a keyed HMAC
+// state that no longer restores: otpcore refuses to compute a code then)
+// is a rejection logged for the administrator, as net/http makes it a
+// failed request for the HTTP API and the socket: the library runs each
+// request on a goroutine of its own without recovering, so a panic there
+// would end the whole verifier, and with it every login it guards.
+func (s *Server) decide(r *radius.Request, ip string) (answer radius.Code, cache bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.errors.Add(1)
+			s.logOnce("panic", "RADIUS: rejected a request from %s because the verification failed unexpectedly: %v", ip, p)
+			answer, cache = radius.CodeAccessReject, false
+		}
+	}()
 	user, errUser := rfc2865.UserName_LookupString(r.Packet)
 	code, errCode := rfc2865.UserPassword_LookupString(r.Packet)
 	if errUser != nil || errCode != nil || user == "" {

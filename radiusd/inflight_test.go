@@ -7,10 +7,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"layeh.com/radius"
-	"layeh.com/radius/rfc2865"
-	"layeh.com/radius/rfc2869"
 )
 
 // stuckVerifier is a store that does not answer until release is closed.
@@ -57,18 +53,9 @@ func TestVerificationsInFlightAreCapped(t *testing.T) {
 	defer nas.Close()
 	const extra = 8
 	for i := range maxInFlight + extra {
-		req := radius.New(radius.CodeAccessRequest, []byte(secret))
 		// The library drops a request whose source and Identifier are
 		// already in flight: give each its own.
-		req.Identifier = byte(i)
-		rfc2865.UserName_SetString(req, "user"+strconv.Itoa(i))
-		rfc2865.UserPassword_SetString(req, "123456")
-		rfc2869.MessageAuthenticator_Set(req, make([]byte, authenticatorLen))
-		sum, err := messageAuthenticator(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rfc2869.MessageAuthenticator_Set(req, sum)
+		req := signedAccessRequest(t, byte(i), "user"+strconv.Itoa(i), "123456")
 		b, err := req.Encode()
 		if err != nil {
 			t.Fatal(err)
