@@ -245,6 +245,11 @@ func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action
 		case ActionEnable:
 			d.Enabled = true
 		case ActionDisable:
+			if d.Enabled {
+				if err := handOverRun(u, d); err != nil {
+					return err
+				}
+			}
 			d.Enabled = false
 		case ActionUnlock:
 			detail = fmt.Sprintf("%d failure(s) cleared", d.Failures)
@@ -301,4 +306,27 @@ func (s *Service) DriftReport(ctx context.Context, horizon time.Duration, all bo
 		return 0
 	})
 	return out, nil
+}
+
+// handOverRun makes a device's run of failures, as it is disabled, the
+// name's run with codes of its shape, on which such codes count from now
+// on (a disabled device is passed over as if absent): otherwise
+// disabling a device under attack would restart its back-off, and the
+// next answers would tell the name from an unknown one that kept its run.
+// A run of the name's that is newer is kept.
+func handOverRun(u *db.Unit, d *devices.Device) error {
+	if d.Failures == 0 && !d.LockedOut {
+		return nil
+	}
+	shape := deviceShape(d)
+	run, err := u.NamelessRun(shape)
+	if err != nil {
+		return err
+	}
+	if !d.LockedOut && !d.LastFailure.After(run.LastFailure) {
+		return nil
+	}
+	u.CarryNamelessRun(shape, fmt.Sprintf("device %s disabled; its run of failures goes on as the name's", d.Name),
+		db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut})
+	return nil
 }
