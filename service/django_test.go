@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -373,5 +374,40 @@ func TestDjangoUnknownNamesThrottleLikeADevice(t *testing.T) {
 	s.clock.t = s.clock.t.Add(time.Hour)
 	if unknown := run("mallory"); !slices.Equal(known, unknown) {
 		t.Errorf("existing user %q, unknown name %q", known, unknown)
+	}
+}
+
+// TestDjangoSimultaneousWrongCodesCountLikeADevice: on a Django site a
+// verification reads outside the write lock, and a device's failure count
+// is written conditionally, so of several wrong codes at the same moment
+// one counts and the others, read again, are throttled. An unknown name's
+// run must be counted the same way, or a burst of wrong codes would tell
+// it from a user (every answer rejected).
+func TestDjangoSimultaneousWrongCodesCountLikeADevice(t *testing.T) {
+	s := newDjangoSite(t, djangofixture.Schema113)
+	s.TOTP(t, s.User(t, "alice"), "default", true, keyA)
+	burst := func(user string) []string {
+		const n = 5
+		wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
+		out := make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				r, err := s.svc.Verify(ctx, user, "", wrong)
+				out[i] = fmt.Sprint(r.Outcome, err)
+			})
+		}
+		wg.Wait()
+		slices.Sort(out)
+		return out
+	}
+	for round := range 4 {
+		s.clock.t = s.clock.t.Add(time.Hour)
+		known := burst("alice")
+		unknown := burst(fmt.Sprint("mallory", round))
+		want := []string{"rejected<nil>", "throttled<nil>", "throttled<nil>", "throttled<nil>", "throttled<nil>"}
+		if !slices.Equal(known, want) || !slices.Equal(unknown, want) {
+			t.Fatalf("round %d: five wrong codes at once: existing user %q, unknown name %q, want %q", round, known, unknown, want)
+		}
 	}
 }

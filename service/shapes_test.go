@@ -38,7 +38,7 @@ func TestUnknownNamesAnswerLikeAnyUser(t *testing.T) {
 	t.Logf("seed %d (TWO_FACTOR_PROPERTY_SEED=%[1]d replays it)", seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
 	ctx := context.Background()
-	for run := range 8 {
+	for run := range 12 {
 		factor, threshold := rng.IntN(3), []int{0, 0, 2, 4}[rng.IntN(4)]
 		known, unknown := servicetest.NewEnv(t), servicetest.NewEnv(t)
 		mix := randomUser(t, rng, known, "alice")
