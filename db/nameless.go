@@ -38,6 +38,21 @@ type NamelessRun struct {
 // so the name's run there is the one of AnyShape.
 const AnyShape = ""
 
+// BackupShape is the shape of backup codes; DigitsShape that of n-digit
+// codes. They are written where a device's name would be, in
+// parentheses, which no device name of ours starts with.
+const BackupShape = "(backup codes)"
+
+func DigitsShape(n int) string { return fmt.Sprintf("(%d-digit codes)", n) }
+
+// ShapeOf is the shape of the codes d takes.
+func ShapeOf(d *devices.Device) string {
+	if d.Kind == devices.Backup {
+		return BackupShape
+	}
+	return DigitsShape(d.Digits)
+}
+
 // namelessAction and namelessOutcome mark the audit entries a run is read
 // from: a verification with no device that counted a failure. Migration
 // 10 indexes exactly these rows by name and shape, so reading a run is
@@ -163,4 +178,28 @@ func carriedDetail(why string, run NamelessRun) string {
 		d += fmt.Sprintf("%s%d", lastFailureTag, run.LastFailure.UnixMilli())
 	}
 	return d
+}
+
+// latestRuns calls fn with the run of each name and shape that has one,
+// read from its latest entry (SQLite takes the bare columns from the row
+// max() picks): a scan of the partial index's entries alone.
+func latestRuns(ctx context.Context, q querier, fn func(name, shape string, run NamelessRun) error) error {
+	rows, err := q.QueryContext(ctx, `SELECT user_name, device_name, max(id), at, detail FROM audit INDEXED BY audit_nameless_runs
+		WHERE action = 'device.verify' AND device_id = 0 AND outcome = 'rejected' GROUP BY user_name, device_name`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, shape, detail string
+		var id int64
+		var at sql.NullInt64
+		if err := rows.Scan(&name, &shape, &id, &at, &detail); err != nil {
+			return err
+		}
+		if err := fn(name, shape, parseNamelessRun(id, fromMillis(at), detail)); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

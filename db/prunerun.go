@@ -56,34 +56,21 @@ func (s *SQLite) runsThroughPrune(ctx context.Context, tx *sql.Tx, lastID int64,
 		return mode == forgetStaleRuns && !r.LockedOut && r.LastFailure.Before(before) &&
 			!now.Before(r.LastFailure.Add(devices.ThrottleDelay(factor, r.Failures)))
 	}
-	// SQLite takes the bare columns from the row max() picked.
-	rows, err := tx.QueryContext(ctx, `SELECT user_name, device_name, max(id), at, detail FROM audit INDEXED BY audit_nameless_runs
-		WHERE action = 'device.verify' AND device_id = 0 AND outcome = 'rejected' GROUP BY user_name, device_name`)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
 	var keep []AuditEntry
-	for rows.Next() {
-		var name, shape, detail string
-		var id int64
-		var at sql.NullInt64
-		if err := rows.Scan(&name, &shape, &id, &at, &detail); err != nil {
-			return nil, 0, err
-		}
-		run := parseNamelessRun(id, fromMillis(at), detail)
+	err := latestRuns(ctx, tx, func(name, shape string, run NamelessRun) error {
 		var why string
-		switch {
+		switch id := run.id; {
 		case id <= lastID && run.Failures > 0 && !stale(run):
 			why = fmt.Sprintf("kept by audit prune from entry %d", id)
 		case id > lastID && run.Failures > 0 && stale(run):
 			why, run = fmt.Sprintf("forgotten by audit prune (last failure before %s)", before.UTC().Format(time.RFC3339)), NamelessRun{}
 		default:
-			continue
+			return nil
 		}
 		keep = append(keep, AuditEntry{User: name, Action: namelessAction, Device: shape, Outcome: namelessOutcome, Detail: carriedDetail(why, run)})
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, 0, err
 	}
 	if mode != forgetStaleRuns {

@@ -318,7 +318,7 @@ func handOverRun(u *db.Unit, d *devices.Device) error {
 	if d.Failures == 0 && !d.LockedOut {
 		return nil
 	}
-	shape := deviceShape(d)
+	shape := db.ShapeOf(d)
 	run, err := u.NamelessRun(shape)
 	if err != nil {
 		return err

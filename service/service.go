@@ -144,24 +144,10 @@ func readRun(u *db.Unit, shape string) (nameless, error) {
 // keeping its own back-off as a real user's devices do.
 func codeShape(code string) string {
 	if devices.LooksLikeBackupCode(code) {
-		return backupShape
+		return db.BackupShape
 	}
-	return digitsShape(otpDigits(code))
+	return db.DigitsShape(otpDigits(code))
 }
-
-// deviceShape is the shape of the codes d takes.
-func deviceShape(d *devices.Device) string {
-	if d.Kind == devices.Backup {
-		return backupShape
-	}
-	return digitsShape(d.Digits)
-}
-
-// The shapes are written in the audit where a device's name would be,
-// in parentheses, which no device name of ours starts with.
-const backupShape = "(backup codes)"
-
-func digitsShape(n int) string { return fmt.Sprintf("(%d-digit codes)", n) }
 
 // failureCounting is when a device that did not accept a code counts the
 // failure, where several devices are tried in turn.
@@ -186,7 +172,7 @@ func tryInTurn(u *db.Unit, candidates []*devices.Device, run nameless, code stri
 	var blocked []VerifyResult
 	var disabled []string
 	for _, d := range candidates {
-		if run.shape != db.AnyShape && deviceShape(d) != run.shape {
+		if run.shape != db.AnyShape && db.ShapeOf(d) != run.shape {
 			// Not a code this device takes (8 digits for a 6-digit
 			// app): passed over before its back-off is even looked at,
 			// as the device of that shape an unknown name stands for

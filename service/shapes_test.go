@@ -25,7 +25,8 @@ import (
 // 6-digit app, an 8-digit HOTP token, backup codes, some of them
 // disabled) answers exactly as an unknown name does, in every field a
 // caller of the verifier sees (outcome, retry_after, and the device, which
-// only an accepted code names).
+// only an accepted code names), and in what the verifier's metrics gauges
+// count (its store holding only that user, or no one).
 func TestUnknownNamesAnswerLikeAnyUser(t *testing.T) {
 	seed := rand.Uint64()
 	if s := os.Getenv("TWO_FACTOR_PROPERTY_SEED"); s != "" {
@@ -86,12 +87,23 @@ func TestUnknownNamesAnswerLikeAnyUser(t *testing.T) {
 				t.Fatal(err)
 			}
 			story = append(story, fmt.Sprintf("after %v %q: %s", pause, code, visible(k)))
-			if visible(k) != visible(u) {
+			if kb, ub := blocked(t, known), blocked(t, unknown); visible(k) != visible(u) || kb != ub {
+				story = append(story, fmt.Sprintf("metrics gauges: existing user %s, unknown name %s", kb, ub))
 				t.Fatalf("run %d (throttle-factor %d, lockout-threshold %d, alice has %v), step %d: existing user %s, unknown name %s; steps:\n%s",
 					run, factor, threshold, mix, step, visible(k), visible(u), strings.Join(story, "\n"))
 			}
 		}
 	}
+}
+
+// blocked is what the verifier's metrics gauges show of e's store.
+func blocked(t *testing.T, e *servicetest.Env) string {
+	t.Helper()
+	b, err := e.Svc.BlockedCounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%d locked out, %d throttled", b.LockedOut, b.Throttled)
 }
 
 // visible is what a caller of the verifier sees of a result.
