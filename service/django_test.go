@@ -411,3 +411,39 @@ func TestDjangoSimultaneousWrongCodesCountLikeADevice(t *testing.T) {
 		}
 	}
 }
+
+// TestDjangoPruneKeepsEveryNamesRun: django-otp keeps a device's failure
+// count until a code is accepted, and audit prune cannot clear the
+// site's rows, so on a Django site prune keeps every name's run: after a
+// prune, an unknown name's next wrong codes still throttle as long as a
+// device's with the same history do.
+func TestDjangoPruneKeepsEveryNamesRun(t *testing.T) {
+	s := newDjangoSite(t, djangofixture.Schema113)
+	s.TOTP(t, s.User(t, "alice"), "default", true, keyA)
+	run := func(user string) []string {
+		var out []string
+		for _, pause := range []time.Duration{0, 2 * time.Second, time.Hour, 0} {
+			s.clock.t = s.clock.t.Add(pause)
+			if pause == time.Hour {
+				if _, err := s.svc.PruneAudit(ctx, s.clock.t); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
+			r, err := s.svc.Verify(ctx, user, "", wrong)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s %v", r.Outcome, r.RetryAfter))
+		}
+		return out
+	}
+	known := run("alice")
+	if known[3] != "throttled 4s" {
+		t.Fatalf("alice's device after three failures: %q, want throttled 4s", known)
+	}
+	s.clock.t = s.clock.t.Add(24 * time.Hour)
+	if unknown := run("mallory"); !slices.Equal(known, unknown) {
+		t.Errorf("existing user %q, unknown name %q", known, unknown)
+	}
+}
