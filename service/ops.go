@@ -243,6 +243,11 @@ func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action
 		detail := ""
 		switch action {
 		case ActionEnable:
+			if !d.Enabled {
+				if err := takeOverRun(u, d); err != nil {
+					return err
+				}
+			}
 			d.Enabled = true
 		case ActionDisable:
 			if d.Enabled {
@@ -261,6 +266,11 @@ func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action
 			detail = fmt.Sprintf("renamed from %q", d.Name)
 			d.Name = arg
 		case ActionRemove:
+			if d.Enabled {
+				if err := handOverRun(u, d); err != nil {
+					return err
+				}
+			}
 			u.Remove(d)
 			u.Audit("device.remove", d, "ok", d.KindLabel())
 			out = stripped(d)
@@ -308,7 +318,8 @@ func (s *Service) DriftReport(ctx context.Context, horizon time.Duration, all bo
 	return out, nil
 }
 
-// handOverRun makes a device's run of failures, as it is disabled, the
+// handOverRun makes a device's run of failures, as it is disabled or
+// removed, the
 // name's run with codes of its shape, on which such codes count from now
 // on (a disabled device is passed over as if absent): otherwise
 // disabling a device under attack would restart its back-off, and the
@@ -328,5 +339,19 @@ func handOverRun(u *db.Unit, d *devices.Device) error {
 	}
 	u.CarryNamelessRun(shape, fmt.Sprintf("device %s disabled; its run of failures goes on as the name's", d.Name),
 		db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut})
+	return nil
+}
+
+// takeOverRun gives a device being enabled again the name's run with
+// codes of its shape when that run is newer than the device's own: the
+// codes counted there while it was disabled were codes it would have
+// counted, and a device that came back with a fresh back-off would tell
+// the name from an unknown one whose run went on.
+func takeOverRun(u *db.Unit, d *devices.Device) error {
+	run, err := u.NamelessRun(db.ShapeOf(d))
+	if err != nil || !run.LastFailure.After(d.LastFailure) {
+		return err
+	}
+	d.Failures, d.LastFailure, d.LockedOut = run.Failures, run.LastFailure, run.LockedOut
 	return nil
 }

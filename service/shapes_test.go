@@ -19,8 +19,8 @@ import (
 // TestUnknownNamesAnswerLikeAnyUser is the property behind issue 10's
 // "an unknown user and a wrong code are indistinguishable", over random
 // sequences of wrong codes of every shape (6, 7 and 8 digits, backup
-// codes), pauses, restarts, an administrator disabling devices and
-// pruning the audit log, under random throttle factors and lockout
+// codes), pauses, restarts, an administrator disabling, enabling and
+// removing devices and pruning the audit log, under random throttle factors and lockout
 // thresholds: at every step a user with a random mix of devices (a
 // 6-digit app, an 8-digit HOTP token, backup codes, some of them
 // disabled) answers exactly as an unknown name does, in every field a
@@ -56,17 +56,18 @@ func TestUnknownNamesAnswerLikeAnyUser(t *testing.T) {
 			pause := []time.Duration{0, 0, 300 * time.Millisecond, time.Second, 2 * time.Second, 5 * time.Second, time.Minute}[rng.IntN(7)]
 			known.Clock.Advance(pause)
 			unknown.Clock.Advance(pause)
-			switch rng.IntN(12) {
+			switch op := rng.IntN(14); op {
 			case 0: // a restart: a new process on the same file
 				known, unknown = reopen(t, known), reopen(t, unknown)
 				story = append(story, "restart")
-			case 1: // the administrator disables one of alice's devices
-				if len(mix) > 0 {
-					name := mix[rng.IntN(len(mix))]
-					if _, err := known.Svc.ChangeDevice(ctx, "alice", name, service.ActionDisable, ""); err != nil {
+			case 1, 3, 4: // the administrator disables, enables or removes one of alice's devices
+				action := map[int]service.DeviceAction{1: service.ActionDisable, 3: service.ActionEnable, 4: service.ActionRemove}[op]
+				if ds, _ := known.Store.Devices(ctx, "alice"); len(ds) > 0 && (action != service.ActionRemove || rng.IntN(3) == 0) {
+					name := ds[rng.IntN(len(ds))].Name
+					if _, err := known.Svc.ChangeDevice(ctx, "alice", name, action, ""); err != nil {
 						t.Fatal(err)
 					}
-					story = append(story, "disable "+name)
+					story = append(story, fmt.Sprintf("%s %s", action, name))
 				}
 			case 2: // the administrator prunes the audit log
 				cut := []time.Duration{0, time.Second, 10 * time.Second, time.Hour}[rng.IntN(4)]
@@ -89,7 +90,7 @@ func TestUnknownNamesAnswerLikeAnyUser(t *testing.T) {
 			story = append(story, fmt.Sprintf("after %v %q: %s", pause, code, visible(k)))
 			if kb, ub := blocked(t, known), blocked(t, unknown); visible(k) != visible(u) || kb != ub {
 				story = append(story, fmt.Sprintf("metrics gauges: existing user %s, unknown name %s", kb, ub))
-				t.Fatalf("run %d (throttle-factor %d, lockout-threshold %d, alice has %v), step %d: existing user %s, unknown name %s; steps:\n%s",
+				t.Fatalf("run %d (throttle-factor %d, lockout-threshold %d, alice starts with %v enabled), step %d: existing user %s, unknown name %s; steps:\n%s",
 					run, factor, threshold, mix, step, visible(k), visible(u), strings.Join(story, "\n"))
 			}
 		}
