@@ -258,6 +258,9 @@ func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action
 			d.Enabled = false
 		case ActionUnlock:
 			detail = fmt.Sprintf("%d failure(s) cleared", d.Failures)
+			if err := clearRun(u, d); err != nil {
+				return err
+			}
 			d.Unlock()
 		case ActionRename:
 			if err := devices.ValidateName("device name", arg); err != nil {
@@ -353,5 +356,17 @@ func takeOverRun(u *db.Unit, d *devices.Device) error {
 		return err
 	}
 	d.Failures, d.LastFailure, d.LockedOut = run.Failures, run.LastFailure, run.LockedOut
+	return nil
+}
+
+// clearRun clears the name's run with codes of d's shape as d is
+// unlocked: a disabled device's run lives there (handOverRun), and
+// enabling it again would otherwise bring back the lockout just cleared.
+func clearRun(u *db.Unit, d *devices.Device) error {
+	run, err := u.NamelessRun(db.ShapeOf(d))
+	if err != nil || (run.Failures == 0 && !run.LockedOut) {
+		return err
+	}
+	u.CarryNamelessRun(db.ShapeOf(d), fmt.Sprintf("device %s unlocked; the name's run of failures cleared with it", d.Name), db.NamelessRun{})
 	return nil
 }

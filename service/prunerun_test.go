@@ -8,6 +8,7 @@ import (
 
 	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
+	"github.com/two-factor/two-factor/service"
 	"github.com/two-factor/two-factor/service/servicetest"
 )
 
@@ -81,5 +82,35 @@ func TestAuditPruneKeepsOnlyRunsThatStillRefuse(t *testing.T) {
 	}
 	if o := verify("spray7", "123456"); o != devices.Rejected {
 		t.Errorf("a sprayed name after its run was forgotten: %s", o)
+	}
+}
+
+// TestUnlockingADisabledDeviceSticks: a disabled device's run of failures
+// lives on as the name's (so that disabling it does not restart its
+// back-off); unlocking the device clears that too, so enabling it again
+// does not bring the lockout back.
+func TestUnlockingADisabledDeviceSticks(t *testing.T) {
+	e := servicetest.NewEnv(t)
+	ctx := context.Background()
+	e.AddUser(t, "alice")
+	app := e.Enroll(t, "alice", service.EnrollOptions{})
+	if err := e.Svc.SetSetting(ctx, "lockout-threshold", "2"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		e.Clock.Advance(time.Hour)
+		if _, err := e.Svc.Verify(ctx, "alice", "", servicetest.Code(t, app, e.Clock.Now().Add(time.Hour), 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, action := range []service.DeviceAction{service.ActionDisable, service.ActionUnlock, service.ActionEnable} {
+		if _, err := e.Svc.ChangeDevice(ctx, "alice", app.Name, action, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Clock.Advance(time.Hour)
+	r, err := e.Svc.Verify(ctx, "alice", "", servicetest.Code(t, app, e.Clock.Now(), 0))
+	if err != nil || !r.Accepted() {
+		t.Fatalf("the right code after disable, unlock, enable: %+v %v, want accepted", r, err)
 	}
 }
