@@ -76,8 +76,8 @@ const namelessRunSQL = `SELECT id, at, detail FROM (SELECT id, at, detail FROM a
 // The detail of a counted failure ends with the run as it stands after
 // it; it is read from the end, since what comes before (why no device
 // could check the code) may hold text from the caller. An entry that
-// audit prune carried over (carryNamelessRuns) is written at the time of
-// the prune and ends with when the run's last failure was.
+// carries a run over (CarryNamelessRun, runsThroughPrune) is written at
+// the time of the change and ends with when the run's last failure was.
 const (
 	runSuffix      = " consecutive failure(s)"
 	lockedSuffix   = "; locked out"

@@ -251,7 +251,7 @@ func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action
 			d.Enabled = true
 		case ActionDisable:
 			if d.Enabled {
-				if err := handOverRun(u, d); err != nil {
+				if err := handOverRun(u, d, "disabled"); err != nil {
 					return err
 				}
 			}
@@ -270,7 +270,7 @@ func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action
 			d.Name = arg
 		case ActionRemove:
 			if d.Enabled {
-				if err := handOverRun(u, d); err != nil {
+				if err := handOverRun(u, d, "removed"); err != nil {
 					return err
 				}
 			}
@@ -322,13 +322,12 @@ func (s *Service) DriftReport(ctx context.Context, horizon time.Duration, all bo
 }
 
 // handOverRun makes a device's run of failures, as it is disabled or
-// removed, the
-// name's run with codes of its shape, on which such codes count from now
-// on (a disabled device is passed over as if absent): otherwise
-// disabling a device under attack would restart its back-off, and the
-// next answers would tell the name from an unknown one that kept its run.
-// A run of the name's that is newer is kept.
-func handOverRun(u *db.Unit, d *devices.Device) error {
+// removed (done), the name's run with codes of its shape, on which such
+// codes count from now on (a disabled device is passed over as if
+// absent): otherwise taking a device under attack away would restart its
+// back-off, and the next answers would tell the name from an unknown one
+// that kept its run. A run of the name's that is newer is kept.
+func handOverRun(u *db.Unit, d *devices.Device, done string) error {
 	if d.Failures == 0 && !d.LockedOut {
 		return nil
 	}
@@ -340,7 +339,7 @@ func handOverRun(u *db.Unit, d *devices.Device) error {
 	if !d.LockedOut && !d.LastFailure.After(run.LastFailure) {
 		return nil
 	}
-	u.CarryNamelessRun(shape, fmt.Sprintf("device %s disabled; its run of failures goes on as the name's", d.Name),
+	u.CarryNamelessRun(shape, fmt.Sprintf("device %s %s; its run of failures goes on as the name's", d.Name, done),
 		db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut})
 	return nil
 }
