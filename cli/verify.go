@@ -25,8 +25,9 @@ func (a *app) verifyCommand() *cobra.Command {
 		Long: `Checks a one-time code or a backup code for USER. Exit status: 0 accepted,
 1 rejected (wrong code, throttled, locked out, unknown user), 2 error (a
 malformed code: not 6 to 8 digits nor a backup code). An unknown user, a
-user without a confirmed device and a wrong code all print the same
-"rejected" and exit 1; the audit log says which it was. Read the code from
+user without a confirmed device, a user whose devices are disabled and a
+wrong code all print the same "rejected" and exit 1; the audit log says
+which it was. Read the code from
 standard input to keep it out of the process list. With --socket, a running
 verifier (two-factor serve) checks the code: the store is not opened, and
 a verifier that cannot be reached is an error (exit 2).`,

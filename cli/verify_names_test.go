@@ -15,6 +15,8 @@ func TestVerifyDoesNotTellNamesApart(t *testing.T) {
 	h := newHarness(t)
 	h.enroll("alice")
 	h.run("user", "add", "bob") // a user without any device
+	h.enroll("carol")
+	h.run("device", "disable", "carol", "authenticator") // her only app, switched off by an admin
 	// A throttled device says so (and so tells its owner exists) once a
 	// name has failed; that is the price of telling a real user why they
 	// wait. Here every name gets a first try at each shape of code.
@@ -45,7 +47,8 @@ func TestVerifyDoesNotTellNamesApart(t *testing.T) {
 		}
 		return r
 	}
-	users := map[string]string{"known user, wrong code": "alice", "known user, no device": "bob", "unknown user": "nobody"}
+	users := map[string]string{"known user, wrong code": "alice", "known user, no device": "bob",
+		"known user, device disabled": "carol", "unknown user": "nobody"}
 	for _, c := range []struct {
 		what, code string
 		exit       int
@@ -94,13 +97,21 @@ func TestVerifyDoesNotTellNamesApart(t *testing.T) {
 		if r.User == "nobody" && !strings.HasPrefix(r.Detail, "unknown user; ") {
 			t.Errorf("unknown user audited as %+v", r)
 		}
+		if r.User == "carol" && strings.Contains(r.Detail, "(disabled: authenticator)") {
+			count["carol's disabled app"]++
+		}
 	}
 	// 3 well-formed codes × 2 output modes for each name; malformed ones
 	// are refused before any lookup, for every name alike.
-	for _, n := range []string{"alice", "bob", "nobody"} {
+	for _, n := range []string{"alice", "bob", "carol", "nobody"} {
 		if count[n] != 6 {
 			t.Errorf("%s: %d audited attempts, want 6 (%v)", n, count[n], count)
 		}
+	}
+	// The 6-digit codes (2, one per output mode) would have been for
+	// carol's app: the administrator reads that it is disabled.
+	if count["carol's disabled app"] != 2 {
+		t.Errorf("%d of carol's attempts audited as meant for her disabled app, want 2", count["carol's disabled app"])
 	}
 }
 

@@ -156,7 +156,13 @@ var ErrAuditTampered = errors.New("the audit log fails verification")
 // unbroken chain) and records the last removed entry as the anchor the
 // chain now starts from. It refuses a log that does not verify, so the
 // evidence of tampering is never pruned away. One transaction, audited.
+//
+// What a run of failures needs survives it (see runsThroughPrune).
 func (s *SQLite) PruneAudit(ctx context.Context, actor string, before time.Time) (int, error) {
+	return s.pruneAudit(ctx, actor, before, forgetStaleRuns)
+}
+
+func (s *SQLite) pruneAudit(ctx context.Context, actor string, before time.Time, mode staleRuns) (int, error) {
 	var removed int
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		seal, err := s.currentSealer(ctx, tx, true)
@@ -178,6 +184,10 @@ func (s *SQLite) PruneAudit(ctx context.Context, actor string, before time.Time)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		kept, cleared, err := s.runsThroughPrune(ctx, tx, last.ID, before, s.now(), mode)
+		if err != nil {
+			return err
+		}
 		detail := "nothing older than " + before.UTC().Format(time.RFC3339)
 		if last.ID > 0 {
 			// The anchor goes first: the delete trigger allows removing
@@ -193,7 +203,13 @@ func (s *SQLite) PruneAudit(ctx context.Context, actor string, before time.Time)
 			removed = int(n)
 			detail = fmt.Sprintf("%d entries before %s removed; the chain now starts after entry %d", n, before.UTC().Format(time.RFC3339), last.ID)
 		}
-		return s.appendAudit(ctx, tx, seal, []AuditEntry{{Actor: actor, Action: "audit.prune", Outcome: "ok", Detail: detail}})
+		if len(kept) > 0 || cleared > 0 {
+			detail += fmt.Sprintf("; %d run(s) of failures kept or forgotten, %d device(s) with a stale run of failures cleared", len(kept), cleared)
+		}
+		for i := range kept {
+			kept[i].Actor = actor
+		}
+		return s.appendAudit(ctx, tx, seal, append(kept, AuditEntry{Actor: actor, Action: "audit.prune", Outcome: "ok", Detail: detail}))
 	})
 	return removed, err
 }

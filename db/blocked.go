@@ -11,10 +11,13 @@ import (
 
 // BlockedDevice is an assigned, enabled device that cannot take a code
 // now: locked out until an admin unlocks it, or throttled until a time.
+// From BlockedNamelessRuns, it is a name's run of failures with codes of
+// Shape (DeviceID 0, no Device).
 type BlockedDevice struct {
 	User      string
 	DeviceID  int64
 	Device    string
+	Shape     string // of the codes it takes (ShapeOf)
 	LockedOut bool
 	Until     time.Time // throttled: when it takes codes again
 }
@@ -31,20 +34,11 @@ func blockedArgs(factor int, now time.Time) []any {
 	return []any{factor, factor, now.UnixMilli()}
 }
 
-// BlockedDeviceCounts counts the devices locked out and those throttled
-// at now under the throttle factor (seconds), in one query: cheap enough
-// for every scrape of the verifier's metrics.
-func (s *SQLite) BlockedDeviceCounts(ctx context.Context, factor int, now time.Time) (locked, throttled int, err error) {
-	err = s.db.QueryRowContext(ctx, "SELECT coalesce(sum(d.locked_out), 0), coalesce(sum(NOT d.locked_out), 0)"+blockedSQL,
-		blockedArgs(factor, now)...).Scan(&locked, &throttled)
-	return locked, throttled, err
-}
-
 // BlockedDevices lists the blocked devices of the named users (all users
 // when names is empty), by user and device id. Named users are found by
 // the users' name index, so the cost does not grow with the store.
 func (s *SQLite) BlockedDevices(ctx context.Context, factor int, now time.Time, names []string) ([]BlockedDevice, error) {
-	q := "SELECT u.name, d.id, d.name, d.locked_out, d.failures, d.last_failure_at" + blockedSQL
+	q := "SELECT u.name, d.id, d.name, d.kind, d.digits, d.locked_out, d.failures, d.last_failure_at" + blockedSQL
 	args := blockedArgs(factor, now)
 	if len(names) > 0 {
 		q += " AND u.name IN (?" + strings.Repeat(", ?", len(names)-1) + ")"
@@ -62,13 +56,42 @@ func (s *SQLite) BlockedDevices(ctx context.Context, factor int, now time.Time, 
 		var b BlockedDevice
 		var failures int
 		var last sql.NullInt64
-		if err := rows.Scan(&b.User, &b.DeviceID, &b.Device, &b.LockedOut, &failures, &last); err != nil {
+		var kind devices.Kind
+		var digits int
+		if err := rows.Scan(&b.User, &b.DeviceID, &b.Device, &kind, &digits, &b.LockedOut, &failures, &last); err != nil {
 			return nil, err
 		}
+		b.Shape = ShapeOf(&devices.Device{Kind: kind, Digits: digits})
 		if !b.LockedOut {
 			b.Until = fromMillis(last).Add(devices.ThrottleDelay(factor, failures))
 		}
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+// BlockedNamelessRuns lists the names' runs of failures that refuse codes
+// at now, one per name and shape. It reads the latest entry of every run
+// in the log (the partial index's entries alone), which audit prune keeps
+// to runs that are blocked or newer than its cut.
+func (s *SQLite) BlockedNamelessRuns(ctx context.Context, factor int, now time.Time) ([]BlockedDevice, error) {
+	var out []BlockedDevice
+	err := latestRuns(ctx, s.db, func(name, shape string, run NamelessRun) error {
+		if b, blocked := run.blockedAt(factor, now); blocked {
+			b.User, b.Shape = name, shape
+			out = append(out, b)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// blockedAt says whether a run refuses codes at now, and until when.
+func (r NamelessRun) blockedAt(factor int, now time.Time) (BlockedDevice, bool) {
+	if r.LockedOut {
+		return BlockedDevice{LockedOut: true}, true
+	}
+	delay := devices.ThrottleDelay(factor, r.Failures)
+	until := r.LastFailure.Add(delay)
+	return BlockedDevice{Until: until}, delay > 0 && !r.LastFailure.IsZero() && now.Before(until)
 }

@@ -186,7 +186,7 @@ func (d *Django) VerifyAudit(ctx context.Context) (AuditVerification, error) {
 }
 
 func (d *Django) PruneAudit(ctx context.Context, actor string, before time.Time) (int, error) {
-	return d.side.PruneAudit(ctx, actor, before)
+	return d.side.pruneAudit(ctx, actor, before, keepEveryRun)
 }
 
 // Rekey re-seals the side file's secrets and audit key under a new master

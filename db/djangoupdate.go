@@ -82,12 +82,12 @@ func (d *Django) updateOnce(ctx context.Context, actor, user string, missing mis
 	}
 	du.rows = rows
 	du.Unit = &Unit{User: u, Devices: ds, Settings: settings, loaded: snapshotSecrets(ds)}
-	if missing == emptyMissing {
-		// Read with the devices, outside the write like them: a run
-		// that changed meanwhile is at worst one failure behind.
-		if du.Unit.Nameless, err = namelessRun(ctx, q, u.Name); err != nil {
-			return d.wrap(err)
-		}
+	// Read (when asked for) outside the write like the devices; apply
+	// checks that a run counted on is still the latest, as the devices'
+	// conditional writes do for theirs.
+	du.Unit.runOf = func(shape string) (NamelessRun, error) {
+		run, err := namelessRun(ctx, q, u.Name, shape)
+		return run, d.wrap(err)
 	}
 	defer du.forgetLoaded()
 	if err := fn(du.Unit); err != nil {
@@ -138,6 +138,9 @@ func rememberIDs(u *Unit) (restore func()) {
 func (d *Django) apply(ctx context.Context, tx *sql.Tx, actor string, du *djangoUnit) error {
 	u := du.Unit
 	if err := d.claimUser(ctx, tx, actor, du); err != nil {
+		return err
+	}
+	if err := runsUnchanged(ctx, tx, u); err != nil {
 		return err
 	}
 	return writeUnit(u, actor, unitSQL{
@@ -498,4 +501,29 @@ func (d *Django) ensureExtras(ctx context.Context, tx *sql.Tx, dev *devices.Devi
 
 func codesChanged(now, read []devices.BackupCode) bool {
 	return !slices.EqualFunc(now, read, func(a, b devices.BackupCode) bool { return a.ID == b.ID && a.Plain == b.Plain })
+}
+
+// runsUnchanged sends the update round again (errDjangoRaced) when a run
+// of failures the unit counts a failure on gained an entry since it was
+// read outside the write lock: two wrong codes for an unknown name at
+// the same moment then count twice and the second is throttled, exactly
+// as two for a real device do (its conditional write fails the same way).
+func runsUnchanged(ctx context.Context, tx *sql.Tx, u *Unit) error {
+	for _, e := range u.audits {
+		if e.Action != namelessAction || e.DeviceID != 0 || e.Outcome != namelessOutcome {
+			continue
+		}
+		read, ok := u.runsRead[e.Device]
+		if !ok {
+			continue
+		}
+		now, err := namelessRun(ctx, tx, u.User.Name, e.Device)
+		if err != nil {
+			return err
+		}
+		if now.id != read {
+			return errDjangoRaced
+		}
+	}
+	return nil
 }

@@ -315,11 +315,10 @@ func (d *Django) allDriftSamples(ctx context.Context) (map[int64][]devices.Drift
 	return out, rows.Err()
 }
 
-// BlockedDeviceCounts counts the throttled devices (django-otp has no
-// hard lockout, so locked is always 0).
-func (d *Django) BlockedDeviceCounts(ctx context.Context, factor int, now time.Time) (locked, throttled int, err error) {
-	bs, err := d.BlockedDevices(ctx, factor, now, nil)
-	return 0, len(bs), err
+// BlockedNamelessRuns lists the names' runs that refuse codes now; they
+// are kept in the side file.
+func (d *Django) BlockedNamelessRuns(ctx context.Context, factor int, now time.Time) ([]BlockedDevice, error) {
+	return d.side.BlockedNamelessRuns(ctx, factor, now)
 }
 
 func (d *Django) BlockedDevices(ctx context.Context, factor int, now time.Time, names []string) ([]BlockedDevice, error) {
@@ -342,7 +341,8 @@ func (d *Django) BlockedDevices(ctx context.Context, factor int, now time.Time, 
 	for _, dev := range withoutSecrets(ds) {
 		until := dev.LastFailure.Add(devices.ThrottleDelay(factor, dev.Failures))
 		if until.After(now) {
-			out = append(out, BlockedDevice{User: dev.User, DeviceID: dev.ID, Device: dev.Name, Until: until})
+			// django-otp tries every device with any code: one shape.
+			out = append(out, BlockedDevice{User: dev.User, DeviceID: dev.ID, Device: dev.Name, Shape: AnyShape, Until: until})
 		}
 	}
 	slices.SortFunc(out, func(a, b BlockedDevice) int {

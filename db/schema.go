@@ -165,6 +165,16 @@ UPDATE devices SET keyed_state = NULL;
 CREATE INDEX IF NOT EXISTS audit_nameless_failures ON audit(user_name, id)
 	WHERE action = 'device.verify' AND device_id = 0 AND outcome = 'rejected';
 `,
+	// 10 (nameless runs per code shape): a name's runs are kept per
+	// shape of code (6, 7 or 8 digits, backup code), named in the
+	// entries' device_name, as a user's devices each keep their own; this
+	// index seeks a name's run of one shape. It covers what migration 9's
+	// did (the entries of before shapes have an empty device_name).
+	`
+CREATE INDEX IF NOT EXISTS audit_nameless_runs ON audit(user_name, device_name, id)
+	WHERE action = 'device.verify' AND device_id = 0 AND outcome = 'rejected';
+DROP INDEX IF EXISTS audit_nameless_failures;
+`,
 }
 
 // SchemaVersion is the schema this build writes.

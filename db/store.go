@@ -206,7 +206,10 @@ type Store interface {
 	APIClientStore
 
 	// Devices refused without being tried (lockout, throttle) at now
-	// under the throttle factor: counted for metrics, listed for status.
-	BlockedDeviceCounts(ctx context.Context, factor int, now time.Time) (locked, throttled int, err error)
+	// under the throttle factor, listed for status and metrics; and the
+	// runs of failures of names with codes no device checks (NamelessRun)
+	// that refuse codes now, for metrics, which must not tell the two
+	// kinds of name apart.
 	BlockedDevices(ctx context.Context, factor int, now time.Time, names []string) ([]BlockedDevice, error)
+	BlockedNamelessRuns(ctx context.Context, factor int, now time.Time) ([]BlockedDevice, error)
 }

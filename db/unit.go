@@ -16,9 +16,13 @@ type Unit struct {
 	User     User
 	Devices  []*devices.Device // secrets decrypted
 	Settings devices.Settings
-	// Nameless is the name's run of failures with codes no device could
-	// check; read only by UpdateAnyName (see NamelessRun).
-	Nameless NamelessRun
+
+	// runOf reads the name's run of failures with codes of a shape (see
+	// NamelessRun); set only by UpdateAnyName. runsRead notes the audit
+	// entry each run read was (0: none), for backends that write after
+	// reading outside their write lock.
+	runOf    func(shape string) (NamelessRun, error)
+	runsRead map[string]int64
 
 	added   []*devices.Device
 	saved   []*devices.Device

@@ -60,12 +60,8 @@ func (s *SQLite) updateIn(ctx context.Context, tx querier, actor, user string, m
 		return err
 	}
 	unit := &Unit{User: u, Devices: ds, Settings: settings}
-	if missing == emptyMissing {
-		// For every name, known or not: the same seek either way.
-		if unit.Nameless, err = namelessRun(ctx, tx, u.Name); err != nil {
-			return err
-		}
-	}
+	// Read only when asked for (a verification asks every time).
+	unit.runOf = func(shape string) (NamelessRun, error) { return namelessRun(ctx, tx, u.Name, shape) }
 	var seal *sealer
 	if missing == emptyMissing && len(ds) == 0 {
 		s.shadowDeviceWork(ctx, tx)

@@ -118,15 +118,20 @@ func (s *Service) verifyDjango(ctx context.Context, userName, deviceRef, code st
 	var res VerifyResult
 	err := s.store.UpdateAnyName(ctx, s.Actor, userName, func(u *db.Unit) error {
 		policy := u.Settings.Policy()
+		// One run for every shape of code: django-otp tries each
+		// device with any code, so a user's devices all count it.
+		run, err := readRun(u, db.AnyShape)
+		if err != nil {
+			return err
+		}
 		candidates, why := djangoCandidates(u, deviceRef)
 		if len(candidates) == 0 {
-			res = cannotBeRight(u, why, code, now, policy)
+			res = cannotBeRight(u, run, why, code, now, policy)
 			return nil
 		}
 		// Each failure is counted at once: django-otp saves it as it
 		// happens, even when a later device accepts.
-		var err error
-		res, err = tryInTurn(u, candidates, code, now, policy, countAtOnce)
+		res, err = tryInTurn(u, candidates, run, code, now, policy, countAtOnce)
 		return err
 	})
 	return res, err

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -371,6 +372,77 @@ func TestDjangoUnknownNamesThrottleLikeADevice(t *testing.T) {
 		t.Fatalf("the run never met the back-off, so it proves nothing: %q", known)
 	}
 	s.clock.t = s.clock.t.Add(time.Hour)
+	if unknown := run("mallory"); !slices.Equal(known, unknown) {
+		t.Errorf("existing user %q, unknown name %q", known, unknown)
+	}
+}
+
+// TestDjangoSimultaneousWrongCodesCountLikeADevice: on a Django site a
+// verification reads outside the write lock, and a device's failure count
+// is written conditionally, so of several wrong codes at the same moment
+// one counts and the others, read again, are throttled. An unknown name's
+// run must be counted the same way, or a burst of wrong codes would tell
+// it from a user (every answer rejected).
+func TestDjangoSimultaneousWrongCodesCountLikeADevice(t *testing.T) {
+	s := newDjangoSite(t, djangofixture.Schema113)
+	s.TOTP(t, s.User(t, "alice"), "default", true, keyA)
+	burst := func(user string) []string {
+		const n = 5
+		wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
+		out := make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				r, err := s.svc.Verify(ctx, user, "", wrong)
+				out[i] = fmt.Sprint(r.Outcome, err)
+			})
+		}
+		wg.Wait()
+		slices.Sort(out)
+		return out
+	}
+	for round := range 4 {
+		s.clock.t = s.clock.t.Add(time.Hour)
+		known := burst("alice")
+		unknown := burst(fmt.Sprint("mallory", round))
+		want := []string{"rejected<nil>", "throttled<nil>", "throttled<nil>", "throttled<nil>", "throttled<nil>"}
+		if !slices.Equal(known, want) || !slices.Equal(unknown, want) {
+			t.Fatalf("round %d: five wrong codes at once: existing user %q, unknown name %q, want %q", round, known, unknown, want)
+		}
+	}
+}
+
+// TestDjangoPruneKeepsEveryNamesRun: django-otp keeps a device's failure
+// count until a code is accepted, and audit prune cannot clear the
+// site's rows, so on a Django site prune keeps every name's run: after a
+// prune, an unknown name's next wrong codes still throttle as long as a
+// device's with the same history do.
+func TestDjangoPruneKeepsEveryNamesRun(t *testing.T) {
+	s := newDjangoSite(t, djangofixture.Schema113)
+	s.TOTP(t, s.User(t, "alice"), "default", true, keyA)
+	run := func(user string) []string {
+		var out []string
+		for _, pause := range []time.Duration{0, 2 * time.Second, time.Hour, 0} {
+			s.clock.t = s.clock.t.Add(pause)
+			if pause == time.Hour {
+				if _, err := s.svc.PruneAudit(ctx, s.clock.t); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
+			r, err := s.svc.Verify(ctx, user, "", wrong)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s %v", r.Outcome, r.RetryAfter))
+		}
+		return out
+	}
+	known := run("alice")
+	if known[3] != "throttled 4s" {
+		t.Fatalf("alice's device after three failures: %q, want throttled 4s", known)
+	}
+	s.clock.t = s.clock.t.Add(24 * time.Hour)
 	if unknown := run("mallory"); !slices.Equal(known, unknown) {
 		t.Errorf("existing user %q, unknown name %q", known, unknown)
 	}

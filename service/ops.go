@@ -243,11 +243,24 @@ func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action
 		detail := ""
 		switch action {
 		case ActionEnable:
+			if !d.Enabled {
+				if err := takeOverRun(u, d); err != nil {
+					return err
+				}
+			}
 			d.Enabled = true
 		case ActionDisable:
+			if d.Enabled {
+				if err := handOverRun(u, d, "disabled"); err != nil {
+					return err
+				}
+			}
 			d.Enabled = false
 		case ActionUnlock:
 			detail = fmt.Sprintf("%d failure(s) cleared", d.Failures)
+			if err := clearRun(u, d); err != nil {
+				return err
+			}
 			d.Unlock()
 		case ActionRename:
 			if err := devices.ValidateName("device name", arg); err != nil {
@@ -256,6 +269,11 @@ func (s *Service) ChangeDevice(ctx context.Context, userName, ref string, action
 			detail = fmt.Sprintf("renamed from %q", d.Name)
 			d.Name = arg
 		case ActionRemove:
+			if d.Enabled {
+				if err := handOverRun(u, d, "removed"); err != nil {
+					return err
+				}
+			}
 			u.Remove(d)
 			u.Audit("device.remove", d, "ok", d.KindLabel())
 			out = stripped(d)
@@ -301,4 +319,53 @@ func (s *Service) DriftReport(ctx context.Context, horizon time.Duration, all bo
 		return 0
 	})
 	return out, nil
+}
+
+// handOverRun makes a device's run of failures, as it is disabled or
+// removed (done), the name's run with codes of its shape, on which such
+// codes count from now on (a disabled device is passed over as if
+// absent): otherwise taking a device under attack away would restart its
+// back-off, and the next answers would tell the name from an unknown one
+// that kept its run. A run of the name's that is newer is kept.
+func handOverRun(u *db.Unit, d *devices.Device, done string) error {
+	if d.Failures == 0 && !d.LockedOut {
+		return nil
+	}
+	shape := db.ShapeOf(d)
+	run, err := u.NamelessRun(shape)
+	if err != nil {
+		return err
+	}
+	if !d.LockedOut && !d.LastFailure.After(run.LastFailure) {
+		return nil
+	}
+	u.CarryNamelessRun(shape, fmt.Sprintf("device %s %s; its run of failures goes on as the name's", d.Name, done),
+		db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut})
+	return nil
+}
+
+// takeOverRun gives a device being enabled again the name's run with
+// codes of its shape when that run is newer than the device's own: the
+// codes counted there while it was disabled were codes it would have
+// counted, and a device that came back with a fresh back-off would tell
+// the name from an unknown one whose run went on.
+func takeOverRun(u *db.Unit, d *devices.Device) error {
+	run, err := u.NamelessRun(db.ShapeOf(d))
+	if err != nil || !run.LastFailure.After(d.LastFailure) {
+		return err
+	}
+	d.Failures, d.LastFailure, d.LockedOut = run.Failures, run.LastFailure, run.LockedOut
+	return nil
+}
+
+// clearRun clears the name's run with codes of d's shape as d is
+// unlocked: a disabled device's run lives there (handOverRun), and
+// enabling it again would otherwise bring back the lockout just cleared.
+func clearRun(u *db.Unit, d *devices.Device) error {
+	run, err := u.NamelessRun(db.ShapeOf(d))
+	if err != nil || (run.Failures == 0 && !run.LockedOut) {
+		return err
+	}
+	u.CarryNamelessRun(db.ShapeOf(d), fmt.Sprintf("device %s unlocked; the name's run of failures cleared with it", d.Name), db.NamelessRun{})
+	return nil
 }

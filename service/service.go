@@ -109,16 +109,44 @@ func (s *Service) Verify(ctx context.Context, userName, deviceRef, code string) 
 	var res VerifyResult
 	err = s.store.UpdateAnyName(ctx, s.Actor, userName, func(u *db.Unit) error {
 		policy := u.Settings.Policy()
+		// Read for every name, known or not: the same seeks either way.
+		run, err := readRun(u, codeShape(code))
+		if err != nil {
+			return err
+		}
 		candidates, why := verifyCandidates(u, deviceRef, backup)
 		if len(candidates) == 0 {
-			res = cannotBeRight(u, why, code, now, policy)
+			res = cannotBeRight(u, run, why, code, now, policy)
 			return nil
 		}
-		var err error
-		res, err = tryInTurn(u, candidates, code, now, policy, countUnlessAccepted)
+		res, err = tryInTurn(u, candidates, run, code, now, policy, countUnlessAccepted)
 		return err
 	})
 	return res, err
+}
+
+// nameless is the run of failures a verification counts a code on when no
+// enabled device of the name can check it: the name's run with codes of
+// the code's shape.
+type nameless struct {
+	shape string
+	db.NamelessRun
+}
+
+func readRun(u *db.Unit, shape string) (nameless, error) {
+	run, err := u.NamelessRun(shape)
+	return nameless{shape, run}, err
+}
+
+// codeShape names the shape of a code (already known to be a backup code
+// or 6 to 8 digits), which is the run an unusable code counts on: an
+// unknown name behaves like a user with one device of each shape, each
+// keeping its own back-off as a real user's devices do.
+func codeShape(code string) string {
+	if devices.LooksLikeBackupCode(code) {
+		return db.BackupShape
+	}
+	return db.DigitsShape(otpDigits(code))
 }
 
 // failureCounting is when a device that did not accept a code counts the
@@ -138,11 +166,25 @@ const (
 // bookkeeping of the outcome in u: the accepting device saved with its
 // drift sample, failures counted as counting says, each audited. A device
 // the code cannot be right for by its shape is passed over.
-func tryInTurn(u *db.Unit, candidates []*devices.Device, code string, now time.Time, policy devices.Policy, counting failureCounting) (VerifyResult, error) {
+func tryInTurn(u *db.Unit, candidates []*devices.Device, run nameless, code string, now time.Time, policy devices.Policy, counting failureCounting) (VerifyResult, error) {
 	type trial struct{ stored, tried *devices.Device }
 	var failed []trial
 	var blocked []VerifyResult
+	var disabled []string
 	for _, d := range candidates {
+		if run.shape != db.AnyShape && db.ShapeOf(d) != run.shape {
+			// Not a code this device takes (8 digits for a 6-digit
+			// app): passed over before its back-off is even looked at,
+			// as the device of that shape an unknown name stands for
+			// would not be throttled by it either.
+			continue
+		}
+		if !d.Enabled {
+			// A disabled device tells the caller nothing: it is as
+			// if it were not there (the audit entry names it).
+			disabled = append(disabled, d.Name)
+			continue
+		}
 		tried := *d
 		r, err := tried.Verify(code, now, policy)
 		if errors.Is(err, devices.ErrMalformedCode) {
@@ -186,8 +228,11 @@ func tryInTurn(u *db.Unit, candidates []*devices.Device, code string, now time.T
 		res := mostInformative(blocked)
 		u.Audit("device.verify", res.Device, string(res.Outcome), "")
 		return res, nil
+	case len(disabled) > 0:
+		why := fmt.Sprintf("the code fits none of the user's enabled devices (disabled: %s)", strings.Join(disabled, ", "))
+		return cannotBeRight(u, run, why, code, now, policy), nil
 	default:
-		return cannotBeRight(u, "the code fits none of the user's devices", code, now, policy), nil
+		return cannotBeRight(u, run, "the code fits none of the user's devices", code, now, policy), nil
 	}
 }
 
@@ -226,18 +271,19 @@ func otpDigits(code string) int {
 	return digits
 }
 
-// cannotBeRight refuses a code that no device of the name could accept,
-// after doing the work a real device would (see Verify), and audits why.
-// The name is treated as if it had one device never logged into, whose
-// run of failures is the name's (db.NamelessRun): a wrong code counts a
+// cannotBeRight refuses a code that no enabled device of the name could
+// accept, after doing the work a real device would (see Verify), and
+// audits why. The name is treated as if it had one device of the code's
+// shape never logged into, whose run of failures is the name's run with
+// codes of that shape (db.NamelessRun): a wrong code counts a
 // failure, and a code within the back-off, or past a lockout, is refused
 // as throttled or locked-out without being tried or counted, exactly as
 // a real device's would be. Otherwise a second wrong code would tell a
 // name that exists (now throttled) from one that does not.
-func cannotBeRight(u *db.Unit, why, code string, now time.Time, policy devices.Policy) VerifyResult {
+func cannotBeRight(u *db.Unit, nr nameless, why, code string, now time.Time, policy devices.Policy) VerifyResult {
 	d := dummyDevice(code, u.Settings)
 	run := func() {
-		d.Failures, d.LastFailure, d.LockedOut = u.Nameless.Failures, u.Nameless.LastFailure, u.Nameless.LockedOut
+		d.Failures, d.LastFailure, d.LockedOut = nr.Failures, nr.LastFailure, nr.LockedOut
 	}
 	run()
 	r, _ := d.Verify(code, now, policy)
@@ -253,7 +299,7 @@ func cannotBeRight(u *db.Unit, why, code string, now time.Time, policy devices.P
 		run()
 		d.CountFailure(now, policy)
 	}
-	u.AuditNamelessFailure(why, db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut})
+	u.AuditNamelessFailure(nr.shape, why, db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut})
 	return VerifyResult{Outcome: devices.Rejected}
 }
 
@@ -320,10 +366,11 @@ func verifyCandidates(u *db.Unit, ref string, backup bool) ([]*devices.Device, s
 }
 
 // mostInformative picks what to tell a user none of whose devices could be
-// tried: a throttle ends soonest, a lockout needs an admin.
+// tried: a throttle ends soonest, a lockout needs an admin. (A disabled
+// device is never among them: it is passed over as if absent.)
 func mostInformative(rs []VerifyResult) VerifyResult {
 	best := rs[0]
-	rank := map[devices.Outcome]int{devices.Throttled: 0, devices.LockedOut: 1, devices.Disabled: 2}
+	rank := map[devices.Outcome]int{devices.Throttled: 0, devices.LockedOut: 1}
 	for _, r := range rs[1:] {
 		if rank[r.Outcome] < rank[best.Outcome] || (r.Outcome == best.Outcome && r.RetryAfter < best.RetryAfter) {
 			best = r

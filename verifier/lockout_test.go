@@ -42,7 +42,7 @@ func TestLockoutOverTheSocketShowsInMetricsAndUnlocks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wantMetrics(t, "before", s.metricsText(t), "two_factor_locked_out_devices 0", "two_factor_throttled_devices 0")
+	wantMetrics(t, "before", s.metricsText(t), "two_factor_locked_out_runs 0", "two_factor_throttled_runs 0")
 	wrong := func() string { return servicetest.Code(t, s.alice, s.Clock.Now().Add(time.Hour), 0) }
 
 	if v := s.verify(t, "alice", wrong()); v.Outcome != devices.Rejected {
@@ -51,7 +51,7 @@ func TestLockoutOverTheSocketShowsInMetricsAndUnlocks(t *testing.T) {
 	if v := s.verify(t, "alice", wrong()); v.Outcome != devices.Throttled || v.RetryAfter != 10 {
 		t.Errorf("a code 0 s after one failure with throttle-factor 10: %+v, want throttled, retry_after 10", v)
 	}
-	wantMetrics(t, "throttled", s.metricsText(t), "two_factor_locked_out_devices 0", "two_factor_throttled_devices 1")
+	wantMetrics(t, "throttled", s.metricsText(t), "two_factor_locked_out_runs 0", "two_factor_throttled_runs 1")
 	s.Clock.Advance(10 * time.Second)
 	s.verify(t, "alice", wrong())
 	s.Clock.Advance(20 * time.Second)
@@ -63,7 +63,7 @@ func TestLockoutOverTheSocketShowsInMetricsAndUnlocks(t *testing.T) {
 	if v := s.verify(t, "alice", right); v.Outcome != devices.LockedOut || v.OK || v.RetryAfter != 0 || v.Device != nil {
 		t.Errorf("right code after 3 failures with lockout-threshold 3: %+v, want locked-out naming no device (a refusal names none)", v)
 	}
-	wantMetrics(t, "locked", s.metricsText(t), "two_factor_locked_out_devices 1", "two_factor_throttled_devices 0")
+	wantMetrics(t, "locked", s.metricsText(t), "two_factor_locked_out_runs 1", "two_factor_throttled_runs 0")
 
 	if _, err := s.Svc.As("admin").ChangeDevice(ctx, "alice", s.alice.Name, service.ActionUnlock, ""); err != nil {
 		t.Fatal(err)
@@ -71,5 +71,5 @@ func TestLockoutOverTheSocketShowsInMetricsAndUnlocks(t *testing.T) {
 	if v := s.verify(t, "alice", right); !v.OK {
 		t.Errorf("right code after unlock: %+v", v)
 	}
-	wantMetrics(t, "unlocked", s.metricsText(t), "two_factor_locked_out_devices 0", "two_factor_throttled_devices 0")
+	wantMetrics(t, "unlocked", s.metricsText(t), "two_factor_locked_out_runs 0", "two_factor_throttled_runs 0")
 }

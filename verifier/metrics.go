@@ -87,15 +87,16 @@ func (m *metrics) write(w io.Writer) {
 	}
 }
 
-// writeBlocked writes the gauges of devices refusing codes now, counted
-// by the store at each scrape.
+// writeBlocked writes the gauges of names refusing codes now, counted by
+// the store at each scrape once per name (existing or not) and shape of
+// code, so that they do not tell which names exist.
 func writeBlocked(w io.Writer, b service.BlockedCounts) {
 	for _, g := range []struct {
 		name, help string
 		v          int
 	}{
-		{"two_factor_locked_out_devices", "Devices locked out after too many failures, until an admin unlocks them.", b.LockedOut},
-		{"two_factor_throttled_devices", "Devices waiting out their back-off after failures.", b.Throttled},
+		{"two_factor_locked_out_runs", "Runs of failures locked out: names (existing or not) refusing codes of a shape (6, 7 or 8 digits, backup codes) after too many failures, once per name and shape.", b.LockedOut},
+		{"two_factor_throttled_runs", "Runs of failures waiting out their back-off: names (existing or not) refusing codes of a shape for now, once per name and shape.", b.Throttled},
 	} {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", g.name, g.help, g.name, g.name, g.v)
 	}

@@ -37,3 +37,31 @@ func TestOpenAPIDescribesExactlyTheServedRoutes(t *testing.T) {
 		t.Errorf("openapi.json describes %q, the server serves %q", described, served)
 	}
 }
+
+// TestOpenAPIAndREADMENameEveryMetric: every metric /metrics serves is
+// named in openapi.json's description of it and in README's, so a metric
+// renamed in the server (as the blocked gauges were) cannot leave either
+// describing one that is gone.
+func TestOpenAPIAndREADMENameEveryMetric(t *testing.T) {
+	s := serveSocket(t)
+	var served []string
+	for _, line := range strings.Split(s.metricsText(t), "\n") {
+		if name, ok := strings.CutPrefix(line, "# TYPE "); ok {
+			served = append(served, strings.Fields(name)[0])
+		}
+	}
+	if len(served) < 7 {
+		t.Fatalf("/metrics serves only %q", served)
+	}
+	for _, doc := range []string{"openapi.json", "../README.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range served {
+			if !strings.Contains(string(b), name) {
+				t.Errorf("%s does not name the metric %s", doc, name)
+			}
+		}
+	}
+}

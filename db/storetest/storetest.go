@@ -116,6 +116,7 @@ var suite = []suiteCase{
 	{"ImportAllOrNothing", importAllOrNothing},
 	{"ImportDryRunWritesNothing", importDryRun},
 	{"TokenStateRules", tokenStateRules},
+	{"NamelessRunsPerShape", namelessRunsPerShape},
 }
 
 // env is one subtest's store and clock.
