@@ -42,6 +42,10 @@ func TestErrorsAsJSON(t *testing.T) {
 	}{
 		{[]string{"statsu", "--json"}, ExitError, "usage"},
 		{[]string{"device", "list", "nobody", "--json"}, ExitRejected, "not_found"},
+		// An unknown user is not found whichever command names it, as the
+		// README's example error says.
+		{[]string{"status", "nobody", "--json"}, ExitRejected, "not_found"},
+		{[]string{"disable", "nobody", "--yes", "--json"}, ExitRejected, "not_found"},
 		{[]string{"user", "add", "--json", "--no-such-flag"}, ExitError, "usage"},
 		{[]string{"--db", h.dir + "/missing.db", "status", "--json"}, ExitError, "environment"},
 		// Flags that contradict each other are usage errors however the
