@@ -113,7 +113,10 @@ func TestServeRADIUSConfigurationMistakes(t *testing.T) {
 	}
 	clients := h.writeRADIUSClients(0o644)
 	out, errs, code := h.exec("", "serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812", "--radius-clients", clients)
-	if code != ExitError || !strings.Contains(out+errs, "run: chmod 600 "+clients) || strings.Contains(out+errs, radiusSecret) {
+	// One "RADIUS clients file" in the sentence: it used to read
+	// "RADIUS clients file: RADIUS clients file PATH can be read ...".
+	if code != ExitError || !strings.Contains(out+errs, "run: chmod 600 "+clients) || strings.Contains(out+errs, radiusSecret) ||
+		strings.Count(out+errs, "RADIUS clients file") != 1 {
 		t.Errorf("a world-readable clients file: exit %d %s%s", code, out, errs)
 	}
 	h.writeRADIUSClients(0o600)
