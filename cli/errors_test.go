@@ -66,3 +66,19 @@ func TestErrorsAsJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestEnrollUnknownUserSaysHowToAddThem: enrolling a user not yet added
+// (as README's service section once did) ends with exit 1, kind
+// not_found, and the two ways on: user add or --create-user.
+func TestEnrollUnknownUserSaysHowToAddThem(t *testing.T) {
+	h := newHarness(t)
+	_, errs, code := h.exec("", "enroll", "alice", "--no-qr")
+	if code != ExitRejected || !strings.Contains(errs, `user "alice" does not exist`) ||
+		!strings.Contains(errs, "two-factor user add alice") || !strings.Contains(errs, "--create-user") {
+		t.Fatalf("exit %d, stderr %q; want exit 1 naming user add and --create-user", code, errs)
+	}
+	out, _, code := h.exec("", "enroll", "alice", "--no-qr", "--json")
+	if code != ExitRejected || !strings.Contains(out, `"kind": "not_found"`) {
+		t.Fatalf("--json: exit %d, stdout %q", code, out)
+	}
+}
