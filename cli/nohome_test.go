@@ -60,6 +60,11 @@ func TestFirstUseOfTheDefaultStoreIsSaid(t *testing.T) {
 	if _, errs, code := run("api-client", "list"); code != ExitOK || errs != "" {
 		t.Fatalf("second use: exit %d, stderr %q; want nothing said", code, errs)
 	}
+	// init says what it created in its own words, once.
+	home = t.TempDir()
+	if out, errs, code := run("init"); code != ExitOK || strings.Contains(errs, "created a new") || !strings.Contains(out, "is ready") {
+		t.Fatalf("init: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
 	// A named store is never created by a command, so never announced.
 	if _, errs, _ := run("--db", filepath.Join(home, "other.db"), "status"); strings.Contains(errs, "created") {
 		t.Fatalf("a named store: stderr %q", errs)

@@ -244,7 +244,8 @@ func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 		return nil, &markedError{kindEnvironment, errNoDefaultPaths}
 	}
 	opt := a.storeOptions(keyPath, create || isDefault)
-	firstUse := isDefault && opt.Create && !exists(dbPath)
+	// init (create) says what it made itself.
+	firstUse := isDefault && !create && opt.Create && !exists(dbPath)
 	st, err := db.Open(ctx, dbPath, opt)
 	if err != nil {
 		return nil, err
