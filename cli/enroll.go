@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/service"
@@ -58,7 +59,7 @@ behind.`,
 			}
 			e, err := svc.StartEnrollment(cmd.Context(), user, opt)
 			if err != nil {
-				return shortSeedHint(err)
+				return addUserHint(shortSeedHint(err), user)
 			}
 			// With --json, stdout carries only the result; what a person
 			// needs meanwhile (QR code, URI, prompt) goes to stderr.
@@ -102,6 +103,16 @@ behind.`,
 func allowShortSeedFlag(cmd *cobra.Command, allow *bool) {
 	cmd.Flags().BoolVar(allow, "allow-short-seed", false,
 		"accept a seed shorter than 128 bits, for a legacy token that really has one (recorded in the audit log)")
+}
+
+// addUserHint says how to go on when enroll names a user not yet added:
+// the README's service section once enrolled before adding, and the bare
+// "does not exist" left the administrator to find --create-user.
+func addUserHint(err error, user string) error {
+	if errors.Is(err, db.ErrNotFound) {
+		return fmt.Errorf("%w; add them first (two-factor user add %s) or pass --create-user", err, safe(shellWord(user)))
+	}
+	return err
 }
 
 // shortSeedHint tells an administrator how to accept a short seed on

@@ -42,6 +42,10 @@ func TestErrorsAsJSON(t *testing.T) {
 	}{
 		{[]string{"statsu", "--json"}, ExitError, "usage"},
 		{[]string{"device", "list", "nobody", "--json"}, ExitRejected, "not_found"},
+		// An unknown user is not found whichever command names it, as the
+		// README's example error says.
+		{[]string{"status", "nobody", "--json"}, ExitRejected, "not_found"},
+		{[]string{"disable", "nobody", "--yes", "--json"}, ExitRejected, "not_found"},
 		{[]string{"user", "add", "--json", "--no-such-flag"}, ExitError, "usage"},
 		{[]string{"--db", h.dir + "/missing.db", "status", "--json"}, ExitError, "environment"},
 		// Flags that contradict each other are usage errors however the
@@ -60,5 +64,21 @@ func TestErrorsAsJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &j); err != nil || code != tc.code || j.Error.Code != tc.code || j.Error.Kind != tc.kind || j.Error.Message == "" || errs != "" {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q (%v); want exit %d kind %s on stdout only", tc.args, code, out, errs, err, tc.code, tc.kind)
 		}
+	}
+}
+
+// TestEnrollUnknownUserSaysHowToAddThem: enrolling a user not yet added
+// (as README's service section once did) ends with exit 1, kind
+// not_found, and the two ways on: user add or --create-user.
+func TestEnrollUnknownUserSaysHowToAddThem(t *testing.T) {
+	h := newHarness(t)
+	_, errs, code := h.exec("", "enroll", "alice", "--no-qr")
+	if code != ExitRejected || !strings.Contains(errs, `user "alice" does not exist`) ||
+		!strings.Contains(errs, "two-factor user add alice") || !strings.Contains(errs, "--create-user") {
+		t.Fatalf("exit %d, stderr %q; want exit 1 naming user add and --create-user", code, errs)
+	}
+	out, _, code := h.exec("", "enroll", "alice", "--no-qr", "--json")
+	if code != ExitRejected || !strings.Contains(out, `"kind": "not_found"`) {
+		t.Fatalf("--json: exit %d, stdout %q", code, out)
 	}
 }

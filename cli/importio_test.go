@@ -242,6 +242,23 @@ func TestExportGeneratedPassword(t *testing.T) {
 	}
 }
 
+// A passphrase is shown only for an export that was written: one shown
+// before `-o FILE` turned out to exist already read as the passphrase of
+// the file left there by an earlier export, which it cannot open.
+func TestExportShowsNoPassphraseForAFailedExport(t *testing.T) {
+	h := newHarness(t)
+	h.run("import", h.file("t.csv", azureCSV(",TK1,"+otpcore.EncodeBase32(seedA)+",30,Token2,C202")))
+	earlier := h.file("e.pskc", "an earlier export\n")
+	_, errs, code := h.exec("", "export", "--generate-password", "-o", earlier)
+	if code != ExitError || !strings.Contains(errs, "never overwrites") || strings.Contains(errs, "passphrase") {
+		t.Fatalf("export onto an existing file: exit %d, stderr %q; want exit 2 and no passphrase", code, errs)
+	}
+	fresh := filepath.Join(h.dir, "fresh.pskc")
+	if _, errs, code := h.exec("", "export", "--generate-password", "-o", fresh); code != ExitOK || !strings.Contains(errs, "Export passphrase") {
+		t.Fatalf("export to a new file: exit %d, stderr %q; want the passphrase", code, errs)
+	}
+}
+
 // A password file others can read is used, with a warning that says how
 // to fix it.
 func TestPasswordFileReadableByOthersWarns(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -242,11 +243,28 @@ func (a *app) open(ctx context.Context, create bool) (*service.Service, error) {
 	if dbPath == "" || keyPath == "" {
 		return nil, &markedError{kindEnvironment, errNoDefaultPaths}
 	}
-	st, err := db.Open(ctx, dbPath, a.storeOptions(keyPath, create || isDefault))
+	opt := a.storeOptions(keyPath, create || isDefault)
+	// init (create) says what it made itself.
+	firstUse := isDefault && !create && opt.Create && !exists(dbPath)
+	st, err := db.Open(ctx, dbPath, opt)
 	if err != nil {
 		return nil, err
 	}
+	if firstUse {
+		// Said aloud because the default follows HOME: run as another
+		// account (sudo -u two-factor ...) without --db, a command would
+		// otherwise quietly work on a new, empty store of that account's
+		// while the verifier keeps using its own.
+		fmt.Fprintf(a.env.Stderr, "two-factor: created a new, empty store %s (the default for this account; --db or TWO_FACTOR_DB names another)\n", safe(dbPath))
+	}
 	return a.serveFrom(st), nil
+}
+
+// exists says whether anything is at path (a store about to be created
+// is one that is not).
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return !errors.Is(err, fs.ErrNotExist)
 }
 
 // serveFrom makes the command's service on the store it opened, keeping

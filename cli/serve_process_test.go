@@ -47,7 +47,7 @@ func (h *harness) startServe(args ...string) *process {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	p := &process{socket: filepath.Join(dir, "verify.sock"), lines: make(chan string, 100)}
-	p.cmd = exec.Command(os.Args[0], append([]string{"serve", "--socket", p.socket}, args...)...)
+	p.cmd = exec.Command(os.Args[0], append(append([]string{"serve", "--socket", p.socket}, noSystemConfig(t, dir)...), args...)...)
 	p.cmd.Env = []string{"TWO_FACTOR_TEST_EXEC=1", "TWO_FACTOR_DB=" + h.env("TWO_FACTOR_DB"), "TWO_FACTOR_KEY_FILE=" + h.env("TWO_FACTOR_KEY_FILE")}
 	if v := h.env("NOTIFY_SOCKET"); v != "" {
 		p.cmd.Env = append(p.cmd.Env, "NOTIFY_SOCKET="+v)

@@ -58,7 +58,7 @@ func TestServeAnswersRADIUS(t *testing.T) {
 	var stderr bytes.Buffer
 	exited := make(chan int, 1)
 	go func() {
-		exited <- Execute(ctx, []string{"serve", "--socket", filepath.Join(dir, "v.sock"), "--radius", addr, "--radius-clients", clients},
+		exited <- Execute(ctx, append([]string{"serve", "--socket", filepath.Join(dir, "v.sock"), "--radius", addr, "--radius-clients", clients}, noSystemConfig(t, dir)...),
 			Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr,
 				Now: func() time.Time { return h.now }, Getenv: h.env})
 	}()
@@ -107,17 +107,21 @@ func waitForUDP(t *testing.T, addr string, exited <-chan int) {
 func TestServeRADIUSConfigurationMistakes(t *testing.T) {
 	h := newHarness(t)
 	socket := filepath.Join(h.dir, "v.sock")
-	if out, errs, code := h.exec("", "serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812"); code != ExitError ||
+	noConf := noSystemConfig(t, h.dir)
+	if out, errs, code := h.exec("", append([]string{"serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812"}, noConf...)...); code != ExitError ||
 		!strings.Contains(out+errs, "--radius and --radius-clients go together") {
 		t.Errorf("--radius alone: exit %d %s%s", code, out, errs)
 	}
 	clients := h.writeRADIUSClients(0o644)
-	out, errs, code := h.exec("", "serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812", "--radius-clients", clients)
-	if code != ExitError || !strings.Contains(out+errs, "run: chmod 600 "+clients) || strings.Contains(out+errs, radiusSecret) {
+	out, errs, code := h.exec("", append([]string{"serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812", "--radius-clients", clients}, noConf...)...)
+	// One "RADIUS clients file" in the sentence: it used to read
+	// "RADIUS clients file: RADIUS clients file PATH can be read ...".
+	if code != ExitError || !strings.Contains(out+errs, "run: chmod 600 "+clients) || strings.Contains(out+errs, radiusSecret) ||
+		strings.Count(out+errs, "RADIUS clients file") != 1 {
 		t.Errorf("a world-readable clients file: exit %d %s%s", code, out, errs)
 	}
 	h.writeRADIUSClients(0o600)
-	if out := h.run("serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812", "--radius-clients", clients); !strings.Contains(out, "radius 127.0.0.1:1812") {
+	if out := h.run(append([]string{"serve", "--check", "--socket", socket, "--radius", "127.0.0.1:1812", "--radius-clients", clients}, noConf...)...); !strings.Contains(out, "radius 127.0.0.1:1812") {
 		t.Errorf("serve --check does not show RADIUS:\n%s", out)
 	}
 }

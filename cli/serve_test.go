@@ -136,7 +136,7 @@ func TestOnlyServeGroupCommits(t *testing.T) {
 	dir := t.TempDir()
 	env := Env{Getenv: func(string) string { return "" }, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
 	var seen []db.Options
-	for _, args := range [][]string{{"serve", "--check"}, {"verify", "alice", "123456"}} {
+	for _, args := range [][]string{append([]string{"serve", "--check"}, noSystemConfig(t, dir)...), {"verify", "alice", "123456"}} {
 		a := &app{env: env}
 		root := a.rootCommand()
 		root.SetArgs(append(args, "--db", filepath.Join(dir, "store.db"), "--key-file", filepath.Join(dir, "master.key")))
@@ -146,4 +146,17 @@ func TestOnlyServeGroupCommits(t *testing.T) {
 	if !seen[0].GroupCommit || seen[1].GroupCommit {
 		t.Errorf("group commit: serve %v, verify %v; want serve only", seen[0].GroupCommit, seen[1].GroupCommit)
 	}
+}
+
+// noSystemConfig is --config naming an empty file in dir, so that a test
+// of serve never reads the host's /etc/two-factor/serve.conf: on a server
+// where two-factor is installed (as README's service section leaves it)
+// that file's HTTP port and RADIUS clients made these tests fail.
+func noSystemConfig(t testing.TB, dir string) []string {
+	t.Helper()
+	path := filepath.Join(dir, "serve.conf")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"--config", path}
 }

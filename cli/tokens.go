@@ -387,6 +387,9 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 			if err := writeOutput(cmd.OutOrStdout(), output, buf.Bytes()); err != nil {
 				return err
 			}
+			if generate {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Export passphrase (shown only now; keep it to import this export): %s\n", password)
+			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{"exported": len(toks), "output": output, "format": f.String(), "encrypted": !plaintext})
 			}
@@ -411,8 +414,8 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 const minExportPassword = 12
 
 // exportPassword is the password an encrypted export is made with: from
-// --password-file, made up with --generate-password (and shown once on
-// standard error), or typed twice on a terminal.
+// --password-file, made up with --generate-password (shown by the caller
+// once the export is written), or typed twice on a terminal.
 func (a *app) exportPassword(pwFile string, generate bool) (string, error) {
 	var (
 		pw  string
@@ -422,11 +425,10 @@ func (a *app) exportPassword(pwFile string, generate bool) (string, error) {
 	case generate && pwFile != "":
 		return "", usageErrorf("--generate-password and --password-file exclude each other")
 	case generate:
-		if pw, err = newPassphrase(); err != nil {
-			return "", err
-		}
-		fmt.Fprintf(a.env.Stderr, "Export passphrase (shown only now; keep it to import this export): %s\n", pw)
-		return pw, nil
+		// Shown by the caller once the export is written: a passphrase
+		// shown for an export that then failed (a file already there)
+		// reads as the one of the file left from before.
+		return newPassphrase()
 	case pwFile != "":
 		if pw, err = a.secretFileLine(pwFile); err != nil {
 			return "", err

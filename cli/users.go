@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -106,13 +107,13 @@ and prints nothing when no user is named.`,
 			}
 			if len(missing) > 0 && asJSON {
 				// One JSON document: the failure, which names them.
-				return rejected(fmt.Errorf("%s", notFoundList("user", missing)))
+				return notFoundList("user", missing, "")
 			}
 			if err := printResult(cmd, asJSON, rows, "%s", b.String()); err != nil {
 				return err
 			}
 			if len(missing) > 0 {
-				return rejected(fmt.Errorf("%s", notFoundList("user", missing)))
+				return notFoundList("user", missing, "")
 			}
 			return nil
 		}),
@@ -121,15 +122,19 @@ and prints nothing when no user is named.`,
 	return cmd
 }
 
-func notFoundList(what string, names []string) string {
+// notFoundList is the error for names that do not exist, followed by
+// what that meant (then). It is kind not_found, like every other "does
+// not exist", so a script reading --json can tell it from a refused code.
+func notFoundList(what string, names []string, then string) error {
 	q := make([]string, len(names))
 	for i, n := range names {
 		q[i] = fmt.Sprintf("%q", n)
 	}
+	msg := fmt.Sprintf("%ss %s do not exist", what, strings.Join(q, ", "))
 	if len(names) == 1 {
-		return fmt.Sprintf("%s %s does not exist", what, q[0])
+		msg = fmt.Sprintf("%s %s does not exist", what, q[0])
 	}
-	return fmt.Sprintf("%ss %s do not exist", what, strings.Join(q, ", "))
+	return &markedError{kindNotFound, errors.New(msg + then)}
 }
 
 func (a *app) disableCommand() *cobra.Command {
@@ -178,7 +183,7 @@ with CommandError (exit 1) and, unlike it, nothing is removed.`,
 				return djangoCommandError(cmd, `User "%s" does not exist`, safe(name))
 			}
 			if len(missing) > 0 {
-				return rejected(fmt.Errorf("%s; nothing changed", notFoundList("user", missing)))
+				return notFoundList("user", missing, "; nothing changed")
 			}
 			if !yes {
 				var parts []string

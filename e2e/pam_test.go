@@ -99,7 +99,12 @@ func (l *lockedBuffer) String() string {
 func (s *setup) serve(t *testing.T, extra ...string) *verifierProc {
 	t.Helper()
 	v := &verifierProc{socket: filepath.Join(s.dir, "verify.sock"), done: make(chan error, 1)}
-	v.cmd = exec.Command(s.bin, append([]string{"serve", "--socket", v.socket}, extra...)...)
+	// An empty --config: never the host's /etc/two-factor/serve.conf.
+	conf := filepath.Join(s.dir, "serve.conf")
+	if err := os.WriteFile(conf, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v.cmd = exec.Command(s.bin, append([]string{"serve", "--socket", v.socket, "--config", conf}, extra...)...)
 	v.cmd.Env = s.env
 	stderr := &v.stderr
 	v.cmd.Stderr = stderr

@@ -68,7 +68,7 @@ func LoadClients(path string) (*Clients, error) {
 		return nil, err
 	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("RADIUS clients file %s can be read or changed by other users (mode %04o) and holds shared secrets; run: chmod 600 %s",
+		return nil, fmt.Errorf("%s can be read or changed by other users (mode %04o) and holds shared secrets; run: chmod 600 %s",
 			path, perm, path)
 	}
 	data, err := inputfile.Read(path, MaxClientsFile)
