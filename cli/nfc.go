@@ -50,6 +50,12 @@ func (a *app) waitForToken(cmd *cobra.Command, out io.Writer, rf readerFlags) (*
 	if rf.timeout <= 0 {
 		return nil, usageErrorf("--timeout must be positive, got %s", rf.timeout)
 	}
+	// pcscd first: an admin asked to hold a token on the reader must not
+	// find out only then that nothing listens. (No reader yet is fine:
+	// one plugged in while we wait is used.)
+	if _, err := pcsc.Readers(a.pcscSocket()); errors.Is(err, nfc.ErrNoDaemon) {
+		return nil, nfc.WithAdvice(nfc.StepFind, err)
+	}
 	fmt.Fprintf(out, "Switch the token on and hold it on the reader (waiting up to %s; Ctrl-C to stop)...\n", rf.timeout)
 	card, err := pcsc.Connect(cmd.Context(), pcsc.Options{Socket: a.pcscSocket(), Reader: rf.reader, Timeout: rf.timeout})
 	return card, nfc.WithAdvice(nfc.StepFind, err)

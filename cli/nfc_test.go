@@ -321,6 +321,20 @@ func TestSyncClockRestrictedModel(t *testing.T) {
 	}
 }
 
+// TestNoPCSCDIsSaidBeforeAskingForTheToken: without pcscd, burn and nfc
+// info say so at once, instead of asking the admin to hold a token on the
+// reader and only then finding that nothing listens.
+func TestNoPCSCDIsSaidBeforeAskingForTheToken(t *testing.T) {
+	h := newHarness(t)
+	h.run("user", "add", "alice")
+	for _, args := range [][]string{{"burn", "alice"}, {"nfc", "info"}, {"nfc", "sync-clock", "--yes"}} {
+		out, errs, code := h.exec("", append(args, "--timeout", "10s")...)
+		if code != ExitError || !strings.Contains(errs, "pcscd is not running") || strings.Contains(out+errs, "hold it on the reader") {
+			t.Errorf("%v without pcscd: exit %d\n%s%s", args, code, out, errs)
+		}
+	}
+}
+
 func TestNFCInfoAndReaders(t *testing.T) {
 	h := newHarness(t)
 	if _, errs, code := h.exec("", "nfc", "readers"); code != ExitError || !strings.Contains(errs, "pcscd is not running") || !strings.Contains(errs, "systemctl start pcscd") {
