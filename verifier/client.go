@@ -7,8 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/two-factor/two-factor/devices"
@@ -35,7 +41,11 @@ func (c Client) httpClient() *http.Client {
 		Transport: &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 				var d net.Dialer
-				return d.DialContext(ctx, "unix", c.Socket)
+				conn, err := d.DialContext(ctx, "unix", c.Socket)
+				if errors.Is(err, fs.ErrPermission) {
+					err = fmt.Errorf("%w: %s", err, whoMayConnect(c.Socket))
+				}
+				return conn, err
 			},
 			DisableKeepAlives: true,
 		},
@@ -81,6 +91,23 @@ func (c Client) VerifyVia(ctx context.Context, user, code, via string) (VerifyRe
 		return VerifyResponse{}, &remoteError{errorText(raw), devices.ErrMalformedCode}
 	}
 	return VerifyResponse{}, fmt.Errorf("%w: %s: %s", ErrUnavailable, resp.Status, errorText(raw))
+}
+
+// whoMayConnect says who may ask the verifier at socket, for an account
+// refused: connecting needs write permission on the socket and search
+// permission on its directory, which the verifier gives its group.
+func whoMayConnect(socket string) string {
+	group := "its group"
+	if st, err := os.Stat(filepath.Dir(socket)); err == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			group = fmt.Sprintf("group %d", sys.Gid)
+			if g, err := user.LookupGroupId(strconv.FormatUint(uint64(sys.Gid), 10)); err == nil {
+				group = fmt.Sprintf("group %q", g.Name)
+			}
+		}
+	}
+	return fmt.Sprintf("only root and members of %s (the owner of %s) may ask the verifier; add this account to it, or ask as root",
+		group, filepath.Dir(socket))
 }
 
 // errorText is the message of an error body, or the raw body cut short.
