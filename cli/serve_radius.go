@@ -81,7 +81,20 @@ func startRADIUS(svc *service.Service, f radiusFlags, logw io.Writer) (*radiusFr
 	})
 	go func() { rf.done <- rf.srv.Serve(pc) }()
 	fmt.Fprintf(logw, "two-factor: RADIUS listening on %s (udp) for %d client line(s)\n", pc.LocalAddr(), clients.Len())
+	warnLegacyClients(logw, clients)
 	return rf, nil
+}
+
+// warnLegacyClients names every clients line that lets a NAS beyond this
+// host omit the Message-Authenticator: the file allows it for old gear,
+// but a sysadmin must know that NAS is open to forged answers. The
+// loopback line pam_radius_auth needs is safe and not warned about.
+func warnLegacyClients(logw io.Writer, clients *radiusd.Clients) {
+	for _, p := range clients.LegacyBeyondLoopback() {
+		fmt.Fprintf(logw, "two-factor: WARNING: RADIUS client %s may send requests without a Message-Authenticator (%s): "+
+			"anyone on its network path can forge an Access-Accept (BlastRADIUS, CVE-2024-3596); only loopback is safe without one\n",
+			p, radiusd.LegacyOption)
+	}
 }
 
 // Reload reads the clients file again (for SIGHUP). A file with a mistake
@@ -93,6 +106,7 @@ func (rf *radiusFront) Reload() error {
 	}
 	rf.srv.SetClients(clients)
 	fmt.Fprintf(rf.logw, "two-factor: RADIUS clients reloaded: %d client line(s)\n", clients.Len())
+	warnLegacyClients(rf.logw, clients)
 	return nil
 }
 

@@ -212,3 +212,46 @@ func TestServeProcessTakesRADIUSFromItsConfigAndReloadsClientsOnSIGHUP(t *testin
 		t.Errorf("serve after SIGTERM: %v\n%s", err, p.logText())
 	}
 }
+
+// A clients line that lets a NAS beyond this host omit the
+// Message-Authenticator is warned about when serve starts and on every
+// reload; the loopback line pam_radius_auth needs is not.
+func TestServeWarnsOfLegacyRADIUSClientsBeyondLoopback(t *testing.T) {
+	h := cleanStore(t)
+	path := filepath.Join(h.dir, "radius-clients")
+	write := func(text string) {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loopback := "127.0.0.1 " + radiusSecret + " insecure-no-message-authenticator\n"
+	write(loopback + "10.1.2.3 " + radiusSecret + "-2 insecure-no-message-authenticator\n")
+	st, err := db.Open(context.Background(), h.env("TWO_FACTOR_DB"), db.Options{KeyFile: h.env("TWO_FACTOR_KEY_FILE")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var log bytes.Buffer
+	rf, err := startRADIUS(service.New(st), radiusFlags{addr: "127.0.0.1:0", clients: path}, &lockedWriter{w: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Stop()
+	warning := "WARNING: RADIUS client 10.1.2.3/32 may send requests without a Message-Authenticator"
+	if got := log.String(); strings.Count(got, warning) != 1 || strings.Contains(got, "client 127.0.0.1/32 may send") {
+		t.Errorf("start: want one warning, for 10.1.2.3 only:\n%s", got)
+	}
+	if err := rf.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if got := log.String(); strings.Count(got, warning) != 2 {
+		t.Errorf("reload: the warning is not repeated:\n%s", got)
+	}
+	write(loopback)
+	if err := rf.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if got := log.String(); strings.Count(got, "WARNING") != 2 {
+		t.Errorf("reload with the loopback line alone: a warning:\n%s", got)
+	}
+}

@@ -159,8 +159,11 @@ type pamStack struct {
 	dir       string // pam.d/ and the sockets
 	cwd       string // pamtester's (and so the helper's) working directory
 	logSock   string
-	mu        sync.Mutex
-	logs      []syslogMsg
+	// wrap runs before pamtester in the namespace, e.g. a command that
+	// mounts more files and then runs its arguments.
+	wrap []string
+	mu   sync.Mutex
+	logs []syslogMsg
 }
 
 // newPAMStack needs pamtester and unshare, and root to mount in a private
@@ -233,7 +236,9 @@ exec "$@"`
 // output. items are pamtester -I items such as rhost=203.0.113.9.
 func (p *pamStack) run(service, user, op, input string, items ...string) (int, string) {
 	p.t.Helper()
-	args := []string{"-m", "sh", "-c", nsScript, "sh", filepath.Join(p.dir, "pam.d"), p.logSock, p.pamtester, "-v"}
+	args := []string{"-m", "sh", "-c", nsScript, "sh", filepath.Join(p.dir, "pam.d"), p.logSock}
+	args = append(args, p.wrap...)
+	args = append(args, p.pamtester, "-v")
 	for _, it := range items {
 		args = append(args, "-I", it)
 	}

@@ -53,6 +53,34 @@ func (cs *Clients) Lookup(addr netip.Addr) (Client, bool) {
 	return best, found
 }
 
+// LegacyBeyondLoopback lists the legacy clients (no Message-Authenticator
+// required) that are not this host's loopback. Over loopback only a
+// process with root, which can read the secret anyway, could sit in the
+// middle, so pam_radius_auth (which sends none) may be marked legacy
+// there; anywhere else such a line is open to BlastRADIUS, and serve
+// warns about it.
+func (cs *Clients) LegacyBeyondLoopback() []netip.Prefix {
+	var exposed []netip.Prefix
+	for _, c := range cs.list {
+		if c.Legacy && !allLoopback(c.Net) {
+			exposed = append(exposed, c.Net)
+		}
+	}
+	return exposed
+}
+
+// allLoopback reports whether every address of p is a loopback address:
+// within 127.0.0.0/8, or ::1.
+func allLoopback(p netip.Prefix) bool {
+	if !p.Addr().IsLoopback() {
+		return false
+	}
+	if p.Addr().Is4() {
+		return p.Bits() >= 8
+	}
+	return p.Bits() == 128
+}
+
 // Len is the number of client lines.
 func (cs *Clients) Len() int { return len(cs.list) }
 

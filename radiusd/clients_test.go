@@ -78,3 +78,27 @@ func TestClientsFileReadableByOthersIsRefused(t *testing.T) {
 		t.Errorf("an oversized clients file: got %v", err)
 	}
 }
+
+// A legacy line is safe only for a NAS on this host (pam_radius_auth over
+// loopback): a man in the middle needs to be on the path. Every other
+// legacy line is named, for serve to warn about.
+func TestLegacyBeyondLoopbackIsNamed(t *testing.T) {
+	cs, err := ParseClients([]byte(`127.0.0.1     sixteen-chars-long-secret-a `+LegacyOption+`
+::1           sixteen-chars-long-secret-b `+LegacyOption+`
+127.0.0.0/8   sixteen-chars-long-secret-c `+LegacyOption+`
+10.1.2.3      sixteen-chars-long-secret-d `+LegacyOption+`
+0.0.0.0/0     sixteen-chars-long-secret-e `+LegacyOption+`
+::/0          sixteen-chars-long-secret-f `+LegacyOption+`
+192.0.2.10    sixteen-chars-long-secret-g
+`), "clients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range cs.LegacyBeyondLoopback() {
+		got = append(got, p.String())
+	}
+	if want := "10.1.2.3/32 0.0.0.0/0 ::/0"; strings.Join(got, " ") != want {
+		t.Errorf("legacy lines beyond loopback: %v, want %s", got, want)
+	}
+}

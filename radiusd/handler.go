@@ -3,6 +3,7 @@ package radiusd
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"layeh.com/radius"
 	"layeh.com/radius/rfc2865"
@@ -104,17 +105,32 @@ func (s *Server) decide(r *radius.Request, ip string) (answer radius.Code, cache
 	}
 }
 
-// source names the client for the audit log: its address, and the name
-// the NAS gives itself when it sends one (bounded; the store escapes it).
+// source names the client for the audit log: its address, and what the
+// NAS says about the login when it says it: its own name (NAS-Identifier;
+// pam_radius_auth sends the PAM service) and who is calling
+// (Calling-Station-Id: the remote host of an sshd login, a VPN client's
+// address, a Wi-Fi station's MAC). Each is bounded; the store escapes them.
 func source(p *radius.Packet, ip string) string {
-	id, err := rfc2865.NASIdentifier_LookupString(p)
-	if err != nil || id == "" {
+	var said []string
+	if id, err := rfc2865.NASIdentifier_LookupString(p); err == nil && id != "" {
+		said = append(said, "NAS-Identifier "+bounded(id))
+	}
+	if station, err := rfc2865.CallingStationID_LookupString(p); err == nil && station != "" {
+		said = append(said, "Calling-Station-Id "+bounded(station))
+	}
+	if len(said) == 0 {
 		return "radius client " + ip
 	}
-	if len(id) > maxNASIdentifier {
-		id = id[:maxNASIdentifier] + "..."
+	return fmt.Sprintf("radius client %s (%s)", ip, strings.Join(said, ", "))
+}
+
+// bounded cuts an attribute quoted in the audit log to maxQuotedAttribute
+// bytes.
+func bounded(s string) string {
+	if len(s) > maxQuotedAttribute {
+		return s[:maxQuotedAttribute] + "..."
 	}
-	return fmt.Sprintf("radius client %s (NAS-Identifier %s)", ip, id)
+	return s
 }
 
 // reply sends code with the request's Proxy-State attributes (RFC 2865

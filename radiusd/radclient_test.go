@@ -261,3 +261,32 @@ func TestRetransmitGetsTheSameAnswerWithoutASecondVerification(t *testing.T) {
 		t.Errorf("want exactly one audited verification, got %+v", es)
 	}
 }
+
+// A NAS that names who is logging in (pam_radius_auth sends the PAM
+// service as NAS-Identifier and the remote host as Calling-Station-Id; VPN
+// concentrators send the client's address) has both in the audit log, so
+// a sysadmin can tell an sshd login from a sudo and see where it came from.
+func TestAuditNamesTheCallingStation(t *testing.T) {
+	r := startRig(t, "127.0.0.1 "+secret+"\n", 0)
+	alice := r.enroll(t, "alice")
+	attrs := `User-Name = "alice", User-Password = "` + r.code(t, alice) + `", NAS-Identifier = "sshd", Calling-Station-Id = "203.0.113.9"`
+	expect(t, "right code", r.ask(t, secret, attrs, true), "Access-Accept")
+	long := strings.Repeat("x", 100)
+	attrs = `User-Name = "alice", User-Password = "000000", Calling-Station-Id = "` + long + `"`
+	expect(t, "wrong code", r.ask(t, secret, attrs, true), "Access-Reject")
+
+	es := r.verifyAudits(t, "alice")
+	want := []string{ // newest first
+		// No NAS-Identifier; a long station is cut like a long NAS name.
+		"radius client 127.0.0.1 (Calling-Station-Id " + long[:64] + "...)",
+		"radius client 127.0.0.1 (NAS-Identifier sshd, Calling-Station-Id 203.0.113.9)",
+	}
+	if len(es) != len(want) {
+		t.Fatalf("want %d audited verifications, got %+v", len(want), es)
+	}
+	for i, e := range es {
+		if e.Actor != want[i] {
+			t.Errorf("audit actor %d: %q, want %q", i, e.Actor, want[i])
+		}
+	}
+}
