@@ -113,10 +113,13 @@ func verifyText(user string, r service.VerifyResult) string {
 	case devices.Throttled:
 		return fmt.Sprintf("%s: throttled%s after failed attempts; try again in %s", safe(user), dev, retryAfter(r.RetryAfter))
 	case devices.LockedOut:
-		ref := "DEVICE"
-		if r.Device != nil {
-			ref = fmt.Sprint(r.Device.ID) // an id needs no quoting, whatever the name
+		if r.Device == nil {
+			// The name's run of codes no device of it takes: there is
+			// no device to unlock, and the codes of its devices are
+			// not refused by it.
+			return fmt.Sprintf("%s: locked out after failed attempts", safe(user))
 		}
+		ref := fmt.Sprint(r.Device.ID) // an id needs no quoting, whatever the name
 		return fmt.Sprintf("%s: locked out%s; an administrator must run: two-factor device unlock %s %s", safe(user), dev, safe(shellWord(user)), ref)
 	case devices.Disabled:
 		return fmt.Sprintf("%s: device disabled%s", safe(user), dev)

@@ -132,3 +132,26 @@ func TestVerifyAuditsHostileUnknownNamesSafely(t *testing.T) {
 		t.Fatalf("stored name %q", u)
 	}
 }
+
+// TestLockedOutRunWithoutADeviceSuggestsNoUnlock: a name locked out with
+// codes no device of it takes (an unknown name here) has no device to
+// unlock, so verify does not tell the administrator to run `device
+// unlock`, which would only fail; a real device's lockout still does.
+func TestLockedOutRunWithoutADeviceSuggestsNoUnlock(t *testing.T) {
+	h := newHarness(t)
+	h.enroll("alice")
+	h.run("config", "set", "throttle-factor", "0")
+	h.run("config", "set", "lockout-threshold", "2")
+	for _, user := range []string{"nobody", "alice"} {
+		h.exec("", "verify", user, "000000")
+		h.exec("", "verify", user, "000000")
+	}
+	out, _, code := h.exec("", "verify", "nobody", "000000")
+	if code != ExitRejected || !strings.Contains(out, "locked out") || strings.Contains(out, "device unlock") {
+		t.Errorf("unknown name locked out: exit %d, %q; want locked out, no unlock command", code, out)
+	}
+	out, _, code = h.exec("", "verify", "alice", "000000")
+	if code != ExitRejected || !strings.Contains(out, "two-factor device unlock alice") {
+		t.Errorf("alice's device locked out: exit %d, %q; want the unlock command", code, out)
+	}
+}
