@@ -100,14 +100,17 @@ func (p *pamStack) withLocalAccounts(t *testing.T, users ...string) {
 // the test's system log inside p's namespace. glibc's syslog() writes to
 // /dev/log only, which a container may not have (the helper, in Go, also
 // looks at /var/run/syslog): then a private /dev is mounted, its entries
-// links to the real ones, plus /dev/log to the test's log socket.
+// links to the real ones, plus /dev/log to the test's log socket (a
+// dangling /dev/log link, journald not running, is replaced).
 func (p *pamStack) withDevLog() {
 	const script = `set -e
 if [ ! -e /dev/log ]; then
 	mkdir /var/run/realdev
 	mount --rbind /dev /var/run/realdev
 	mount -t tmpfs tmpfs /dev
-	for f in /var/run/realdev/* /var/run/realdev/.[!.]*; do [ -e "$f" ] || [ -L "$f" ] && ln -s "$f" /dev/; done
+	for f in /var/run/realdev/* /var/run/realdev/.[!.]*; do
+		if [ "${f##*/}" != log ] && { [ -e "$f" ] || [ -L "$f" ]; }; then ln -s "$f" /dev/; fi
+	done
 	ln -s "$1" /dev/log
 fi
 shift
