@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -256,6 +258,30 @@ func TestExportShowsNoPassphraseForAFailedExport(t *testing.T) {
 	fresh := filepath.Join(h.dir, "fresh.pskc")
 	if _, errs, code := h.exec("", "export", "--generate-password", "-o", fresh); code != ExitOK || !strings.Contains(errs, "Export passphrase") {
 		t.Fatalf("export to a new file: exit %d, stderr %q; want the passphrase", code, errs)
+	}
+}
+
+// An export is kept only when its generated passphrase was shown: with
+// standard error on a full disk (2>/dev/full) or closed, the export was
+// written, the passphrase lost and the exit status 0, which left an
+// export nobody can open passing for a backup.
+func TestExportWhosePassphraseCannotBeShownIsNotKept(t *testing.T) {
+	h := newHarness(t)
+	h.run("import", h.file("t.csv", azureCSV(",TK1,"+otpcore.EncodeBase32(seedA)+",30,Token2,C202")))
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full here: %v", err)
+	}
+	defer full.Close()
+	out := filepath.Join(h.dir, "lost.pskc")
+	code := Execute(context.Background(), []string{"export", "--generate-password", "-o", out}, Env{
+		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: full, Getenv: h.env,
+	})
+	if code == ExitOK {
+		t.Errorf("export with its passphrase unshown: exit 0")
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("export with its passphrase unshown: the file is there (%v); nobody could open it", err)
 	}
 }
 

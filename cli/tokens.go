@@ -388,7 +388,9 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 				return err
 			}
 			if generate {
-				fmt.Fprintf(cmd.ErrOrStderr(), "Export passphrase (shown only now; keep it to import this export): %s\n", password)
+				if err := showPassphrase(cmd.ErrOrStderr(), password, output); err != nil {
+					return err
+				}
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{"exported": len(toks), "output": output, "format": f.String(), "encrypted": !plaintext})
@@ -406,6 +408,22 @@ is written with a single quote in front, so a spreadsheet shows it as text;
 	cmd.Flags().BoolVar(&plaintext, "plaintext", false, "write seeds unencrypted (dangerous)")
 	jsonFlag(cmd, &asJSON)
 	return cmd
+}
+
+// showPassphrase shows the generated passphrase of the export just written
+// to output. When it cannot be shown (standard error closed or on a full
+// disk) the export is removed and the command fails: nobody could ever open
+// it, and kept with exit 0 it would pass for a backup.
+func showPassphrase(w io.Writer, password, output string) error {
+	_, err := fmt.Fprintf(w, "Export passphrase (shown only now; keep it to import this export): %s\n", password)
+	if err == nil {
+		return nil
+	}
+	if output == "" {
+		return fmt.Errorf("the export passphrase could not be shown (%v): the export written to standard output cannot be opened", err)
+	}
+	os.Remove(output)
+	return fmt.Errorf("the export passphrase could not be shown (%v), so %s was removed: nobody could open it", err, safe(output))
 }
 
 // minExportPassword is the shortest export password accepted, in

@@ -96,6 +96,28 @@ func (p *pamStack) withLocalAccounts(t *testing.T, users ...string) {
 	p.wrap = []string{"sh", "-c", `set -e; mount --bind "$1" /etc/passwd; mount --bind "$2" /etc/shadow; shift 2; exec "$@"`, "sh", pf, sf}
 }
 
+// withDevLog gives the C modules of the stack (pam_unix, pam_radius_auth)
+// the test's system log inside p's namespace. glibc's syslog() writes to
+// /dev/log only, which a container may not have (the helper, in Go, also
+// looks at /var/run/syslog): then a private /dev is mounted, its entries
+// links to the real ones, plus /dev/log to the test's log socket (a
+// dangling /dev/log link, journald not running, is replaced).
+func (p *pamStack) withDevLog() {
+	const script = `set -e
+if [ ! -e /dev/log ]; then
+	mkdir /var/run/realdev
+	mount --rbind /dev /var/run/realdev
+	mount -t tmpfs tmpfs /dev
+	for f in /var/run/realdev/* /var/run/realdev/.[!.]*; do
+		if [ "${f##*/}" != log ] && { [ -e "$f" ] || [ -L "$f" ]; }; then ln -s "$f" /dev/; fi
+	done
+	ln -s "$1" /dev/log
+fi
+shift
+exec "$@"`
+	p.wrap = append(p.wrap, "sh", "-c", script, "sh", p.logSock)
+}
+
 // readHostFile reads a file of the host, ending in a newline.
 func readHostFile(t *testing.T, path string) string {
 	t.Helper()
@@ -199,6 +221,7 @@ func TestPAMPasswordThenCodeOverRADIUS(t *testing.T) {
 		"tf-sudo":     "@include common-auth\n" + fmt.Sprintf(radiusAuthLine, conf) + "account required pam_permit.so\n",
 	})
 	p.withLocalAccounts(t, "tfalice", "tfbob", "tfcarol")
+	p.withDevLog()
 	first, second := pamCode(t, s0+1), pamCode(t, s0+2)
 
 	// pam_radius_auth 2.0.0 sends no Message-Authenticator: a strict line
@@ -238,8 +261,8 @@ func TestPAMPasswordThenCodeOverRADIUS(t *testing.T) {
 	}
 
 	wrong := pamCode(t, s0+20) // a real code of the token, far outside the window
-	if st, out := p.loginAs("tf-login", "tfbob", pamPassword, wrong); st == 0 {
-		t.Fatalf("right password, wrong code: pamtester accepted it\n%s", out)
+	if st, out := p.loginAs("tf-login", "tfbob", pamPassword, wrong); st == 0 || !strings.Contains(out, "Authentication failure") {
+		t.Fatalf("right password, wrong code: exit %d, want non-zero and README's \"Authentication failure\"\n%s", st, out)
 	}
 	if st, out := p.loginAs("tf-login", "tfbob", pamPassword, first); st == 0 {
 		t.Fatalf("a throttled user's right code: pamtester accepted it\n%s", out)
@@ -268,6 +291,8 @@ func TestPAMPasswordThenCodeOverRADIUS(t *testing.T) {
 	if !strings.Contains(out, "Authentication service cannot retrieve authentication info") {
 		t.Errorf("verifier down: want PAM_AUTHINFO_UNAVAIL from pam_radius_auth:\n%s", out)
 	}
+	// What README says the module logs then.
+	p.logged("pam_radius_auth: All RADIUS servers failed to respond")
 	t.Logf("verifier down: refused after %s with the module's timeout at %d s", took.Round(100*time.Millisecond), radiusTimeout)
 	// The module waits its timeout once (no retries by default), counted
 	// in whole seconds of the clock, so up to one less; then pam_unix's
@@ -277,6 +302,14 @@ func TestPAMPasswordThenCodeOverRADIUS(t *testing.T) {
 	most := radiusTimeout*time.Second + pamFailDelay*5/4 + 5*time.Second
 	if took < least || took > most {
 		t.Errorf("verifier down: refusing took %s, want %s to %s (the module's timeout, %d s, and pam_unix's fail delay)", took, least, most, radiusTimeout)
+	}
+	// Neither the password nor a code reaches the system log, from any
+	// module of the stack or from the verifier.
+	logs := p.allLogs() + v.stderr.String()
+	for what, secret := range map[string]string{"password": pamPassword, "wrong password": "wrong horse", "code": first, "second code": second, "wrong code": wrong} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the %s %q is in the logs:\n%s", what, secret, logs)
+		}
 	}
 }
 

@@ -154,6 +154,11 @@ func parseNet(s string) (netip.Prefix, error) {
 			return netip.Prefix{}, err
 		}
 		if p.Addr().Is4In6() {
+			// Below /96 the network reaches past the mapped addresses and
+			// has no IPv4 form.
+			if p.Bits() < 96 {
+				return netip.Prefix{}, fmt.Errorf("%s reaches beyond the IPv4-mapped addresses", s)
+			}
 			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 		}
 		return p.Masked(), nil

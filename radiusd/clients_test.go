@@ -44,6 +44,10 @@ func TestClientsFileMistakesAreNamedWithoutTheSecret(t *testing.T) {
 		"10.0.0.1 short-secret":                                                      "is 12 characters; use at least 16",
 		"10.0.0.1 sixteen-chars-long-secret legacy":                                  `unknown option "legacy"`,
 		"10.0.0.1 sixteen-chars-long-secret\n10.0.0.1/32 other-sixteen-chars-secret": "clients:2: 10.0.0.1/32 is already given on line 1",
+		// An IPv4-mapped network wider than the mapped space has no IPv4
+		// form: it was kept as an invalid network that matched nothing
+		// (and serve warned of "RADIUS client invalid Prefix").
+		"::ffff:127.0.0.1/90 sixteen-chars-long-secret": `clients:1: "::ffff:127.0.0.1/90" is not an IP address`,
 	} {
 		_, err := ParseClients([]byte(text), "clients")
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -7,6 +7,8 @@ import (
 
 	"layeh.com/radius"
 	"layeh.com/radius/rfc2865"
+
+	"github.com/two-factor/two-factor/pamexec"
 )
 
 // serveRADIUS answers one Access-Request the library has parsed with the
@@ -109,28 +111,23 @@ func (s *Server) decide(r *radius.Request, ip string) (answer radius.Code, cache
 // NAS says about the login when it says it: its own name (NAS-Identifier;
 // pam_radius_auth sends the PAM service) and who is calling
 // (Calling-Station-Id: the remote host of an sshd login, a VPN client's
-// address, a Wi-Fi station's MAC). Each is bounded; the store escapes them.
+// address, a Wi-Fi station's MAC). These are the NAS's claims, and the
+// station may come from further out (a remote host's reverse DNS), so
+// each is bounded and quoted when it is more than a plain word, as the
+// PAM helper's are: one cannot pass for the other, or for a second
+// attribute. The store escapes what is left.
 func source(p *radius.Packet, ip string) string {
 	var said []string
 	if id, err := rfc2865.NASIdentifier_LookupString(p); err == nil && id != "" {
-		said = append(said, "NAS-Identifier "+bounded(id))
+		said = append(said, "NAS-Identifier "+pamexec.LogWord(id))
 	}
 	if station, err := rfc2865.CallingStationID_LookupString(p); err == nil && station != "" {
-		said = append(said, "Calling-Station-Id "+bounded(station))
+		said = append(said, "Calling-Station-Id "+pamexec.LogWord(station))
 	}
 	if len(said) == 0 {
 		return "radius client " + ip
 	}
 	return fmt.Sprintf("radius client %s (%s)", ip, strings.Join(said, ", "))
-}
-
-// bounded cuts an attribute quoted in the audit log to maxQuotedAttribute
-// bytes.
-func bounded(s string) string {
-	if len(s) > maxQuotedAttribute {
-		return s[:maxQuotedAttribute] + "..."
-	}
-	return s
 }
 
 // reply sends code with the request's Proxy-State attributes (RFC 2865

@@ -278,7 +278,7 @@ func TestAuditNamesTheCallingStation(t *testing.T) {
 	es := r.verifyAudits(t, "alice")
 	want := []string{ // newest first
 		// No NAS-Identifier; a long station is cut like a long NAS name.
-		"radius client 127.0.0.1 (Calling-Station-Id " + long[:64] + "...)",
+		"radius client 127.0.0.1 (Calling-Station-Id \"" + long[:64] + "\"...)",
 		"radius client 127.0.0.1 (NAS-Identifier sshd, Calling-Station-Id 203.0.113.9)",
 	}
 	if len(es) != len(want) {
@@ -287,6 +287,38 @@ func TestAuditNamesTheCallingStation(t *testing.T) {
 	for i, e := range es {
 		if e.Actor != want[i] {
 			t.Errorf("audit actor %d: %q, want %q", i, e.Actor, want[i])
+		}
+	}
+}
+
+// What a NAS says about a login is its claim, quoted where it holds more
+// than a plain word, so one attribute cannot pass for another in the
+// audit log: pam_radius_auth sends PAM_RHOST as the Calling-Station-Id,
+// which a remote host's reverse DNS or a PAM application may choose, and
+// before, a NAS-Identifier "sshd, Calling-Station-Id 203.0.113.9" read
+// exactly like a login from 203.0.113.9. A long value is cut on a whole
+// character.
+func TestAuditAttributesCannotPassForEachOther(t *testing.T) {
+	r := startRig(t, "127.0.0.1 "+secret+"\n", 0)
+	r.enroll(t, "alice")
+	genuine := `radius client 127.0.0.1 (NAS-Identifier sshd, Calling-Station-Id 203.0.113.9)`
+	long := strings.Repeat("x", 63) + "é"
+	for _, c := range []struct{ attrs, want string }{
+		{`NAS-Identifier = "sshd, Calling-Station-Id 203.0.113.9"`,
+			`radius client 127.0.0.1 (NAS-Identifier "sshd, Calling-Station-Id 203.0.113.9")`},
+		{`NAS-Identifier = "sshd", Calling-Station-Id = "198.51.100.1) (NAS-Identifier sudo"`,
+			`radius client 127.0.0.1 (NAS-Identifier sshd, Calling-Station-Id "198.51.100.1) (NAS-Identifier sudo")`},
+		{`Calling-Station-Id = "` + long + `"`,
+			`radius client 127.0.0.1 (Calling-Station-Id "` + long[:63] + `"...)`},
+	} {
+		attrs := `User-Name = "alice", User-Password = "000000", ` + c.attrs
+		expect(t, c.attrs, r.ask(t, secret, attrs, true), "Access-Reject")
+		es := r.verifyAudits(t, "alice")
+		if len(es) == 0 {
+			t.Fatalf("%s: no audited verification", c.attrs)
+		}
+		if got := es[0].Actor; got != c.want || got == genuine {
+			t.Errorf("%s:\naudit actor %s\nwant        %s", c.attrs, got, c.want)
 		}
 	}
 }

@@ -32,10 +32,6 @@ const verifyTimeout = 10 * time.Second
 // pile up goroutines waiting on the store.
 const maxInFlight = 64
 
-// maxQuotedAttribute bounds each attribute (NAS-Identifier,
-// Calling-Station-Id) quoted in the audit log.
-const maxQuotedAttribute = 64
-
 // maxLogKeys bounds the kinds of log line whose last time is remembered.
 // Some kinds name a source address, and UDP sources are easily forged
 // within a listed network: past this many, new kinds share one line a

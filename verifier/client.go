@@ -94,11 +94,20 @@ func (c Client) VerifyVia(ctx context.Context, user, code, via string) (VerifyRe
 }
 
 // whoMayConnect says who may ask the verifier at socket, for an account
-// refused: connecting needs write permission on the socket and search
-// permission on its directory, which the verifier gives its group.
+// refused: connecting needs write permission on the socket, which the
+// verifier gives its group, and search permission on its directory. The
+// group named is the socket's when the account can see the socket (the
+// directory let it through, so the socket's group is what refused it),
+// else the directory's, which is the verifier's too as README installs it.
 func whoMayConnect(socket string) string {
+	owner := socket
+	st, err := os.Stat(socket)
+	if err != nil {
+		owner = filepath.Dir(socket)
+		st, err = os.Stat(owner)
+	}
 	group := "its group"
-	if st, err := os.Stat(filepath.Dir(socket)); err == nil {
+	if err == nil {
 		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
 			group = fmt.Sprintf("group %d", sys.Gid)
 			if g, err := user.LookupGroupId(strconv.FormatUint(uint64(sys.Gid), 10)); err == nil {
@@ -106,8 +115,8 @@ func whoMayConnect(socket string) string {
 			}
 		}
 	}
-	return fmt.Sprintf("only root and members of %s (the owner of %s) may ask the verifier; add this account to it, or ask as root",
-		group, filepath.Dir(socket))
+	return fmt.Sprintf("only root and members of %s (the group of %s) may ask the verifier; add this account to it, or ask as root",
+		group, owner)
 }
 
 // errorText is the message of an error body, or the raw body cut short.

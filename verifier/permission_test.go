@@ -64,6 +64,51 @@ func TestRefusedAccountIsToldWhoMayAsk(t *testing.T) {
 	}
 }
 
+// TestRefusedAccountIsToldTheSocketsGroup: where the account may enter the
+// directory and only the socket's group lets it in (serve.conf's group
+// differing from the directory's, or a socket outside /run/two-factor),
+// the group named is the socket's. It named the directory's, "root" here,
+// sending the administrator to add the account to a group that does not
+// help (or to root's).
+func TestRefusedAccountIsToldTheSocketsGroup(t *testing.T) {
+	if os.Getuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI must run the tests as root: this one asks the verifier as another account")
+		}
+		t.Skip("needs root to ask the verifier as another account")
+	}
+	bin := filepath.Join(publicTempDir(t), "verifier.test")
+	copyExecutable(t, bin)
+	dir := filepath.Join(publicTempDir(t), "run")
+	if err := os.Mkdir(dir, 0o755); err != nil { // root:root, open to all
+		t.Fatal(err)
+	}
+	socket := filepath.Join(dir, "verify.sock")
+	const socketGID = 64123 // a group with no name, which nobody is not in
+	ln, err := ListenUnix(socket, socketGID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+
+	cmd := exec.Command(bin, "-test.run=^$")
+	cmd.Env = []string{asNobodyEnv + "=" + socket}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("asking as nobody: %v\n%s", err, out)
+	}
+	got := string(out)
+	for _, want := range []string{"permission denied", fmt.Sprintf("members of group %d", socketGID), socket} {
+		if !strings.Contains(got, want) {
+			t.Errorf("refused account was told %q; want it to contain %q", got, want)
+		}
+	}
+	if strings.Contains(got, `group "root"`) {
+		t.Errorf("refused account was sent to the directory's group: %q", got)
+	}
+}
+
 // publicTempDir is a temporary directory any account may enter.
 func publicTempDir(t *testing.T) string {
 	t.Helper()
