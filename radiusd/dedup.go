@@ -38,6 +38,12 @@ type dedupCache struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	answers map[requestKey]cachedAnswer
+	// order holds the keys in the order they were first cached. Every
+	// answer is kept for the same window, so the expired ones are at the
+	// front: forgetting them costs what there is to forget, never a walk
+	// over a cache full of live answers (which a flood of requests from
+	// a client could otherwise make every request pay, under the lock).
+	order []requestKey
 }
 
 func newDedupCache(now func() time.Time) *dedupCache {
@@ -58,15 +64,28 @@ func (c *dedupCache) put(k requestKey, code radius.Code) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	if len(c.answers) >= maxDedup {
-		for key, a := range c.answers {
-			if !now.Before(a.expires) {
-				delete(c.answers, key)
-			}
-		}
+	c.forgetExpired(now)
+	if _, cached := c.answers[k]; !cached {
 		if len(c.answers) >= maxDedup {
 			return
 		}
+		c.order = append(c.order, k)
 	}
 	c.answers[k] = cachedAnswer{code: code, expires: now.Add(dedupWindow)}
+}
+
+// forgetExpired drops the answers at the front of order whose window has
+// passed. (An answer cached again later stays until its own window ends,
+// and stops the sweep there until then.)
+func (c *dedupCache) forgetExpired(now time.Time) {
+	n := 0
+	for ; n < len(c.order); n++ {
+		k := c.order[n]
+		if a, ok := c.answers[k]; ok && now.Before(a.expires) {
+			break
+		}
+		delete(c.answers, k)
+	}
+	clear(c.order[:n]) // the keys hold the clients' addresses
+	c.order = c.order[n:]
 }
