@@ -91,7 +91,7 @@ and exits.`,
 			}
 			dbPath := svc.Location()
 			if f.check {
-				if err := rad.load(); err != nil {
+				if err := rad.load(cmd.ErrOrStderr()); err != nil {
 					return err
 				}
 				return printResult(cmd, f.asJSON, map[string]any{"store": dbPath, "socket": cfg.Socket, "group": cfg.Group, "http": cfg.HTTP,

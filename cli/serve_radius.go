@@ -35,12 +35,16 @@ func (f radiusFlags) text() string {
 	return f.addr + " (udp), clients from " + f.clients
 }
 
-// load reads the clients file, if RADIUS is on, to find its mistakes.
-func (f radiusFlags) load() error {
+// load reads the clients file, if RADIUS is on, to find its mistakes,
+// and warns on logw of what serve would warn of.
+func (f radiusFlags) load(logw io.Writer) error {
 	if f.addr == "" {
 		return nil
 	}
-	_, err := loadRADIUSClients(f.clients)
+	clients, err := loadRADIUSClients(f.clients)
+	if err == nil {
+		warnLegacyClients(logw, clients)
+	}
 	return err
 }
 

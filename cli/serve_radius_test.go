@@ -254,4 +254,11 @@ func TestServeWarnsOfLegacyRADIUSClientsBeyondLoopback(t *testing.T) {
 	if got := log.String(); strings.Count(got, "WARNING") != 2 {
 		t.Errorf("reload with the loopback line alone: a warning:\n%s", got)
 	}
+	// serve --check, which a sysadmin runs before a restart, says so too.
+	write(loopback + "10.1.2.3 " + radiusSecret + "-2 insecure-no-message-authenticator\n")
+	check := append([]string{"serve", "--check", "--socket", filepath.Join(h.dir, "v.sock"), "--radius", "127.0.0.1:1812", "--radius-clients", path},
+		noSystemConfig(t, h.dir)...)
+	if out, errs, code := h.exec("", check...); code != ExitOK || strings.Count(errs, warning) != 1 || strings.Contains(out, "WARNING") {
+		t.Errorf("serve --check: exit %d, want the warning once on stderr\n%s%s", code, out, errs)
+	}
 }
