@@ -344,18 +344,42 @@ func handOverRun(u *db.Unit, d *devices.Device, done string) error {
 	return nil
 }
 
-// takeOverRun gives a device being enabled again the name's run with
-// codes of its shape when that run is newer than the device's own: the
-// codes counted there while it was disabled were codes it would have
-// counted, and a device that came back with a fresh back-off would tell
-// the name from an unknown one whose run went on.
+// takeOverRun gives a device being enabled again the run its shape of
+// code answers from now: that of the user's other enabled devices of the
+// shape, which every such code is counted on together; failing those, the
+// name's run with codes of the shape when it is newer than the device's
+// own (the codes counted there while it was disabled were codes it would
+// have counted). A device that came back with a back-off of its own would
+// be tried while the others refuse, or refuse while they are tried, and
+// tell the name from an unknown one, whose shape has one run.
 func takeOverRun(u *db.Unit, d *devices.Device) error {
+	if peer := enabledPeer(u, d); peer != nil {
+		d.Failures, d.LastFailure, d.LockedOut = peer.Failures, peer.LastFailure, peer.LockedOut
+		return nil
+	}
 	run, err := u.NamelessRun(db.ShapeOf(d))
 	if err != nil || !run.LastFailure.After(d.LastFailure) {
 		return err
 	}
 	d.Failures, d.LastFailure, d.LockedOut = run.Failures, run.LastFailure, run.LockedOut
 	return nil
+}
+
+// enabledPeer is the user's enabled, confirmed device of d's shape (other
+// than d) that failed last, or nil if there is none. Codes of the shape
+// are tried on all of them and counted on all that refuse, so they share
+// one run unless one was just unlocked.
+func enabledPeer(u *db.Unit, d *devices.Device) *devices.Device {
+	var peer *devices.Device
+	for _, o := range u.Devices {
+		if o == d || !o.Enabled || !o.Confirmed || db.ShapeOf(o) != db.ShapeOf(d) {
+			continue
+		}
+		if peer == nil || o.LastFailure.After(peer.LastFailure) {
+			peer = o
+		}
+	}
+	return peer
 }
 
 // clearRun clears the name's run with codes of d's shape as d is

@@ -1,0 +1,60 @@
+package service_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/two-factor/two-factor/service"
+	"github.com/two-factor/two-factor/service/servicetest"
+)
+
+// TestEnablingAnAppJoinsItsPeersRun: codes of one shape are tried on all
+// of a user's enabled devices of that shape and counted on all of them, so
+// the name answers from one run, as an unknown name does. An app enabled
+// again while another of its shape was being attacked must come back with
+// that run: with its own (older, or none) it is tried while the other
+// refuses, and a wrong code answers "rejected" where an unknown name,
+// sent the same codes, answers "throttled".
+func TestEnablingAnAppJoinsItsPeersRun(t *testing.T) {
+	ctx := context.Background()
+	known, unknown := servicetest.NewEnv(t), servicetest.NewEnv(t)
+	known.AddUser(t, "alice")
+	known.Enroll(t, "alice", service.EnrollOptions{Name: "phone"})
+	known.Enroll(t, "alice", service.EnrollOptions{Name: "laptop"})
+	if _, err := known.Svc.ChangeDevice(ctx, "alice", "laptop", service.ActionDisable, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*servicetest.Env{known, unknown} {
+		if err := e.Svc.SetSetting(ctx, "throttle-factor", "1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	both := func(code string) (string, string) {
+		t.Helper()
+		k, err := known.Svc.Verify(ctx, "alice", "", code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := unknown.Svc.Verify(ctx, "nobody", "", code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return visible(k), visible(u)
+	}
+	for range 3 { // each after the back-off of the one before: 1 s, 2 s, 4 s
+		known.Clock.Advance(10 * time.Second)
+		unknown.Clock.Advance(10 * time.Second)
+		if k, u := both("000000"); k != u {
+			t.Fatalf("before enabling the laptop: alice %s, unknown name %s", k, u)
+		}
+	}
+	if _, err := known.Svc.ChangeDevice(ctx, "alice", "laptop", service.ActionEnable, ""); err != nil {
+		t.Fatal(err)
+	}
+	known.Clock.Advance(time.Second)
+	unknown.Clock.Advance(time.Second)
+	if k, u := both("000000"); k != u {
+		t.Fatalf("a wrong code 1 s into a 4 s back-off, the laptop enabled again: alice %s, unknown name %s", k, u)
+	}
+}
