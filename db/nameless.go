@@ -171,6 +171,14 @@ func (u *Unit) CarryNamelessRun(shape, why string, run NamelessRun) {
 		Outcome: namelessOutcome, Detail: carriedDetail(why, run)})
 }
 
+// HandsOver reports whether a device's run of failures (dev), as the
+// device is disabled or removed, becomes the name's run with codes of its
+// shape (current): when there is one to hand over and it is not older
+// than the name's (a locked-out run always is handed over).
+func HandsOver(dev, current NamelessRun) bool {
+	return dev.LockedOut || (dev.Failures > 0 && dev.LastFailure.After(current.LastFailure))
+}
+
 // carriedDetail is the detail of an entry that carries a run over.
 func carriedDetail(why string, run NamelessRun) string {
 	d := why + "; " + runDetail(run)

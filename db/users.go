@@ -172,6 +172,10 @@ func (s *SQLite) RemoveUser(ctx context.Context, actor, name string) error {
 		if err != nil {
 			return err
 		}
+		handed, err := handOverRunsOf(ctx, tx, u)
+		if err != nil {
+			return err
+		}
 		n, err := removeDevicesOf(ctx, tx, u.ID)
 		if err != nil {
 			return err
@@ -179,7 +183,10 @@ func (s *SQLite) RemoveUser(ctx context.Context, actor, name string) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", u.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.remove", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)})
+		for i := range handed {
+			handed[i].Actor = actor
+		}
+		return s.auditBatch(ctx, tx, append(handed, AuditEntry{Actor: actor, Action: "user.remove", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)}))
 	})
 }
 
@@ -381,4 +388,55 @@ func (s *SQLite) Devices(ctx context.Context, user string) ([]*devices.Device, e
 		}
 	}
 	return ds, nil
+}
+
+// handOverRunsOf returns the entries that make the runs of failures of a
+// user's enabled devices the name's, as the user is removed, as device
+// remove does for one device (HandsOver): otherwise removing a user under
+// attack would restart the name's back-off, and the next answers would
+// tell it from an unknown name that kept its run. Oldest failure first,
+// so that of two devices of one shape the later run is the one kept.
+func handOverRunsOf(ctx context.Context, tx *sql.Tx, u User) ([]AuditEntry, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, kind, digits, failures, last_failure_at, locked_out FROM devices
+		WHERE user_id = ? AND enabled AND (failures > 0 OR locked_out) ORDER BY last_failure_at, id`, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	type owned struct {
+		name, shape string
+		run         NamelessRun
+	}
+	var ds []owned
+	for rows.Next() {
+		var d devices.Device
+		var last sql.NullInt64
+		var o owned
+		if err := rows.Scan(&o.name, &d.Kind, &d.Digits, &o.run.Failures, &last, &o.run.LockedOut); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		o.shape, o.run.LastFailure = ShapeOf(&d), fromMillis(last)
+		ds = append(ds, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []AuditEntry
+	current := map[string]NamelessRun{}
+	for _, o := range ds {
+		run, seen := current[o.shape]
+		if !seen {
+			if run, err = namelessRun(ctx, tx, u.Name, o.shape); err != nil {
+				return nil, err
+			}
+		}
+		if HandsOver(o.run, run) {
+			out = append(out, AuditEntry{User: u.Name, Action: namelessAction, Device: o.shape, Outcome: namelessOutcome,
+				Detail: carriedDetail(fmt.Sprintf("user removed with device %s; its run of failures goes on as the name's", o.name), o.run)})
+			run = o.run
+		}
+		current[o.shape] = run
+	}
+	return out, nil
 }

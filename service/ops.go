@@ -329,18 +329,17 @@ func (s *Service) DriftReport(ctx context.Context, horizon time.Duration, all bo
 // that kept its run. A run of the name's that is newer is kept.
 func handOverRun(u *db.Unit, d *devices.Device, done string) error {
 	if d.Failures == 0 && !d.LockedOut {
-		return nil
+		return nil // nothing to hand over: the name's run is not read
 	}
 	shape := db.ShapeOf(d)
 	run, err := u.NamelessRun(shape)
 	if err != nil {
 		return err
 	}
-	if !d.LockedOut && !d.LastFailure.After(run.LastFailure) {
-		return nil
+	own := db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut}
+	if db.HandsOver(own, run) {
+		u.CarryNamelessRun(shape, fmt.Sprintf("device %s %s; its run of failures goes on as the name's", d.Name, done), own)
 	}
-	u.CarryNamelessRun(shape, fmt.Sprintf("device %s %s; its run of failures goes on as the name's", d.Name, done),
-		db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut})
 	return nil
 }
 

@@ -58,3 +58,46 @@ func TestEnablingAnAppJoinsItsPeersRun(t *testing.T) {
 		t.Fatalf("a wrong code 1 s into a 4 s back-off, the laptop enabled again: alice %s, unknown name %s", k, u)
 	}
 }
+
+// TestRemovingAUserKeepsTheNamesRun: a user removed while locked out
+// still answers "locked-out", as an unknown name sent the same codes does
+// and as device remove already did for one device; the name's run went
+// back to nothing before, telling an attacker the name had existed. The
+// audit log still verifies with the entries that hand the runs over.
+func TestRemovingAUserKeepsTheNamesRun(t *testing.T) {
+	ctx := context.Background()
+	known, unknown := servicetest.NewEnv(t), servicetest.NewEnv(t)
+	known.AddUser(t, "alice")
+	known.Enroll(t, "alice", service.EnrollOptions{Name: "phone"})
+	known.Enroll(t, "alice", service.EnrollOptions{Name: "laptop"})
+	for _, e := range []*servicetest.Env{known, unknown} {
+		if err := e.Svc.SetSetting(ctx, "lockout-threshold", "2"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answers := func() (string, string) {
+		t.Helper()
+		known.Clock.Advance(time.Hour)
+		unknown.Clock.Advance(time.Hour)
+		k, err := known.Svc.Verify(ctx, "alice", "", "000000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := unknown.Svc.Verify(ctx, "nobody", "", "000000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return visible(k), visible(u)
+	}
+	answers()
+	answers()
+	if err := known.Svc.RemoveUser(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if k, u := answers(); k != u {
+		t.Fatalf("after two wrong codes and user remove: alice %s, unknown name %s", k, u)
+	}
+	if v, err := known.Svc.VerifyAudit(ctx); err != nil || !v.Intact {
+		t.Fatalf("audit verify after user remove: %+v %v", v, err)
+	}
+}
