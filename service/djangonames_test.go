@@ -1,0 +1,41 @@
+package service
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/two-factor/two-factor/internal/djangofixture"
+	"github.com/two-factor/two-factor/otpcore"
+)
+
+// TestDjangoSpellingsOfANameAreNamesOfTheirOwn: a Django site finds a
+// user by the username exactly as given, so " alice" is not alice there.
+// An unknown name's run of failures was kept under its normalised
+// spelling, which is alice's own: a wrong code for "alice" and then for
+// " alice" and "alice " answered rejected, rejected, throttled, where an
+// unknown name's three spellings, all one run, answered rejected,
+// throttled, throttled, telling the name to exist. Each spelling the site
+// does not know now keeps a run of its own.
+func TestDjangoSpellingsOfANameAreNamesOfTheirOwn(t *testing.T) {
+	s := newDjangoSite(t, djangofixture.Schema113)
+	s.TOTP(t, s.User(t, "alice"), "default", true, keyA)
+	answers := func(name string) string {
+		var out string
+		for _, spelling := range []string{name, " " + name, name + " "} {
+			wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
+			r, err := s.svc.Verify(ctx, spelling, "", wrong)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out += fmt.Sprintf("%s %v; ", r.Outcome, r.RetryAfter)
+		}
+		return out
+	}
+	s.clock.t = s.clock.t.Add(time.Hour)
+	known := answers("alice")
+	s.clock.t = s.clock.t.Add(time.Hour)
+	if unknown := answers("mallory"); known != unknown {
+		t.Errorf("wrong codes for three spellings of a name at once: existing user %q, unknown name %q", known, unknown)
+	}
+}
