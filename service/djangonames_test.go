@@ -39,3 +39,36 @@ func TestDjangoSpellingsOfANameAreNamesOfTheirOwn(t *testing.T) {
 		t.Errorf("wrong codes for three spellings of a name at once: existing user %q, unknown name %q", known, unknown)
 	}
 }
+
+// TestDjangoRemovingADeviceHandsItsRunOver: on a Django site a name has
+// one run for every shape of code (AnyShape), so a device removed there
+// must hand its run over to that one; handed over to its own shape's, as
+// on our store, it was never read again and the name's next wrong code
+// answered rejected where an unknown name's answered throttled.
+func TestDjangoRemovingADeviceHandsItsRunOver(t *testing.T) {
+	s := newDjangoSite(t, djangofixture.Schema113)
+	s.TOTP(t, s.User(t, "alice"), "default", true, keyA)
+	answers := func(name string, remove bool) string {
+		var out string
+		for i := range 4 {
+			if i == 3 && remove {
+				if _, err := s.svc.ChangeDevice(ctx, name, "default", ActionRemove, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// 1 s, 2 s, 4 s: each back-off waited out but the last
+			s.clock.t = s.clock.t.Add([]time.Duration{time.Hour, 2 * time.Second, 4 * time.Second, time.Second}[i])
+			wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
+			r, err := s.svc.Verify(ctx, name, "", wrong)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out += fmt.Sprintf("%s %v; ", r.Outcome, r.RetryAfter)
+		}
+		return out
+	}
+	known := answers("alice", true)
+	if unknown := answers("mallory", false); known != unknown {
+		t.Errorf("wrong codes, the device removed before the last: existing user %q, unknown name %q", known, unknown)
+	}
+}

@@ -331,7 +331,7 @@ func handOverRun(u *db.Unit, d *devices.Device, done string) error {
 	if d.Failures == 0 && !d.LockedOut {
 		return nil // nothing to hand over: the name's run is not read
 	}
-	shape := db.ShapeOf(d)
+	shape := runShape(u, d)
 	run, err := u.NamelessRun(shape)
 	if err != nil {
 		return err
@@ -341,6 +341,17 @@ func handOverRun(u *db.Unit, d *devices.Device, done string) error {
 		u.CarryNamelessRun(shape, fmt.Sprintf("device %s %s; its run of failures goes on as the name's", d.Name, done), own)
 	}
 	return nil
+}
+
+// runShape is the shape of the name's run that codes for d count on when
+// no device takes them: d's own on our store, the one run of every shape
+// on a Django site (see verifyDjango), where a device's run handed over to
+// its shape's would never be read again.
+func runShape(u *db.Unit, d *devices.Device) string {
+	if u.Settings.Rules == devices.DjangoRules {
+		return db.AnyShape
+	}
+	return db.ShapeOf(d)
 }
 
 // takeOverRun gives a device being enabled again the run its shape of
@@ -356,7 +367,7 @@ func takeOverRun(u *db.Unit, d *devices.Device) error {
 		d.Failures, d.LastFailure, d.LockedOut = peer.Failures, peer.LastFailure, peer.LockedOut
 		return nil
 	}
-	run, err := u.NamelessRun(db.ShapeOf(d))
+	run, err := u.NamelessRun(runShape(u, d))
 	if err != nil || !run.LastFailure.After(d.LastFailure) {
 		return err
 	}
@@ -385,10 +396,10 @@ func enabledPeer(u *db.Unit, d *devices.Device) *devices.Device {
 // unlocked: a disabled device's run lives there (handOverRun), and
 // enabling it again would otherwise bring back the lockout just cleared.
 func clearRun(u *db.Unit, d *devices.Device) error {
-	run, err := u.NamelessRun(db.ShapeOf(d))
+	run, err := u.NamelessRun(runShape(u, d))
 	if err != nil || (run.Failures == 0 && !run.LockedOut) {
 		return err
 	}
-	u.CarryNamelessRun(db.ShapeOf(d), fmt.Sprintf("device %s unlocked; the name's run of failures cleared with it", d.Name), db.NamelessRun{})
+	u.CarryNamelessRun(runShape(u, d), fmt.Sprintf("device %s unlocked; the name's run of failures cleared with it", d.Name), db.NamelessRun{})
 	return nil
 }
