@@ -172,7 +172,7 @@ func (s *SQLite) RemoveUser(ctx context.Context, actor, name string) error {
 		if err != nil {
 			return err
 		}
-		handed, err := handOverRunsOf(ctx, tx, u)
+		handed, err := handOverRunsOf(ctx, tx, u, "removed with its user")
 		if err != nil {
 			return err
 		}
@@ -211,15 +211,17 @@ func removeDevicesOf(ctx context.Context, tx *sql.Tx, userID int64) (int64, erro
 }
 
 func (s *SQLite) DisableUsers(ctx context.Context, actor string, names []string) ([]int, error) {
-	return s.disableUsers(ctx, actor, names, userByName, removeDevicesOf)
+	return s.disableUsers(ctx, actor, names, userByName, handOverRunsOf, removeDevicesOf)
 }
 
 // disableUsers removes the devices of each named user (remove says which,
 // and counts them) and audits it, in one write transaction of s, the
 // store that keeps the audit log: all or nothing, an unknown name (as
 // find looks names up) changes nothing and names every unknown one.
+// handOver gives the name the runs of failures of the devices that go.
 func (s *SQLite) disableUsers(ctx context.Context, actor string, names []string,
 	find func(context.Context, querier, string) (User, error),
+	handOver func(context.Context, *sql.Tx, User, string) ([]AuditEntry, error),
 	remove func(context.Context, *sql.Tx, int64) (int64, error)) ([]int, error) {
 	counts := make([]int, len(names))
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -239,12 +241,19 @@ func (s *SQLite) disableUsers(ctx context.Context, actor string, names []string,
 			return &NotFoundError{What: "user", Name: strings.Join(missing, ", ")}
 		}
 		for i, u := range users {
+			handed, err := handOver(ctx, tx, u, "removed by user disable")
+			if err != nil {
+				return err
+			}
 			n, err := remove(ctx, tx, u.ID)
 			if err != nil {
 				return err
 			}
 			counts[i] = int(n)
-			if err := s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.disable", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)}); err != nil {
+			for i := range handed {
+				handed[i].Actor = actor
+			}
+			if err := s.auditBatch(ctx, tx, append(handed, AuditEntry{Actor: actor, Action: "user.disable", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)})); err != nil {
 				return err
 			}
 		}
@@ -391,52 +400,12 @@ func (s *SQLite) Devices(ctx context.Context, user string) ([]*devices.Device, e
 }
 
 // handOverRunsOf returns the entries that make the runs of failures of a
-// user's enabled devices the name's, as the user is removed, as device
-// remove does for one device (HandsOver): otherwise removing a user under
-// attack would restart the name's back-off, and the next answers would
-// tell it from an unknown name that kept its run. Oldest failure first,
-// so that of two devices of one shape the later run is the one kept.
-func handOverRunsOf(ctx context.Context, tx *sql.Tx, u User) ([]AuditEntry, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT name, kind, digits, failures, last_failure_at, locked_out FROM devices
-		WHERE user_id = ? AND enabled AND (failures > 0 OR locked_out) ORDER BY last_failure_at, id`, u.ID)
+// user's devices on our store the name's, each the run of its shape, as
+// the devices go (see handOverEntries).
+func handOverRunsOf(ctx context.Context, tx *sql.Tx, u User, done string) ([]AuditEntry, error) {
+	ds, err := queryDevices(ctx, tx, "WHERE d.user_id = ? ORDER BY d.id", u.ID)
 	if err != nil {
 		return nil, err
 	}
-	type owned struct {
-		name, shape string
-		run         NamelessRun
-	}
-	var ds []owned
-	for rows.Next() {
-		var d devices.Device
-		var last sql.NullInt64
-		var o owned
-		if err := rows.Scan(&o.name, &d.Kind, &d.Digits, &o.run.Failures, &last, &o.run.LockedOut); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		o.shape, o.run.LastFailure = ShapeOf(&d), fromMillis(last)
-		ds = append(ds, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	var out []AuditEntry
-	current := map[string]NamelessRun{}
-	for _, o := range ds {
-		run, seen := current[o.shape]
-		if !seen {
-			if run, err = namelessRun(ctx, tx, u.Name, o.shape); err != nil {
-				return nil, err
-			}
-		}
-		if HandsOver(o.run, run) {
-			out = append(out, AuditEntry{User: u.Name, Action: namelessAction, Device: o.shape, Outcome: namelessOutcome,
-				Detail: carriedDetail(fmt.Sprintf("user removed with device %s; its run of failures goes on as the name's", o.name), o.run)})
-			run = o.run
-		}
-		current[o.shape] = run
-	}
-	return out, nil
+	return handOverEntries(ctx, tx, u.Name, ds, ShapeOf, done)
 }

@@ -44,17 +44,17 @@ func TestDjangoSpellingsOfANameAreNamesOfTheirOwn(t *testing.T) {
 // one run for every shape of code (AnyShape), so a device removed there
 // must hand its run over to that one; handed over to its own shape's, as
 // on our store, it was never read again and the name's next wrong code
-// answered rejected where an unknown name's answered throttled.
+// answered rejected where an unknown name's answered throttled. user
+// disable (which removes every device) handed nothing over at all.
 func TestDjangoRemovingADeviceHandsItsRunOver(t *testing.T) {
 	s := newDjangoSite(t, djangofixture.Schema113)
 	s.TOTP(t, s.User(t, "alice"), "default", true, keyA)
-	answers := func(name string, remove bool) string {
+	s.TOTP(t, s.User(t, "bob"), "default", true, keyA)
+	answers := func(name string, remove func()) string {
 		var out string
 		for i := range 4 {
-			if i == 3 && remove {
-				if _, err := s.svc.ChangeDevice(ctx, name, "default", ActionRemove, ""); err != nil {
-					t.Fatal(err)
-				}
+			if i == 3 && remove != nil {
+				remove()
 			}
 			// 1 s, 2 s, 4 s: each back-off waited out but the last
 			s.clock.t = s.clock.t.Add([]time.Duration{time.Hour, 2 * time.Second, 4 * time.Second, time.Second}[i])
@@ -67,8 +67,20 @@ func TestDjangoRemovingADeviceHandsItsRunOver(t *testing.T) {
 		}
 		return out
 	}
-	known := answers("alice", true)
-	if unknown := answers("mallory", false); known != unknown {
+	known := answers("alice", func() {
+		if _, err := s.svc.ChangeDevice(ctx, "alice", "default", ActionRemove, ""); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if unknown := answers("mallory", nil); known != unknown {
 		t.Errorf("wrong codes, the device removed before the last: existing user %q, unknown name %q", known, unknown)
+	}
+	disabled := answers("bob", func() {
+		if _, err := s.svc.Disable(ctx, []string{"bob"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if unknown := answers("trudy", nil); disabled != unknown {
+		t.Errorf("wrong codes, the user disabled before the last: existing user %q, unknown name %q", disabled, unknown)
 	}
 }

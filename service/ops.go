@@ -336,11 +336,16 @@ func handOverRun(u *db.Unit, d *devices.Device, done string) error {
 	if err != nil {
 		return err
 	}
-	own := db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut}
+	own := runOf(d)
 	if db.HandsOver(own, run) {
 		u.CarryNamelessRun(shape, fmt.Sprintf("device %s %s; its run of failures goes on as the name's", d.Name, done), own)
 	}
 	return nil
+}
+
+// runOf is a device's run of failures.
+func runOf(d *devices.Device) db.NamelessRun {
+	return db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut}
 }
 
 // runShape is the shape of the name's run that codes for d count on when
@@ -368,7 +373,7 @@ func takeOverRun(u *db.Unit, d *devices.Device) error {
 		return nil
 	}
 	run, err := u.NamelessRun(runShape(u, d))
-	if err != nil || !run.LastFailure.After(d.LastFailure) {
+	if err != nil || !run.Later(runOf(d)) {
 		return err
 	}
 	d.Failures, d.LastFailure, d.LockedOut = run.Failures, run.LastFailure, run.LockedOut
@@ -385,7 +390,7 @@ func enabledPeer(u *db.Unit, d *devices.Device) *devices.Device {
 		if o == d || !o.Enabled || !o.Confirmed || db.ShapeOf(o) != db.ShapeOf(d) {
 			continue
 		}
-		if peer == nil || o.LastFailure.After(peer.LastFailure) {
+		if peer == nil || runOf(o).Later(runOf(peer)) {
 			peer = o
 		}
 	}

@@ -101,3 +101,50 @@ func TestRemovingAUserKeepsTheNamesRun(t *testing.T) {
 		t.Fatalf("audit verify after user remove: %+v %v", v, err)
 	}
 }
+
+// TestEnablingInTheSameMillisecond: a store keeps times in milliseconds,
+// so a device's last failure and the name's run it was handed over to can
+// carry the same time; the run with more failures is then the later one.
+// Enabling the device took back its own older run on a tie, forgetting a
+// failure an unknown name's run kept: its lockout came one code late.
+func TestEnablingInTheSameMillisecond(t *testing.T) {
+	ctx := context.Background()
+	known, unknown := servicetest.NewEnv(t), servicetest.NewEnv(t)
+	known.AddUser(t, "alice")
+	known.Enroll(t, "alice", service.EnrollOptions{Name: "phone"})
+	for _, e := range []*servicetest.Env{known, unknown} {
+		for k, v := range map[string]string{"throttle-factor": "0", "lockout-threshold": "3"} {
+			if err := e.Svc.SetSetting(ctx, k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	wrong := func(step int) {
+		t.Helper()
+		k, err := known.Svc.Verify(ctx, "alice", "", "000000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := unknown.Svc.Verify(ctx, "nobody", "", "000000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if visible(k) != visible(u) {
+			t.Fatalf("wrong code %d: alice %s, unknown name %s", step, visible(k), visible(u))
+		}
+	}
+	change := func(action service.DeviceAction) {
+		t.Helper()
+		if _, err := known.Svc.ChangeDevice(ctx, "alice", "phone", action, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wrong(1)
+	change(service.ActionDisable) // no time passes: the same millisecond
+	wrong(2)
+	known.Clock.Advance(time.Second)
+	unknown.Clock.Advance(time.Second)
+	change(service.ActionEnable)
+	wrong(3)
+	wrong(4)
+}

@@ -25,7 +25,8 @@ import (
 // removing devices and pruning the audit log, under random throttle factors and lockout
 // thresholds: at every step a user with a random mix of devices (a
 // 6-digit app, a second 6-digit app, an 8-digit HOTP token, backup
-// codes, some of them disabled; the administrator may remove the user) answers exactly as an unknown name does, in every field a
+// codes, some of them disabled; the administrator may remove the user or
+// all her devices) answers exactly as an unknown name does, in every field a
 // caller of the verifier sees (outcome, retry_after, and the device, which
 // only an accepted code names), and in what the verifier's metrics gauges
 // count (its store holding only that user, or no one).
@@ -71,10 +72,16 @@ func TestUnknownNamesAnswerLikeAnyUser(t *testing.T) {
 					}
 					story = append(story, fmt.Sprintf("%s %s", action, name))
 				}
-			case 5: // the administrator removes alice herself
+			case 5: // the administrator removes alice herself, or all her devices
 				if rng.IntN(4) == 0 {
-					if err := known.Svc.RemoveUser(ctx, "alice"); err == nil {
-						story = append(story, "user remove alice")
+					err := known.Svc.RemoveUser(ctx, "alice")
+					what := "user remove alice"
+					if rng.IntN(2) == 0 {
+						_, err = known.Svc.Disable(ctx, []string{"alice"})
+						what = "user disable alice"
+					}
+					if err == nil {
+						story = append(story, what)
 					} else if !errors.Is(err, db.ErrNotFound) {
 						t.Fatal(err)
 					}
