@@ -225,6 +225,14 @@ func handOverEntries(ctx context.Context, q querier, name string, ds []*devices.
 	return out, nil
 }
 
+// byActor sets the actor of entries handOverEntries returned.
+func byActor(es []AuditEntry, actor string) []AuditEntry {
+	for i := range es {
+		es[i].Actor = actor
+	}
+	return es
+}
+
 // carriedDetail is the detail of an entry that carries a run over.
 func carriedDetail(why string, run NamelessRun) string {
 	d := why + "; " + runDetail(run)

@@ -183,10 +183,7 @@ func (s *SQLite) RemoveUser(ctx context.Context, actor, name string) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", u.ID); err != nil {
 			return err
 		}
-		for i := range handed {
-			handed[i].Actor = actor
-		}
-		return s.auditBatch(ctx, tx, append(handed, AuditEntry{Actor: actor, Action: "user.remove", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)}))
+		return s.auditBatch(ctx, tx, append(byActor(handed, actor), AuditEntry{Actor: actor, Action: "user.remove", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)}))
 	})
 }
 
@@ -250,10 +247,7 @@ func (s *SQLite) disableUsers(ctx context.Context, actor string, names []string,
 				return err
 			}
 			counts[i] = int(n)
-			for i := range handed {
-				handed[i].Actor = actor
-			}
-			if err := s.auditBatch(ctx, tx, append(handed, AuditEntry{Actor: actor, Action: "user.disable", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)})); err != nil {
+			if err := s.auditBatch(ctx, tx, append(byActor(handed, actor), AuditEntry{Actor: actor, Action: "user.disable", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)})); err != nil {
 				return err
 			}
 		}

@@ -26,7 +26,7 @@ import (
 // thresholds: at every step a user with a random mix of devices (a
 // 6-digit app, a second 6-digit app, an 8-digit HOTP token, backup
 // codes, some of them disabled; the administrator may remove the user or
-// all her devices) answers exactly as an unknown name does, in every field a
+// all her devices, unassign or retire her token) answers exactly as an unknown name does, in every field a
 // caller of the verifier sees (outcome, retry_after, and the device, which
 // only an accepted code names), and in what the verifier's metrics gauges
 // count (its store holding only that user, or no one).
@@ -59,7 +59,7 @@ func TestUnknownNamesAnswerLikeAnyUser(t *testing.T) {
 			pause := []time.Duration{0, 0, 300 * time.Millisecond, time.Second, 2 * time.Second, 5 * time.Second, time.Minute}[rng.IntN(7)]
 			known.Clock.Advance(pause)
 			unknown.Clock.Advance(pause)
-			switch op := rng.IntN(15); op {
+			switch op := rng.IntN(16); op {
 			case 0: // a restart: a new process on the same file
 				known, unknown = reopen(t, known), reopen(t, unknown)
 				story = append(story, "restart")
@@ -84,6 +84,22 @@ func TestUnknownNamesAnswerLikeAnyUser(t *testing.T) {
 						story = append(story, what)
 					} else if !errors.Is(err, db.ErrNotFound) {
 						t.Fatal(err)
+					}
+				}
+			case 6: // the administrator unassigns or retires alice's token
+				if ds, _ := known.Store.Devices(ctx, "alice"); rng.IntN(3) == 0 {
+					for _, d := range ds {
+						if d.Serial == "" {
+							continue
+						}
+						what, do := "token unassign", known.Svc.UnassignToken
+						if rng.IntN(2) == 0 {
+							what, do = "token retire", known.Svc.RetireToken
+						}
+						if err := do(ctx, d.Serial); err != nil {
+							t.Fatal(err)
+						}
+						story = append(story, what)
 					}
 				}
 			case 2: // the administrator prunes the audit log
