@@ -174,8 +174,8 @@ func (u *Unit) CarryNamelessRun(shape, why string, run NamelessRun) {
 
 // HandsOver reports whether a device's run of failures (dev), as the
 // device is disabled or removed, becomes the name's run with codes of its
-// shape (current): when there is one to hand over and it is not older
-// than the name's (a locked-out run always is handed over).
+// shape (current): when there is one to hand over and it went on after
+// the name's (Later); a locked-out run always is handed over.
 func HandsOver(dev, current NamelessRun) bool {
 	return dev.LockedOut || (dev.Failures > 0 && dev.Later(current))
 }
