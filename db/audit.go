@@ -81,14 +81,37 @@ func (s *SQLite) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 // control and format characters escaped, and bounded. Valid names come
 // back normalised and otherwise unchanged.
 func AuditName(name string) string {
-	const limit = devices.MaxNameLen
-	if len(name) > 4*limit {
-		name = name[:4*limit] // bound the work before normalising
-	}
-	n := devices.NormalizeUserName(name)
+	n := devices.NormalizeUserName(boundName(name))
 	if devices.ValidateName("user name", n) == nil {
 		return n
 	}
+	return cleanName(n)
+}
+
+// auditNameAsGiven is AuditName without the normalising, for a store that
+// finds users by their name exactly as given (a Django site's username):
+// there " alice" is not alice, so an unknown name must not be stored (and
+// keep its run of failures, see NamelessRun) as one that exists.
+func auditNameAsGiven(name string) string {
+	name = boundName(name)
+	if devices.ValidateName("user name", name) == nil {
+		return name
+	}
+	return cleanName(name)
+}
+
+// boundName bounds the work of normalising or escaping a name.
+func boundName(name string) string {
+	if limit := 4 * devices.MaxNameLen; len(name) > limit {
+		return name[:limit]
+	}
+	return name
+}
+
+// cleanName escapes an invalid name's control and format characters and
+// bounds it.
+func cleanName(n string) string {
+	const limit = devices.MaxNameLen
 	n = termsafe.Clean(n)
 	if len(n) <= limit {
 		return n

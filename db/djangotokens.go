@@ -202,8 +202,14 @@ func (d *Django) detachToken(ctx context.Context, actor, serial string, retire b
 		}
 		var id int64
 		owner := ""
+		var handed []AuditEntry
 		if dev != nil {
 			owner = dev.User
+			// The name's one run (AnyShape) goes on with the token's.
+			done := map[bool]string{false: "unassigned", true: "retired"}[retire]
+			if handed, err = handOverEntries(ctx, tx, owner, []*devices.Device{dev}, func(*devices.Device) string { return AnyShape }, done); err != nil {
+				return err
+			}
 			if id, err = d.toInventory(ctx, tx, r, dev); err != nil {
 				return err
 			}
@@ -228,7 +234,7 @@ func (d *Django) detachToken(ctx context.Context, actor, serial string, retire b
 				return err
 			}
 		}
-		return d.side.audit(ctx, tx, AuditEntry{Actor: actor, Action: action, User: owner, DeviceID: id, Device: dev.Name, Outcome: "ok", Detail: "serial " + serial})
+		return d.side.auditBatch(ctx, tx, append(byActor(handed, actor), AuditEntry{Actor: actor, Action: action, User: owner, DeviceID: id, Device: dev.Name, Outcome: "ok", Detail: "serial " + serial}))
 	})
 }
 

@@ -66,7 +66,9 @@ func (d *Django) updateOnce(ctx context.Context, actor, user string, missing mis
 	u, err := d.userByName(ctx, q, user)
 	switch {
 	case errors.Is(err, ErrNotFound) && missing == emptyMissing:
-		u, err = User{Name: AuditName(user)}, nil
+		// As given: the site found no user by this exact name, and its
+		// run must not be the run of one it would find.
+		u, err = User{Name: auditNameAsGiven(user)}, nil
 	case errors.Is(err, ErrNotFound) && missing == createMissing:
 		u, err = User{Name: user}, d.checkNewUser(user)
 		du.create = true

@@ -236,7 +236,21 @@ func withoutSecrets(ds []*devices.Device) []*devices.Device {
 // unknown name changes nothing, where Django's command would already have
 // disabled the users named before it.
 func (d *Django) DisableUsers(ctx context.Context, actor string, names []string) ([]int, error) {
-	return d.side.disableUsers(ctx, actor, names, d.userByName, d.removeConfirmed)
+	return d.side.disableUsers(ctx, actor, names, d.userByName, d.handOverRunsOf, d.removeConfirmed)
+}
+
+// handOverRunsOf returns the entries that make the runs of failures of a
+// user's confirmed devices (those removeConfirmed takes) the name's one
+// run (a Django site's name has one for every shape, see AnyShape).
+func (d *Django) handOverRunsOf(ctx context.Context, tx *sql.Tx, u User, done string) ([]AuditEntry, error) {
+	ds, _, err := d.readDjangoDevices(ctx, tx, "t.user_id = ? AND t.confirmed", u.ID)
+	if err != nil {
+		return nil, err
+	}
+	// Phone devices are the site's to verify: their failures are not
+	// codes of ours.
+	ds = slices.DeleteFunc(ds, func(dev *devices.Device) bool { return dev.Kind == devices.Phone })
+	return handOverEntries(ctx, tx, u.Name, ds, func(*devices.Device) string { return AnyShape }, done)
 }
 
 func (d *Django) removeConfirmed(ctx context.Context, tx *sql.Tx, userID int64) (int64, error) {

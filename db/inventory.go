@@ -542,10 +542,14 @@ func (s *SQLite) UnassignToken(ctx context.Context, actor, serial string) error 
 		if devices.TokenStateOf(d) != devices.TokenAssigned {
 			return Conflictf("token %s is not assigned to anyone", serial)
 		}
+		handed, err := handOverEntries(ctx, tx, d.User, []*devices.Device{d}, ShapeOf, "unassigned")
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, detachSQL+" WHERE id = ?", d.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "token.unassign", User: d.User, DeviceID: d.ID, Device: d.Name, Outcome: "ok", Detail: "serial " + serial})
+		return s.auditBatch(ctx, tx, append(byActor(handed, actor), AuditEntry{Actor: actor, Action: "token.unassign", User: d.User, DeviceID: d.ID, Device: d.Name, Outcome: "ok", Detail: "serial " + serial}))
 	})
 }
 
@@ -560,9 +564,15 @@ func (s *SQLite) RetireToken(ctx context.Context, actor, serial string) error {
 		if devices.TokenStateOf(d) == devices.TokenRetired {
 			return Conflictf("token %s is retired already", serial)
 		}
+		var handed []AuditEntry
+		if devices.TokenStateOf(d) == devices.TokenAssigned {
+			if handed, err = handOverEntries(ctx, tx, d.User, []*devices.Device{d}, ShapeOf, "retired"); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, detachSQL+", retired_at = ? WHERE id = ?", s.now().UnixMilli(), d.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "token.retire", User: d.User, DeviceID: d.ID, Device: d.Name, Outcome: "ok", Detail: "serial " + serial})
+		return s.auditBatch(ctx, tx, append(byActor(handed, actor), AuditEntry{Actor: actor, Action: "token.retire", User: d.User, DeviceID: d.ID, Device: d.Name, Outcome: "ok", Detail: "serial " + serial}))
 	})
 }

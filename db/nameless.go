@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,6 +170,67 @@ func (u *Unit) AuditNamelessFailure(shape, why string, run NamelessRun) {
 func (u *Unit) CarryNamelessRun(shape, why string, run NamelessRun) {
 	u.audits = append(u.audits, AuditEntry{Action: namelessAction, Device: shape,
 		Outcome: namelessOutcome, Detail: carriedDetail(why, run)})
+}
+
+// HandsOver reports whether a device's run of failures (dev), as the
+// device is disabled or removed, becomes the name's run with codes of its
+// shape (current): when there is one to hand over and it went on after
+// the name's (Later); a locked-out run always is handed over.
+func HandsOver(dev, current NamelessRun) bool {
+	return dev.LockedOut || (dev.Failures > 0 && dev.Later(current))
+}
+
+// Later reports whether run r went on after o: its last failure is later,
+// or in the same millisecond (all a store keeps) with more failures, which
+// only a later failure counted.
+func (r NamelessRun) Later(o NamelessRun) bool {
+	return r.LastFailure.After(o.LastFailure) ||
+		(r.LastFailure.Equal(o.LastFailure) && (r.Failures > o.Failures || r.LockedOut && !o.LockedOut))
+}
+
+// handOverEntries returns the entries that make the runs of failures of
+// a user's devices (ds, about to go: done says how) the name's run of
+// each one's shape (shapeOf), as device remove does for one device
+// (HandsOver): otherwise taking a user's devices away under attack would
+// restart the name's back-off, and the next answers would tell it from an
+// unknown name that kept its run. Oldest failure first, so that of two
+// devices of one shape the later run is the one kept.
+func handOverEntries(ctx context.Context, q querier, name string, ds []*devices.Device, shapeOf func(*devices.Device) string, done string) ([]AuditEntry, error) {
+	var going []*devices.Device
+	for _, d := range ds {
+		if d.Enabled && (d.Failures > 0 || d.LockedOut) {
+			going = append(going, d)
+		}
+	}
+	slices.SortStableFunc(going, func(a, b *devices.Device) int { return a.LastFailure.Compare(b.LastFailure) })
+	var out []AuditEntry
+	current := map[string]NamelessRun{}
+	for _, d := range going {
+		shape := shapeOf(d)
+		run, seen := current[shape]
+		if !seen {
+			var err error
+			if run, err = namelessRun(ctx, q, name, shape); err != nil {
+				return nil, err
+			}
+		}
+		own := NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut}
+		if HandsOver(own, run) {
+			out = append(out, AuditEntry{User: name, Action: namelessAction, Device: shape, Outcome: namelessOutcome,
+				Detail: carriedDetail(fmt.Sprintf("device %s %s; its run of failures goes on as the name's", d.Name, done), own)})
+			run = own
+		}
+		current[shape] = run
+	}
+	return out, nil
+}
+
+// byActor sets the actor of entries handOverEntries returned.
+func byActor(es []AuditEntry, actor string) []AuditEntry {
+	for i := range es {
+		es[i].Actor = actor
+	}
+	return es
 }
 
 // carriedDetail is the detail of an entry that carries a run over.

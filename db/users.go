@@ -172,6 +172,10 @@ func (s *SQLite) RemoveUser(ctx context.Context, actor, name string) error {
 		if err != nil {
 			return err
 		}
+		handed, err := handOverRunsOf(ctx, tx, u, "removed with its user")
+		if err != nil {
+			return err
+		}
 		n, err := removeDevicesOf(ctx, tx, u.ID)
 		if err != nil {
 			return err
@@ -179,7 +183,7 @@ func (s *SQLite) RemoveUser(ctx context.Context, actor, name string) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", u.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.remove", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)})
+		return s.auditBatch(ctx, tx, append(byActor(handed, actor), AuditEntry{Actor: actor, Action: "user.remove", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)}))
 	})
 }
 
@@ -204,15 +208,17 @@ func removeDevicesOf(ctx context.Context, tx *sql.Tx, userID int64) (int64, erro
 }
 
 func (s *SQLite) DisableUsers(ctx context.Context, actor string, names []string) ([]int, error) {
-	return s.disableUsers(ctx, actor, names, userByName, removeDevicesOf)
+	return s.disableUsers(ctx, actor, names, userByName, handOverRunsOf, removeDevicesOf)
 }
 
 // disableUsers removes the devices of each named user (remove says which,
 // and counts them) and audits it, in one write transaction of s, the
 // store that keeps the audit log: all or nothing, an unknown name (as
 // find looks names up) changes nothing and names every unknown one.
+// handOver gives the name the runs of failures of the devices that go.
 func (s *SQLite) disableUsers(ctx context.Context, actor string, names []string,
 	find func(context.Context, querier, string) (User, error),
+	handOver func(context.Context, *sql.Tx, User, string) ([]AuditEntry, error),
 	remove func(context.Context, *sql.Tx, int64) (int64, error)) ([]int, error) {
 	counts := make([]int, len(names))
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -232,12 +238,16 @@ func (s *SQLite) disableUsers(ctx context.Context, actor string, names []string,
 			return &NotFoundError{What: "user", Name: strings.Join(missing, ", ")}
 		}
 		for i, u := range users {
+			handed, err := handOver(ctx, tx, u, "removed by user disable")
+			if err != nil {
+				return err
+			}
 			n, err := remove(ctx, tx, u.ID)
 			if err != nil {
 				return err
 			}
 			counts[i] = int(n)
-			if err := s.audit(ctx, tx, AuditEntry{Actor: actor, Action: "user.disable", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)}); err != nil {
+			if err := s.auditBatch(ctx, tx, append(byActor(handed, actor), AuditEntry{Actor: actor, Action: "user.disable", User: u.Name, Outcome: "ok", Detail: fmt.Sprintf("%d device(s) removed", n)})); err != nil {
 				return err
 			}
 		}
@@ -381,4 +391,15 @@ func (s *SQLite) Devices(ctx context.Context, user string) ([]*devices.Device, e
 		}
 	}
 	return ds, nil
+}
+
+// handOverRunsOf returns the entries that make the runs of failures of a
+// user's devices on our store the name's, each the run of its shape, as
+// the devices go (see handOverEntries).
+func handOverRunsOf(ctx context.Context, tx *sql.Tx, u User, done string) ([]AuditEntry, error) {
+	ds, err := queryDevices(ctx, tx, "WHERE d.user_id = ? ORDER BY d.id", u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return handOverEntries(ctx, tx, u.Name, ds, ShapeOf, done)
 }

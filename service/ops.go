@@ -329,43 +329,82 @@ func (s *Service) DriftReport(ctx context.Context, horizon time.Duration, all bo
 // that kept its run. A run of the name's that is newer is kept.
 func handOverRun(u *db.Unit, d *devices.Device, done string) error {
 	if d.Failures == 0 && !d.LockedOut {
-		return nil
+		return nil // nothing to hand over: the name's run is not read
 	}
-	shape := db.ShapeOf(d)
+	shape := runShape(u, d)
 	run, err := u.NamelessRun(shape)
 	if err != nil {
 		return err
 	}
-	if !d.LockedOut && !d.LastFailure.After(run.LastFailure) {
-		return nil
+	own := runOf(d)
+	if db.HandsOver(own, run) {
+		u.CarryNamelessRun(shape, fmt.Sprintf("device %s %s; its run of failures goes on as the name's", d.Name, done), own)
 	}
-	u.CarryNamelessRun(shape, fmt.Sprintf("device %s %s; its run of failures goes on as the name's", d.Name, done),
-		db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut})
 	return nil
 }
 
-// takeOverRun gives a device being enabled again the name's run with
-// codes of its shape when that run is newer than the device's own: the
-// codes counted there while it was disabled were codes it would have
-// counted, and a device that came back with a fresh back-off would tell
-// the name from an unknown one whose run went on.
+// runOf is a device's run of failures.
+func runOf(d *devices.Device) db.NamelessRun {
+	return db.NamelessRun{Failures: d.Failures, LastFailure: d.LastFailure, LockedOut: d.LockedOut}
+}
+
+// runShape is the shape of the name's run that codes for d count on when
+// no device takes them: d's own on our store, the one run of every shape
+// on a Django site (see verifyDjango), where a device's run handed over to
+// its shape's would never be read again.
+func runShape(u *db.Unit, d *devices.Device) string {
+	if u.Settings.Rules == devices.DjangoRules {
+		return db.AnyShape
+	}
+	return db.ShapeOf(d)
+}
+
+// takeOverRun gives a device being enabled again the run its shape of
+// code answers from now: that of the user's other enabled devices of the
+// shape, which every such code is counted on together; failing those, the
+// name's run with codes of the shape when it is newer than the device's
+// own (the codes counted there while it was disabled were codes it would
+// have counted). A device that came back with a back-off of its own would
+// be tried while the others refuse, or refuse while they are tried, and
+// tell the name from an unknown one, whose shape has one run.
 func takeOverRun(u *db.Unit, d *devices.Device) error {
-	run, err := u.NamelessRun(db.ShapeOf(d))
-	if err != nil || !run.LastFailure.After(d.LastFailure) {
+	if peer := enabledPeer(u, d); peer != nil {
+		d.Failures, d.LastFailure, d.LockedOut = peer.Failures, peer.LastFailure, peer.LockedOut
+		return nil
+	}
+	run, err := u.NamelessRun(runShape(u, d))
+	if err != nil || !run.Later(runOf(d)) {
 		return err
 	}
 	d.Failures, d.LastFailure, d.LockedOut = run.Failures, run.LastFailure, run.LockedOut
 	return nil
 }
 
+// enabledPeer is the user's enabled, confirmed device of d's shape (other
+// than d) that failed last, or nil if there is none. Codes of the shape
+// are tried on all of them and counted on all that refuse, so they share
+// one run unless one was just unlocked.
+func enabledPeer(u *db.Unit, d *devices.Device) *devices.Device {
+	var peer *devices.Device
+	for _, o := range u.Devices {
+		if o == d || !o.Enabled || !o.Confirmed || db.ShapeOf(o) != db.ShapeOf(d) {
+			continue
+		}
+		if peer == nil || runOf(o).Later(runOf(peer)) {
+			peer = o
+		}
+	}
+	return peer
+}
+
 // clearRun clears the name's run with codes of d's shape as d is
 // unlocked: a disabled device's run lives there (handOverRun), and
 // enabling it again would otherwise bring back the lockout just cleared.
 func clearRun(u *db.Unit, d *devices.Device) error {
-	run, err := u.NamelessRun(db.ShapeOf(d))
+	run, err := u.NamelessRun(runShape(u, d))
 	if err != nil || (run.Failures == 0 && !run.LockedOut) {
 		return err
 	}
-	u.CarryNamelessRun(db.ShapeOf(d), fmt.Sprintf("device %s unlocked; the name's run of failures cleared with it", d.Name), db.NamelessRun{})
+	u.CarryNamelessRun(runShape(u, d), fmt.Sprintf("device %s unlocked; the name's run of failures cleared with it", d.Name), db.NamelessRun{})
 	return nil
 }

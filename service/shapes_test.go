@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/two-factor/two-factor/db"
 	"github.com/two-factor/two-factor/devices"
 	"github.com/two-factor/two-factor/otpcore"
 	"github.com/two-factor/two-factor/service"
@@ -22,8 +24,9 @@ import (
 // codes), pauses, restarts, an administrator disabling, enabling and
 // removing devices and pruning the audit log, under random throttle factors and lockout
 // thresholds: at every step a user with a random mix of devices (a
-// 6-digit app, an 8-digit HOTP token, backup codes, some of them
-// disabled) answers exactly as an unknown name does, in every field a
+// 6-digit app, a second 6-digit app, an 8-digit HOTP token, backup
+// codes, some of them disabled; the administrator may remove the user or
+// all her devices, unassign or retire her token) answers exactly as an unknown name does, in every field a
 // caller of the verifier sees (outcome, retry_after, and the device, which
 // only an accepted code names), and in what the verifier's metrics gauges
 // count (its store holding only that user, or no one).
@@ -56,7 +59,7 @@ func TestUnknownNamesAnswerLikeAnyUser(t *testing.T) {
 			pause := []time.Duration{0, 0, 300 * time.Millisecond, time.Second, 2 * time.Second, 5 * time.Second, time.Minute}[rng.IntN(7)]
 			known.Clock.Advance(pause)
 			unknown.Clock.Advance(pause)
-			switch op := rng.IntN(14); op {
+			switch op := rng.IntN(16); op {
 			case 0: // a restart: a new process on the same file
 				known, unknown = reopen(t, known), reopen(t, unknown)
 				story = append(story, "restart")
@@ -68,6 +71,36 @@ func TestUnknownNamesAnswerLikeAnyUser(t *testing.T) {
 						t.Fatal(err)
 					}
 					story = append(story, fmt.Sprintf("%s %s", action, name))
+				}
+			case 5: // the administrator removes alice herself, or all her devices
+				if rng.IntN(4) == 0 {
+					err := known.Svc.RemoveUser(ctx, "alice")
+					what := "user remove alice"
+					if rng.IntN(2) == 0 {
+						_, err = known.Svc.Disable(ctx, []string{"alice"})
+						what = "user disable alice"
+					}
+					if err == nil {
+						story = append(story, what)
+					} else if !errors.Is(err, db.ErrNotFound) {
+						t.Fatal(err)
+					}
+				}
+			case 6: // the administrator unassigns or retires alice's token
+				if ds, _ := known.Store.Devices(ctx, "alice"); rng.IntN(3) == 0 {
+					for _, d := range ds {
+						if d.Serial == "" {
+							continue
+						}
+						what, do := "token unassign", known.Svc.UnassignToken
+						if rng.IntN(2) == 0 {
+							what, do = "token retire", known.Svc.RetireToken
+						}
+						if err := do(ctx, d.Serial); err != nil {
+							t.Fatal(err)
+						}
+						story = append(story, what)
+					}
 				}
 			case 2: // the administrator prunes the audit log
 				cut := []time.Duration{0, time.Second, 10 * time.Second, time.Hour}[rng.IntN(4)]
@@ -134,6 +167,11 @@ func randomUser(t *testing.T, rng *rand.Rand, e *servicetest.Env, name string) [
 	}
 	if rng.IntN(3) > 0 {
 		add(e.Enroll(t, name, service.EnrollOptions{Name: "phone"}).Name)
+	}
+	if rng.IntN(3) == 0 {
+		// A second app of the same shape (6 digits): its runs must
+		// move as one with the first's, or the name has two.
+		add(e.Enroll(t, name, service.EnrollOptions{Name: "laptop"}).Name)
 	}
 	if rng.IntN(2) == 0 {
 		seed := make([]byte, 20)
