@@ -29,15 +29,7 @@ func init() {
 // the socket learns who may (root and the socket directory's group), not
 // only "permission denied". Run as root: the test asks as nobody.
 func TestRefusedAccountIsToldWhoMayAsk(t *testing.T) {
-	if os.Getuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI must run the tests as root: this one asks the verifier as another account")
-		}
-		t.Skip("needs root to ask the verifier as another account")
-	}
-	// The test binary, where nobody may run it.
-	bin := filepath.Join(publicTempDir(t), "verifier.test")
-	copyExecutable(t, bin)
+	needRoot(t)
 	dir := filepath.Join(publicTempDir(t), "run")
 	if err := os.Mkdir(dir, 0o750); err != nil { // root:root, as /run/two-factor is two-factor:two-factor
 		t.Fatal(err)
@@ -49,14 +41,7 @@ func TestRefusedAccountIsToldWhoMayAsk(t *testing.T) {
 	}
 	defer ln.Close()
 
-	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = []string{asNobodyEnv + "=" + socket}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("asking as nobody: %v\n%s", err, out)
-	}
-	got := string(out)
+	got := askAsNobody(t, socket)
 	for _, want := range []string{"permission denied", `members of group "root"`, dir, "add this account to it"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("refused account was told %q; want it to contain %q", got, want)
@@ -71,14 +56,7 @@ func TestRefusedAccountIsToldWhoMayAsk(t *testing.T) {
 // sending the administrator to add the account to a group that does not
 // help (or to root's).
 func TestRefusedAccountIsToldTheSocketsGroup(t *testing.T) {
-	if os.Getuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI must run the tests as root: this one asks the verifier as another account")
-		}
-		t.Skip("needs root to ask the verifier as another account")
-	}
-	bin := filepath.Join(publicTempDir(t), "verifier.test")
-	copyExecutable(t, bin)
+	needRoot(t)
 	dir := filepath.Join(publicTempDir(t), "run")
 	if err := os.Mkdir(dir, 0o755); err != nil { // root:root, open to all
 		t.Fatal(err)
@@ -91,14 +69,7 @@ func TestRefusedAccountIsToldTheSocketsGroup(t *testing.T) {
 	}
 	defer ln.Close()
 
-	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = []string{asNobodyEnv + "=" + socket}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("asking as nobody: %v\n%s", err, out)
-	}
-	got := string(out)
+	got := askAsNobody(t, socket)
 	for _, want := range []string{"permission denied", fmt.Sprintf("members of group %d", socketGID), socket} {
 		if !strings.Contains(got, want) {
 			t.Errorf("refused account was told %q; want it to contain %q", got, want)
@@ -107,6 +78,32 @@ func TestRefusedAccountIsToldTheSocketsGroup(t *testing.T) {
 	if strings.Contains(got, `group "root"`) {
 		t.Errorf("refused account was sent to the directory's group: %q", got)
 	}
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI must run the tests as root: this one asks the verifier as another account")
+		}
+		t.Skip("needs root to ask the verifier as another account")
+	}
+}
+
+// askAsNobody runs a copy of the test binary as the account nobody, which
+// asks the verifier at socket, and returns the error it was given.
+func askAsNobody(t *testing.T, socket string) string {
+	t.Helper()
+	bin := filepath.Join(publicTempDir(t), "verifier.test") // where nobody may run it
+	copyExecutable(t, bin)
+	cmd := exec.Command(bin, "-test.run=^$")
+	cmd.Env = []string{asNobodyEnv + "=" + socket}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("asking as nobody: %v\n%s", err, out)
+	}
+	return string(out)
 }
 
 // publicTempDir is a temporary directory any account may enter.
