@@ -64,15 +64,19 @@ const (
 )
 
 // namelessRunSQL reads the latest counted failure of a name (?1) with
-// codes of a shape (?2), or failing that of no shape; each WHERE repeats
-// the partial index's, which is what lets SQLite use it.
-const namelessRunSQL = `SELECT id, at, detail FROM (SELECT id, at, detail FROM audit INDEXED BY audit_nameless_runs
+// codes of a shape (?2), or failing that of no shape: the shape's own
+// entry wins even when a run of no shape was written after it (audit
+// prune writes an old store's kept runs again), since runs of no shape
+// count for a shape only until it has its own. Each WHERE repeats the
+// partial index's, which is what lets SQLite use it.
+const namelessRunSQL = `SELECT id, at, detail FROM (
+	SELECT 1 AS own, id, at, detail FROM (SELECT id, at, detail FROM audit INDEXED BY audit_nameless_runs
 		WHERE user_name = ?1 AND device_name = ?2 AND action = 'device.verify' AND device_id = 0 AND outcome = 'rejected'
 		ORDER BY id DESC LIMIT 1)
-	UNION ALL SELECT id, at, detail FROM (SELECT id, at, detail FROM audit INDEXED BY audit_nameless_runs
+	UNION ALL SELECT 0, id, at, detail FROM (SELECT id, at, detail FROM audit INDEXED BY audit_nameless_runs
 		WHERE user_name = ?1 AND device_name = '' AND action = 'device.verify' AND device_id = 0 AND outcome = 'rejected'
-		ORDER BY id DESC LIMIT 1)
-	ORDER BY 1 DESC LIMIT 1`
+		ORDER BY id DESC LIMIT 1))
+	ORDER BY own DESC, id DESC LIMIT 1`
 
 // The detail of a counted failure ends with the run as it stands after
 // it; it is read from the end, since what comes before (why no device
