@@ -358,12 +358,7 @@ func TestDjangoUnknownNamesThrottleLikeADevice(t *testing.T) {
 		var out []string
 		for _, pause := range []time.Duration{0, 0, time.Second, 0, 2 * time.Second, time.Second} {
 			s.clock.t = s.clock.t.Add(pause)
-			wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
-			r, err := s.svc.Verify(ctx, user, "", wrong)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, fmt.Sprintf("%s %v", r.Outcome, r.RetryAfter))
+			out = append(out, s.answerToWrongCode(t, user))
 		}
 		return out
 	}
@@ -388,7 +383,7 @@ func TestDjangoSimultaneousWrongCodesCountLikeADevice(t *testing.T) {
 	s.TOTP(t, s.User(t, "alice"), "default", true, keyA)
 	burst := func(user string) []string {
 		const n = 5
-		wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
+		wrong := s.wrongCode()
 		out := make([]string, n)
 		var wg sync.WaitGroup
 		for i := range n {
@@ -429,12 +424,7 @@ func TestDjangoPruneKeepsEveryNamesRun(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
-			r, err := s.svc.Verify(ctx, user, "", wrong)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, fmt.Sprintf("%s %v", r.Outcome, r.RetryAfter))
+			out = append(out, s.answerToWrongCode(t, user))
 		}
 		return out
 	}
@@ -446,4 +436,22 @@ func TestDjangoPruneKeepsEveryNamesRun(t *testing.T) {
 	if unknown := run("mallory"); !slices.Equal(known, unknown) {
 		t.Errorf("existing user %q, unknown name %q", known, unknown)
 	}
+}
+
+// wrongCode is a code keyA does not give near the site's clock (100 steps
+// ahead of it).
+func (s *djangoSite) wrongCode() string {
+	wrong, _ := otpcore.HOTP(otpcore.SHA1, keyA, uint64(s.clock.t.Unix()/30)+100, 6)
+	return wrong
+}
+
+// answerToWrongCode sends name a wrong code and returns what its caller
+// sees: the outcome and how long to wait.
+func (s *djangoSite) answerToWrongCode(t *testing.T, name string) string {
+	t.Helper()
+	r, err := s.svc.Verify(ctx, name, "", s.wrongCode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s %v", r.Outcome, r.RetryAfter)
 }
